@@ -1,0 +1,35 @@
+# Everything a fresh machine needs is installed by these targets: a Python venv from
+# requirements.txt, the connector jar from Maven Central, the npm emulators.
+PYTHON ?= python3
+PY := .venv/bin/python
+JAR := lib/pyflink-dependencies.jar
+JAVA_SOURCES := deploy/kinesis-analytics/pom.xml $(shell find deploy/kinesis-analytics/src -type f)
+
+.PHONY: setup demo test bench jar clean
+setup: .venv/.installed $(JAR) node_modules/.installed
+
+.venv/.installed: requirements.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+jar: $(JAR)
+$(JAR): $(JAVA_SOURCES)
+	mvn --quiet --batch-mode -f deploy/kinesis-analytics/pom.xml package
+	mkdir -p lib && cp deploy/kinesis-analytics/target/pyflink-dependencies.jar $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: setup
+	$(PY) -m tools.demo
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	$(PY) -m bench.replay_throughput
+
+clean:
+	rm -rf .venv node_modules lib deploy/kinesis-analytics/target

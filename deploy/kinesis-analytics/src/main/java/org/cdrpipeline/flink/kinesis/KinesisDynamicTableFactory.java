@@ -1,0 +1,169 @@
+package org.cdrpipeline.flink.kinesis;
+
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.table.connector.ChangelogMode;
+import org.apache.flink.table.connector.format.DecodingFormat;
+import org.apache.flink.table.connector.source.DynamicTableSource;
+import org.apache.flink.table.connector.source.ScanTableSource;
+import org.apache.flink.table.connector.source.SourceProvider;
+import org.apache.flink.table.connector.source.abilities.SupportsReadingMetadata;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.factories.DeserializationFormatFactory;
+import org.apache.flink.table.factories.DynamicTableSourceFactory;
+import org.apache.flink.table.factories.FactoryUtil;
+import org.apache.flink.table.types.DataType;
+
+import org.cdrpipeline.flink.aws.AwsClientOptions;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code 'connector' = 'kinesis'}: the option names and meanings of Apache flink-connector-aws
+ * 6.0's Kinesis Streams table source (polling reader), plus two extensions: {@code
+ * source.bounded} (read every shard up to its end as of job start, then finish: for replays and
+ * tests) and METADATA columns 'shard-id', 'sequence-number' and 'arrival-time' (so that a
+ * dead letter names its exact place in the stream).
+ */
+public final class KinesisDynamicTableFactory implements DynamicTableSourceFactory {
+    public static final String IDENTIFIER = "kinesis";
+
+    static final ConfigOption<String> STREAM_ARN =
+            ConfigOptions.key("stream.arn").stringType().noDefaultValue();
+    static final ConfigOption<String> INIT_POSITION =
+            ConfigOptions.key("source.init.position").stringType().defaultValue("LATEST")
+                    .withDescription("LATEST, TRIM_HORIZON or AT_TIMESTAMP.");
+    static final ConfigOption<String> INIT_TIMESTAMP =
+            ConfigOptions.key("source.init.timestamp").stringType().noDefaultValue()
+                    .withDescription("ISO 8601 date-time with offset, for AT_TIMESTAMP.");
+    static final ConfigOption<Duration> DISCOVERY_INTERVAL =
+            ConfigOptions.key("source.shard.discovery.interval").durationType()
+                    .defaultValue(Duration.ofSeconds(10));
+    static final ConfigOption<String> READER_TYPE =
+            ConfigOptions.key("source.reader.type").stringType().defaultValue("POLLING");
+    static final ConfigOption<Duration> IDLE_POLL_INTERVAL =
+            ConfigOptions.key("source.reader.idle-poll.interval").durationType()
+                    .defaultValue(Duration.ofMillis(250));
+    static final ConfigOption<Integer> MAX_RECORDS =
+            ConfigOptions.key("source.reader.max-records").intType().defaultValue(10_000);
+    static final ConfigOption<Boolean> BOUNDED =
+            ConfigOptions.key("source.bounded").booleanType().defaultValue(false);
+
+    @Override
+    public String factoryIdentifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        return Set.of(STREAM_ARN, AwsClientOptions.REGION, FactoryUtil.FORMAT);
+    }
+
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        Set<ConfigOption<?>> options = new HashSet<>(AwsClientOptions.ALL);
+        options.addAll(Set.of(INIT_POSITION, INIT_TIMESTAMP, DISCOVERY_INTERVAL, READER_TYPE,
+                IDLE_POLL_INTERVAL, MAX_RECORDS, BOUNDED));
+        return options;
+    }
+
+    @Override
+    public DynamicTableSource createDynamicTableSource(Context context) {
+        FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
+        DecodingFormat<DeserializationSchema<RowData>> format =
+                helper.discoverDecodingFormat(DeserializationFormatFactory.class, FactoryUtil.FORMAT);
+        helper.validate();
+        ReadableConfig options = helper.getOptions();
+        if (!"POLLING".equalsIgnoreCase(options.get(READER_TYPE))) {
+            throw new IllegalArgumentException(
+                    "Only 'source.reader.type' = 'POLLING' is supported, got '" + options.get(READER_TYPE) + "'.");
+        }
+        KinesisSourceConfig config = new KinesisSourceConfig(
+                AwsClientOptions.from(options),
+                options.get(STREAM_ARN),
+                initialPosition(options),
+                options.get(DISCOVERY_INTERVAL).toMillis(),
+                options.get(IDLE_POLL_INTERVAL).toMillis(),
+                options.get(MAX_RECORDS),
+                options.get(BOUNDED));
+        return new Source(config, format,
+                context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType());
+    }
+
+    private static StartPosition initialPosition(ReadableConfig options) {
+        String position = options.get(INIT_POSITION).toUpperCase();
+        switch (position) {
+            case "LATEST":
+                return StartPosition.latest();
+            case "TRIM_HORIZON":
+                return StartPosition.trimHorizon();
+            case "AT_TIMESTAMP":
+                String at = options.getOptional(INIT_TIMESTAMP).orElseThrow(() -> new IllegalArgumentException(
+                        "'source.init.position' = 'AT_TIMESTAMP' needs 'source.init.timestamp'."));
+                return StartPosition.atTimestamp(OffsetDateTime.parse(at).toInstant());
+            default:
+                throw new IllegalArgumentException(
+                        "'source.init.position' must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got '" + position + "'.");
+        }
+    }
+
+    private static final class Source implements ScanTableSource, SupportsReadingMetadata {
+        private final KinesisSourceConfig config;
+        private final DecodingFormat<DeserializationSchema<RowData>> format;
+        private final DataType physicalType;
+        private List<RecordMetadata> metadata = List.of();
+
+        Source(KinesisSourceConfig config, DecodingFormat<DeserializationSchema<RowData>> format,
+               DataType physicalType) {
+            this.config = config;
+            this.format = format;
+            this.physicalType = physicalType;
+        }
+
+        @Override
+        public Map<String, DataType> listReadableMetadata() {
+            Map<String, DataType> readable = new LinkedHashMap<>();
+            for (RecordMetadata m : RecordMetadata.values()) {
+                readable.put(m.key, m.type);
+            }
+            return readable;
+        }
+
+        @Override
+        public void applyReadableMetadata(List<String> keys, DataType producedDataType) {
+            metadata = keys.stream().map(RecordMetadata::of).collect(Collectors.toList());
+        }
+
+        @Override
+        public ChangelogMode getChangelogMode() {
+            return format.getChangelogMode();
+        }
+
+        @Override
+        public ScanRuntimeProvider getScanRuntimeProvider(ScanContext context) {
+            DeserializationSchema<RowData> decoder = format.createRuntimeDecoder(context, physicalType);
+            return SourceProvider.of(new KinesisStreamSource(config, decoder, metadata));
+        }
+
+        @Override
+        public DynamicTableSource copy() {
+            Source copy = new Source(config, format, physicalType);
+            copy.metadata = metadata;
+            return copy;
+        }
+
+        @Override
+        public String asSummaryString() {
+            return "Kinesis(" + config.streamArn() + ")";
+        }
+    }
+}

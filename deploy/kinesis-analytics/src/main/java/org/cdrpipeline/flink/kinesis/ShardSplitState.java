@@ -1,0 +1,21 @@
+package org.cdrpipeline.flink.kinesis;
+
+/** Mutable per-shard progress kept by the reader between checkpoints. */
+final class ShardSplitState {
+    private final ShardSplit split;
+    private String lastSequenceNumber;
+
+    ShardSplitState(ShardSplit split) {
+        this.split = split;
+    }
+
+    void advanceTo(String sequenceNumber) {
+        this.lastSequenceNumber = sequenceNumber;
+    }
+
+    ShardSplit toSplit() {
+        return lastSequenceNumber == null
+                ? split
+                : new ShardSplit(split.splitId(), StartPosition.afterSequenceNumber(lastSequenceNumber));
+    }
+}

@@ -1,0 +1,1 @@
+"""The Flink job: configuration, SQL assembly and the command-line entry point."""

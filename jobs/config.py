@@ -1,0 +1,162 @@
+"""One typed, frozen configuration, read from application_properties.json property groups.
+
+The file has MSF's format (a list of {"PropertyGroupId", "PropertyMap"}); on MSF it is
+/etc/flink/application_properties.json, elsewhere a local file. Connection settings have no
+defaults: a missing group or key is an error that names it. Tuning keys have the defaults
+listed in the README.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
+
+
+class ConfigError(ValueError):
+    """The configuration is missing something or holds a value that cannot work."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """The Kinesis stream the CDRs arrive on."""
+
+    stream_arn: str
+    region: str
+    endpoint: str
+    init_position: str
+    bounded: bool
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    """Where results go in streaming mode."""
+
+    region: str
+    dynamodb_endpoint: str
+    usage_hourly_table: str
+    dead_letters_table: str
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """Event-time and state settings shared by streaming and replay."""
+
+    watermark_lateness_s: int = 60
+    source_idle_timeout: str = "30 s"
+    dedup_ttl: str = "1 d"
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    tuning: TuningConfig
+    source: SourceConfig | None = None
+    sinks: SinkConfig | None = None
+    managed: bool = False  # running on MSF, which owns checkpointing, parallelism and state
+
+    def placeholders(self) -> dict[str, str]:
+        """The ${names} the SQL files may use."""
+        values = {"watermark_lateness_s": str(self.tuning.watermark_lateness_s)}
+        if self.source is not None:
+            values.update(stream_arn=self.source.stream_arn, aws_region=self.source.region,
+                          kinesis_endpoint=self.source.endpoint,
+                          init_position=self.source.init_position,
+                          source_bounded=str(self.source.bounded).lower())
+        if self.sinks is not None:
+            values.update(sink_region=self.sinks.region, dynamodb_endpoint=self.sinks.dynamodb_endpoint,
+                          usage_hourly_table=self.sinks.usage_hourly_table,
+                          dead_letters_table=self.sinks.dead_letters_table)
+        return values
+
+
+def read_groups(path: Path) -> dict[str, dict[str, str]]:
+    """The property groups of an application_properties.json file, by id."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from error
+    if not isinstance(document, list):
+        raise ConfigError(f"{path}: expected a list of property groups")
+    groups: dict[str, dict[str, str]] = {}
+    for group in document:
+        try:
+            groups[group["PropertyGroupId"]] = {str(k): str(v) for k, v in group["PropertyMap"].items()}
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ConfigError(f"{path}: malformed property group {group!r}") from error
+    return groups
+
+
+class _Group:
+    def __init__(self, groups: Mapping[str, Mapping[str, str]], name: str, path: Path, required: bool):
+        if required and name not in groups:
+            raise ConfigError(f"{path}: property group '{name}' is missing")
+        self._values = groups.get(name, {})
+        self._name = name
+        self._path = path
+
+    def required(self, key: str) -> str:
+        value = self._values.get(key, "").strip()
+        if not value:
+            raise ConfigError(f"{self._path}: key '{key}' of property group '{self._name}' is missing")
+        return value
+
+    def optional(self, key: str, default: str) -> str:
+        return self._values.get(key, default).strip() or default
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.optional(key, str(default)).lower()
+        if value not in ("true", "false"):
+            raise ConfigError(f"{self._path}: '{self._name}.{key}' must be true or false, got {value!r}")
+        return value == "true"
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.optional(key, str(default))
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{self._path}: '{self._name}.{key}' must be an integer, got {value!r}") from None
+
+
+def load(path: Path | None, *, streaming: bool) -> JobConfig:
+    """Reads the job configuration; `path` None means MSF's file, or defaults when replaying."""
+    managed = path is None and MSF_PROPERTIES.exists()
+    if path is None and managed:
+        path = MSF_PROPERTIES
+    if path is None:
+        if streaming:
+            raise ConfigError("streaming needs an application_properties.json (--properties)")
+        return JobConfig(tuning=TuningConfig())
+    groups = read_groups(path)
+    job = _Group(groups, "CdrJob", path, required=False)
+    defaults = TuningConfig()
+    tuning = TuningConfig(
+        watermark_lateness_s=job.integer("watermark.lateness.seconds", defaults.watermark_lateness_s),
+        source_idle_timeout=job.optional("source.idle-timeout", defaults.source_idle_timeout),
+        dedup_ttl=job.optional("dedup.ttl", defaults.dedup_ttl),
+    )
+    if tuning.watermark_lateness_s < 0:
+        raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' must not be negative")
+    if not streaming:
+        return JobConfig(tuning=tuning, managed=managed)
+    src = _Group(groups, "CdrSource", path, required=True)
+    position = src.optional("init.position", "LATEST").upper()
+    if position not in ("LATEST", "TRIM_HORIZON"):
+        raise ConfigError(f"{path}: 'CdrSource.init.position' must be LATEST or TRIM_HORIZON, got {position!r}")
+    source = SourceConfig(
+        stream_arn=src.required("stream.arn"),
+        region=src.required("aws.region"),
+        endpoint=src.required("aws.endpoint"),
+        init_position=position,
+        bounded=src.boolean("bounded", False),
+    )
+    out = _Group(groups, "CdrSinks", path, required=True)
+    sinks = SinkConfig(
+        region=out.required("aws.region"),
+        dynamodb_endpoint=out.required("dynamodb.endpoint"),
+        usage_hourly_table=out.required("usage-hourly.table"),
+        dead_letters_table=out.required("dead-letters.table"),
+    )
+    return JobConfig(tuning=tuning, source=source, sinks=sinks, managed=managed)

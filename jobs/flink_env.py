@@ -1,0 +1,53 @@
+"""Creates the table environment: local settings from flink-conf/ unless MSF manages the job."""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+from pathlib import Path
+
+import yaml
+from pyflink.common import Configuration
+from pyflink.datastream import RuntimeExecutionMode, StreamExecutionEnvironment
+from pyflink.table import EnvironmentSettings, StreamTableEnvironment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FLINK_CONF = PROJECT_ROOT / "flink-conf" / "config.yaml"
+CONNECTOR_JAR = PROJECT_ROOT / "lib" / "pyflink-dependencies.jar"
+
+
+def local_settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """flink-conf/config.yaml as flat strings, plus what a local run needs to find its code."""
+    settings = {str(k): str(v) for k, v in (yaml.safe_load(FLINK_CONF.read_text()) or {}).items()}
+    if not CONNECTOR_JAR.exists():
+        raise FileNotFoundError(f"{CONNECTOR_JAR} is missing: build it with `make jar`")
+    settings["pipeline.jars"] = CONNECTOR_JAR.as_uri()
+    settings["python.executable"] = sys.executable
+    settings["python.client.executable"] = sys.executable
+    settings.update(overrides or {})
+    return settings
+
+
+def prepare_python_path() -> None:
+    """Thread mode embeds Python in the JVM: it needs this project and the venv on PYTHONPATH,
+    set before the JVM starts (else "No module named 'pemja'")."""
+    paths = [str(PROJECT_ROOT), *site.getsitepackages()]
+    current = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths + ([current] if current else []))
+
+
+def create_table_env(*, managed: bool, batch: bool = False,
+                     overrides: dict[str, str] | None = None) -> StreamTableEnvironment:
+    """A table environment; on MSF (managed) nothing that MSF owns is set."""
+    if not managed:
+        prepare_python_path()  # before the first Java object starts the JVM
+    configuration = Configuration()
+    if not managed:
+        for key, value in local_settings(overrides).items():
+            configuration.set_string(key, value)
+    env = StreamExecutionEnvironment.get_execution_environment(configuration)
+    if batch:
+        env.set_runtime_mode(RuntimeExecutionMode.BATCH)
+    settings = (EnvironmentSettings.in_batch_mode() if batch else EnvironmentSettings.in_streaming_mode())
+    return StreamTableEnvironment.create(env, environment_settings=settings)

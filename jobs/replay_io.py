@@ -1,0 +1,108 @@
+"""The file ends of a replay: input files staged for Flink, results turned into Parquet.
+
+Flink reads JSON Lines as raw text (so no bad line is ever lost). Parquet input — CDRs in
+the record's own shape, or a `raw` column of JSON text as dead letters and archives keep it —
+is turned into JSON Lines first. Results are written by Flink as JSON Lines (decimals as plain
+numbers, timestamps ISO 8601) and converted here with pyarrow, exactly: decimals never pass
+through float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+RAW_COLUMNS = ("raw", "raw_record", "line")
+
+
+def input_files(path: Path) -> list[Path]:
+    """The JSON Lines and Parquet files at `path` (a file, or a folder searched recursively)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"replay input {path} does not exist")
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))
+                   and p.suffix in (*JSONL_SUFFIXES, ".parquet"))
+    if not files:
+        raise FileNotFoundError(f"replay input {path} holds no .jsonl/.json/.ndjson/.parquet file")
+    return files
+
+
+def stage_input(path: Path, staging: Path) -> Path:
+    """A folder of JSON Lines files holding every input record, for the replay source."""
+    target = staging / "input"
+    target.mkdir(parents=True)
+    for index, file in enumerate(input_files(path)):
+        destination = target / f"{index:05d}-{file.stem}.jsonl"
+        if file.suffix == ".parquet":
+            _parquet_to_jsonl(file, destination)
+        else:
+            destination.symlink_to(file.resolve())
+    return target
+
+
+def _parquet_to_jsonl(source: Path, destination: Path) -> None:
+    table = pq.read_table(source)
+    raw = next((name for name in RAW_COLUMNS if name in table.column_names), None)
+    with destination.open("w", encoding="utf-8") as out:
+        for batch in table.to_batches(max_chunksize=10_000):
+            if raw is not None:
+                lines: Iterable[Any] = batch.column(raw).to_pylist()
+            else:
+                lines = (json.dumps(_jsonable(row), ensure_ascii=False) for row in batch.to_pylist())
+            for line in lines:
+                out.write(("" if line is None else str(line).replace("\n", " ")) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat() + "Z"
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def arrow_type(flink_type: str) -> pa.DataType:
+    """The Arrow type of a Flink SQL type, as the sink tables use them."""
+    text = flink_type.upper().replace(" NOT NULL", "")
+    if text.startswith("DECIMAL"):
+        precision, scale = (int(part) for part in text[text.index("(") + 1:text.index(")")].split(","))
+        return pa.decimal128(precision, scale)
+    if text.startswith("TIMESTAMP_LTZ") or text.startswith("TIMESTAMP(3) WITH LOCAL TIME ZONE"):
+        return pa.timestamp("ms", tz="UTC")
+    if text.startswith("TIMESTAMP"):
+        return pa.timestamp("ms")
+    if text.startswith("ARRAY<"):
+        return pa.list_(arrow_type(text[len("ARRAY<"):-1]))
+    simple = {"STRING": pa.string(), "VARCHAR(2147483647)": pa.string(), "BIGINT": pa.int64(),
+              "INT": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
+    return simple[text]
+
+
+def write_parquet(staged: Path, schema: pa.Schema, destination: Path) -> int:
+    """Converts the staged JSON Lines files of one table into Parquet; returns the row count.
+
+    An empty result still gets a (zero-row) file, so readers always find the table."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    files = sorted(p for p in staged.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    tables = [pa_json.read_json(file, parse_options=options).select(schema.names) for file in files
+              if file.stat().st_size > 0]
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
+    pq.write_table(table.cast(schema), destination / "part-00000.parquet", compression="zstd")
+    return table.num_rows

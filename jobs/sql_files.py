@@ -1,0 +1,55 @@
+"""Loads the SQL files under sql/ and fills their ${placeholders}.
+
+One statement per file, so nothing is ever split on ';' (which breaks on string literals and
+comments); a trailing ';' is tolerated. An unknown placeholder is an error naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_LEADING_COMMENTS = re.compile(r"\A(?:\s*--[^\n]*\n|\s+)*")
+
+
+@dataclass(frozen=True)
+class Statement:
+    path: Path
+    text: str
+
+    @property
+    def is_insert(self) -> bool:
+        return self.text.lstrip().upper().startswith("INSERT")
+
+    @property
+    def insert_target(self) -> str | None:
+        match = re.match(r"\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", self.text, re.IGNORECASE)
+        return match.group(1) if match else None
+
+
+def render(path: Path, values: Mapping[str, str]) -> Statement:
+    """The statement in `path` with every ${name} replaced by values[name]."""
+    text = path.read_text(encoding="utf-8")
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"{path}: unknown placeholder ${{{name}}}")
+        return values[name]
+
+    body = _PLACEHOLDER.sub(fill, text).strip()
+    if body.endswith(";"):
+        body = body[:-1].rstrip()
+    body = _LEADING_COMMENTS.sub("", body)
+    if not body:
+        raise ValueError(f"{path}: no statement")
+    return Statement(path, body)
+
+
+def folder(name: str) -> list[Path]:
+    """The .sql files of sql/<name>/ in name order (numbered prefixes give the order)."""
+    return sorted((SQL_ROOT / name).glob("*.sql"))

@@ -1,0 +1,7 @@
+-- cdr_parsed (view): every raw record parsed once by PARSE_CDR into the CDR's columns, with
+-- its verdict so far (reject_reason NULL: it passed every check that needs no phone library).
+-- Grain: one row per input record, nothing dropped.
+CREATE TEMPORARY VIEW cdr_parsed AS
+SELECT r.line, r.source_partition, r.source_offset, r.event_time, r.ingest_time, p.*
+FROM cdr_raw AS r
+CROSS JOIN LATERAL TABLE(parse_cdr(r.line)) AS p

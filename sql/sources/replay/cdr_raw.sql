@@ -1,0 +1,15 @@
+-- cdr_raw: every line of the replayed CDR files (JSON Lines) as its raw text, with its file.
+-- Event time: endTime, else startTime; watermark ${watermark_lateness_s} s behind the newest.
+CREATE TEMPORARY TABLE cdr_raw (
+  line STRING,
+  source_partition STRING METADATA FROM 'file.path' VIRTUAL,
+  source_offset AS CAST(NULL AS STRING),
+  event_time AS cdr_event_time(line),
+  ingest_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - INTERVAL '${watermark_lateness_s}' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${input_path}',
+  'format' = 'raw',
+  'raw.charset' = 'UTF-8'
+)

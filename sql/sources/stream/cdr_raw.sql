@@ -1,0 +1,19 @@
+-- cdr_raw: every record of the CDR Kinesis stream as its raw text, with its shard and
+-- sequence number (so a dead letter can be traced and re-read).
+-- Event time: endTime, else startTime; watermark ${watermark_lateness_s} s behind the newest.
+CREATE TEMPORARY TABLE cdr_raw (
+  line STRING,
+  source_partition STRING METADATA FROM 'shard-id' VIRTUAL,
+  source_offset STRING METADATA FROM 'sequence-number' VIRTUAL,
+  event_time AS cdr_event_time(line),
+  ingest_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - INTERVAL '${watermark_lateness_s}' SECOND
+) WITH (
+  'connector' = 'kinesis',
+  'stream.arn' = '${stream_arn}',
+  'aws.region' = '${aws_region}',
+  'aws.endpoint' = '${kinesis_endpoint}',
+  'source.init.position' = '${init_position}',
+  'source.bounded' = '${source_bounded}',
+  'format' = 'raw'
+)

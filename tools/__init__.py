@@ -1,0 +1,1 @@
+"""Command-line tools around the job: traffic generator, local AWS emulators, demo."""

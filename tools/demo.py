@@ -1,0 +1,73 @@
+"""The demo: local AWS up, generated traffic on the Kinesis stream, the job in a local Flink
+minicluster until every window has closed, then a summary read back from DynamoDB.
+
+    python -m tools.demo [--calls N] [--seed S] [--bad N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tools.bad_records import BAD_RECORDS
+from tools.generate import Progress, put_stream
+from tools.local_aws import LocalAws
+from tools.traffic import TrafficSpec, generate, to_json
+
+
+def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int]]:
+    """(subscriber, talk seconds, calls), most talk time first."""
+    talk: collections.Counter[str] = collections.Counter()
+    calls: collections.Counter[str] = collections.Counter()
+    for item in usage:
+        talk[item["subscriber_id"]] += int(item["talk_seconds"])
+        calls[item["subscriber_id"]] += int(item["calls"])
+    return [(sub, seconds, calls[sub]) for sub, seconds in talk.most_common(n)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=5_000)
+    parser.add_argument("--subscribers", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+
+    print("Starting local AWS (kinesis-mock, dynalite, moto) on 127.0.0.1 ...")
+    with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
+        resources = aws.resources
+        lines = [to_json(r) for r in generate(TrafficSpec(seed=args.seed, calls=args.calls,
+                                                          subscribers=args.subscribers))]
+        lines += [bad.raw for bad in BAD_RECORDS]
+        print(f"Putting {len(lines):,} CDRs ({len(BAD_RECORDS)} of them malformed on purpose) "
+              f"on Kinesis stream {resources.stream} ...")
+        put_stream(lines, aws.kinesis, resources.stream_arn, Progress())
+        properties = aws.write_properties(Path(tmp) / "application_properties.json", bounded=True)
+        print("Running the job in a local Flink minicluster until the stream is read and every "
+              "window has closed ...")
+        started = time.monotonic()
+        from jobs.cdr_pipeline import run_stream
+
+        run_stream(properties)
+        elapsed = time.monotonic() - started
+        usage = aws.scan(resources.usage_hourly_table)
+        dead = aws.scan(resources.dead_letters_table)
+        print(f"\nJob finished in {elapsed:.0f} s (including the minicluster's start).")
+        print(f"CDRs in: {len(lines):,}   dead letters: {len(dead):,}   "
+              f"hourly usage items in DynamoDB: {len(usage):,}")
+        for reason, count in sorted(collections.Counter(d["reason"] for d in dead).items()):
+            print(f"  {reason:<22} {count}")
+        print("\nTop 10 subscribers by talk time (read back from DynamoDB):")
+        print(f"  {'subscriber':<12} {'talk time':>12} {'calls':>7}")
+        for subscriber, seconds, calls in top_talkers(usage):
+            print(f"  {subscriber:<12} {seconds // 3600:>5d} h {seconds % 3600 // 60:02d} m {seconds % 60:02d} s"
+                  f" {calls:>7}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Local AWS on 127.0.0.1: kinesis-mock (Kinesis), dynalite (DynamoDB), moto_server (S3,
+Timestream), on free ports, with the stream, tables and bucket the job needs.
+
+    with LocalAws.start() as aws:
+        aws.kinesis.put_record(...)
+
+Each emulator is a child process in its own process group; `stop()` ends exactly those.
+Credentials are fixed dummies that the emulators accept; they are exported to this process's
+environment so that the JVM started later (the Flink minicluster) finds them too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                     "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Names of what the job reads and writes."""
+
+    stream: str = "cdr-records"
+    shards: int = 2
+    usage_hourly_table: str = "cdr_usage_hourly"
+    dead_letters_table: str = "cdr_dead_letters"
+    bucket: str = "cdr-archive"
+
+    @property
+    def stream_arn(self) -> str:
+        return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{self.stream}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalAws:
+    resources: Resources
+    kinesis_endpoint: str
+    dynamodb_endpoint: str
+    moto_endpoint: str
+    _processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _workdir: Path | None = None
+
+    @classmethod
+    def start(cls, resources: Resources = Resources()) -> LocalAws:
+        for tool in ("kinesis-local", "dynalite"):
+            if not (NODE_MODULES / tool).is_dir():
+                raise FileNotFoundError(f"node_modules/{tool} is missing: run `make setup`")
+        os.environ.update(DUMMY_CREDENTIALS)
+        workdir = Path(tempfile.mkdtemp(prefix="cdr-local-aws-"))
+        ports = {name: free_port() for name in ("kinesis", "kinesis_tls", "dynamodb", "moto")}
+        aws = cls(resources, f"http://127.0.0.1:{ports['kinesis']}",
+                  f"http://127.0.0.1:{ports['dynamodb']}", f"http://127.0.0.1:{ports['moto']}",
+                  _workdir=workdir)
+        try:
+            kinesis_pkg = NODE_MODULES / "kinesis-local"
+            aws._spawn("kinesis", ["node", "-r", str(PROJECT_ROOT / "tools" / "loopback.js"),
+                                   str(kinesis_pkg / "main.js")],
+                       {"KINESIS_MOCK_PLAIN_PORT": str(ports["kinesis"]),
+                        "KINESIS_MOCK_TLS_PORT": str(ports["kinesis_tls"]),
+                        "KINESIS_MOCK_CERT_PATH": str(kinesis_pkg / "server.json"),
+                        "INITIALIZE_STREAMS": f"{resources.stream}:{resources.shards}:{REGION}",
+                        "LOG_LEVEL": "WARN"})
+            aws._spawn("dynamodb", ["node", str(NODE_MODULES / "dynalite" / "cli.js"),
+                                    "--host", "127.0.0.1", "--port", str(ports["dynamodb"])], {})
+            moto = Path(sys.executable).with_name("moto_server")
+            aws._spawn("moto", [str(moto), "-H", "127.0.0.1", "-p", str(ports["moto"])], {})
+            aws._wait("Kinesis", lambda: aws.kinesis.describe_stream_summary(StreamName=resources.stream)
+                      ["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE")
+            aws._wait("DynamoDB", lambda: aws.dynamodb.list_tables() is not None)
+            aws._wait("S3", lambda: aws.s3.list_buckets() is not None)
+            aws._create_resources()
+        except BaseException:
+            aws.stop()
+            raise
+        return aws
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        assert self._workdir is not None
+        log = (self._workdir / f"{name}.log").open("wb")
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+                                   cwd=self._workdir, start_new_session=True)
+        self._processes.append(process)
+
+    def _wait(self, what: str, ready: Callable[[], bool], timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            for process in self._processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"an emulator exited early ({process.args}); logs in {self._workdir}")
+            try:
+                if ready():
+                    return
+            except Exception as error:  # not up yet: connection refused, stream CREATING...
+                last = error
+            time.sleep(0.2)
+        raise TimeoutError(f"{what} emulator not ready after {timeout_s} s: {last}")
+
+    def _client(self, service: str, endpoint: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
+                            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                            config=Config(retries={"max_attempts": 3, "mode": "standard"},
+                                          s3={"addressing_style": "path"}))
+
+    @property
+    def kinesis(self) -> Any:
+        return self._client("kinesis", self.kinesis_endpoint)
+
+    @property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb", self.dynamodb_endpoint)
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3", self.moto_endpoint)
+
+    @property
+    def timestream(self) -> Any:
+        return self._client("timestream-write", self.moto_endpoint)
+
+    def _create_resources(self) -> None:
+        r = self.resources
+        for table, (hash_key, range_key) in ((r.usage_hourly_table, ("subscriber_id", "window_start")),
+                                             (r.dead_letters_table, ("source_partition", "source_offset"))):
+            self.dynamodb.create_table(
+                TableName=table, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": hash_key, "AttributeType": "S"},
+                                      {"AttributeName": range_key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": hash_key, "KeyType": "HASH"},
+                           {"AttributeName": range_key, "KeyType": "RANGE"}])
+            self._wait(f"table {table}", lambda t=table: self.dynamodb.describe_table(TableName=t)
+                       ["Table"]["TableStatus"] == "ACTIVE")
+        self.s3.create_bucket(Bucket=r.bucket)
+
+    def application_properties(self, *, bounded: bool) -> list[dict[str, Any]]:
+        """The job's property groups (MSF format) pointing at these emulators."""
+        r = self.resources
+        return [
+            {"PropertyGroupId": "CdrSource", "PropertyMap": {
+                "stream.arn": r.stream_arn, "aws.region": REGION, "aws.endpoint": self.kinesis_endpoint,
+                "init.position": "TRIM_HORIZON", "bounded": str(bounded).lower()}},
+            {"PropertyGroupId": "CdrSinks", "PropertyMap": {
+                "aws.region": REGION, "dynamodb.endpoint": self.dynamodb_endpoint,
+                "usage-hourly.table": r.usage_hourly_table, "dead-letters.table": r.dead_letters_table}},
+            {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
+        ]
+
+    def write_properties(self, path: Path, *, bounded: bool) -> Path:
+        path.write_text(json.dumps(self.application_properties(bounded=bounded), indent=2))
+        return path
+
+    def scan(self, table: str) -> list[dict[str, Any]]:
+        """Every item of a DynamoDB table, as plain Python values."""
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserializer = TypeDeserializer()
+        items: list[dict[str, Any]] = []
+        for page in self.dynamodb.get_paginator("scan").paginate(TableName=table):
+            items += [{k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"]]
+        return items
+
+    def stop(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self._processes.clear()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def __enter__(self) -> LocalAws:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

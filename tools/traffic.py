@@ -1,0 +1,228 @@
+"""Realistic, deterministic CDR traffic: a subscriber base, calls, and their per-leg records.
+
+Everything is drawn from one random.Random(seed), so the same arguments give the same records
+byte for byte. Records come out in event-time order (a START at setup, INTERIMs every
+`interim_every_s` while a call lasts, the STOP at its end), as a PBX would send them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+# Home countries of subscribers (ISO 3166-1) with weights: a European operator's mix.
+HOME_COUNTRIES = {"GB": 30, "DE": 15, "FR": 12, "ES": 8, "IT": 8, "NL": 6, "IE": 5, "US": 6, "PL": 4,
+                  "SE": 3, "PT": 3}
+# Destinations of outgoing calls beyond the home country, with weights.
+DESTINATIONS = {"GB": 20, "DE": 10, "FR": 10, "ES": 6, "IT": 6, "NL": 4, "US": 8, "CA": 3, "IN": 5,
+                "PK": 2, "NG": 2, "PH": 2, "BR": 2, "MX": 2, "AU": 2, "JP": 1, "CN": 2, "TR": 2,
+                "RO": 2, "MA": 1, "ZA": 1, "AE": 1, "JM": 1, "CH": 2, "BE": 2, "AT": 1, "SE": 1,
+                "NO": 1, "DK": 1, "FI": 1, "PL": 2, "PT": 1, "IE": 2, "GR": 1, "EG": 1, "KE": 1,
+                "ID": 1, "VN": 1, "TH": 1, "AR": 1}
+CALL_TYPES = {"VOICE": 85, "VIDEO": 10, "CONFERENCE": 5}
+TERMINATIONS = {"NORMAL": 70, "NO_ANSWER": 12, "BUSY": 8, "FAILED": 5, "CANCELLED": 5}
+CODECS = {"G.711": 40, "Opus": 35, "G.729": 15, "G.722": 10}
+CODEC_KBPS = {"G.711": 64, "Opus": 32, "G.729": 8, "G.722": 64}
+USER_AGENTS = ["Zoiper 5.6", "Linphone 5.2", "Bria 6.5", "MicroSIP 3.21", "Grandstream GXP2170",
+               "Yealink SIP-T46U", "Obi 200"]
+SERVER_NODES = ["pbx-eu-1", "pbx-eu-2", "pbx-us-1"]
+NUMBER_TYPES = {PhoneNumberType.MOBILE: "MOBILE", PhoneNumberType.FIXED_LINE: "LANDLINE",
+                PhoneNumberType.VOIP: "VOIP"}
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    subscriber_id: str
+    number: str
+    number_type: str
+    country: str
+    city: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class TrafficSpec:
+    """What to generate; every field has a realistic default."""
+
+    seed: int = 42
+    subscribers: int = 1_000
+    calls: int = 10_000
+    start: datetime = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    hours: float = 24.0
+    start_record_share: float = 0.5  # calls that also send START (and INTERIMs when long)
+    interim_every_s: int = 300
+    duplicate_share: float = 0.01  # records a producer sends twice (same recordId)
+    national_format_share: float = 0.01  # called numbers sent in national form, not E.164
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _iso(moment: datetime) -> str:
+    text = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+class NumberPool:
+    """Valid numbers per country and type, varied from phonenumbers' examples."""
+
+    def __init__(self, rng: random.Random):
+        self._rng = rng
+
+    def draw(self, country: str, kinds: tuple[PhoneNumberType, ...]) -> tuple[str, str]:
+        """(E.164 number, our number type) valid for `country`."""
+        for kind in self._rng.sample(kinds, len(kinds)):
+            example = phonenumbers.example_number_for_type(country, kind)
+            if example is None:
+                continue
+            national = str(example.national_number)
+            for _ in range(20):
+                tail = "".join(str(self._rng.randrange(10)) for _ in range(min(4, len(national) - 2)))
+                candidate = phonenumbers.parse(f"+{example.country_code}{national[:-len(tail)]}{tail}")
+                if phonenumbers.is_valid_number(candidate):
+                    return (phonenumbers.format_number(candidate, PhoneNumberFormat.E164),
+                            NUMBER_TYPES.get(kind, "LANDLINE"))
+            return phonenumbers.format_number(example, PhoneNumberFormat.E164), NUMBER_TYPES.get(kind, "LANDLINE")
+        raise ValueError(f"no example number for {country}")
+
+
+def make_subscribers(spec: TrafficSpec, rng: random.Random, pool: NumberPool) -> list[Subscriber]:
+    subscribers = []
+    for index in range(spec.subscribers):
+        country = _weighted(rng, HOME_COUNTRIES)
+        number, number_type = pool.draw(
+            country, (PhoneNumberType.MOBILE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
+        subscribers.append(Subscriber(
+            subscriber_id=f"sub-{index:06d}", number=number, number_type=number_type, country=country,
+            city=f"City-{country}-{rng.randrange(20)}", lat=round(rng.uniform(-60, 70), 4),
+            lon=round(rng.uniform(-150, 150), 4)))
+    return subscribers
+
+
+def _talk_seconds(rng: random.Random) -> int:
+    """Long-tailed talk time: median ~1 min, a few calls of hours."""
+    return max(1, min(4 * 3600, int(rng.lognormvariate(math.log(60), 1.3))))
+
+
+def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
+    """Yields CDR records (as JSON-ready dicts) in event-time order."""
+    rng = random.Random(spec.seed)
+    pool = NumberPool(rng)
+    subscribers = make_subscribers(spec, rng, pool)
+    # Subscriber activity is skewed: a few call a lot ("top callers").
+    activity = [rng.paretovariate(1.5) for _ in subscribers]
+    span_s = spec.hours * 3600
+    setup_times = sorted(rng.uniform(0, span_s) for _ in range(spec.calls))
+    pending: list[tuple[datetime, int, dict[str, Any]]] = []
+    order = itertools.count()
+    for call_index, offset in enumerate(setup_times):
+        setup = spec.start + timedelta(seconds=offset)
+        while pending and pending[0][0] <= setup:
+            yield from _emit(heapq.heappop(pending)[2], rng, spec)
+        subscriber = rng.choices(subscribers, weights=activity)[0]
+        for moment, record in _call_records(spec, rng, pool, subscriber, setup, call_index):
+            heapq.heappush(pending, (moment, next(order), record))
+    while pending:
+        yield from _emit(heapq.heappop(pending)[2], rng, spec)
+
+
+def _emit(record: dict[str, Any], rng: random.Random, spec: TrafficSpec) -> Iterator[dict[str, Any]]:
+    yield record
+    if rng.random() < spec.duplicate_share:
+        yield record  # a producer's retry: the same recordId again
+
+
+def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscriber: Subscriber,
+                  setup: datetime, call_index: int) -> list[tuple[datetime, dict[str, Any]]]:
+    direction = "MOBILE_ORIGINATED" if rng.random() < 0.6 else "MOBILE_TERMINATED"
+    call_type = _weighted(rng, CALL_TYPES)
+    termination = _weighted(rng, TERMINATIONS)
+    answered = termination == "NORMAL" or (termination == "FAILED" and rng.random() < 0.3)
+    ring_s = rng.uniform(1.5, 25.0 if termination == "NO_ANSWER" else 12.0)
+    answer = setup + timedelta(seconds=round(ring_s, 3)) if answered else None
+    talk_s = _talk_seconds(rng) + round(rng.random(), 3) if answered else 0.0
+    end = (answer + timedelta(seconds=talk_s)) if answer else setup + timedelta(seconds=round(ring_s, 3))
+    destination = subscriber.country if rng.random() < 0.7 else _weighted(rng, DESTINATIONS)
+    other, other_type = pool.draw(destination, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
+    if destination != subscriber.country:
+        other_type = "INTERNATIONAL"
+    if direction == "MOBILE_ORIGINATED":
+        calling, called = (subscriber.number, subscriber.number_type), (other, other_type)
+    else:
+        calling = (other, "MOBILE" if other_type == "INTERNATIONAL" else other_type)
+        called = (subscriber.number, subscriber.number_type)
+    called_number = called[0]
+    if direction == "MOBILE_ORIGINATED" and destination == subscriber.country \
+            and rng.random() < spec.national_format_share:
+        called_number = phonenumbers.format_number(phonenumbers.parse(called[0]), PhoneNumberFormat.NATIONAL)
+    codec = _weighted(rng, CODECS)
+    call_id = str(uuid.UUID(int=rng.getrandbits(128)))
+    linked_id = f"{call_id}-L" if rng.random() < 0.1 else None
+    base: dict[str, Any] = {
+        "callId": call_id,
+        "startTime": _iso(setup),
+        "callingParty": {
+            "number": calling[0], "numberType": calling[1], "subscriberId": subscriber.subscriber_id,
+            "location": {"country": subscriber.country, "city": subscriber.city,
+                         "coordinates": {"lat": subscriber.lat, "lon": subscriber.lon}}},
+        "calledParty": {"number": called_number, "numberType": called[1],
+                        "destination": phonenumbers.region_code_for_number(phonenumbers.parse(called[0]))},
+        "callType": call_type,
+        "callDirection": direction,
+        "sipData": {"fromUri": f"sip:{calling[0]}@voip.example.net", "toUri": f"sip:{called[0]}@voip.example.net",
+                    "callIdHeader": f"{call_id}@{rng.choice(SERVER_NODES)}",
+                    "userAgent": rng.choice(USER_AGENTS), "codec": codec,
+                    "ipAddress": f"198.51.100.{rng.randrange(1, 255)}"},
+        "metadata": {"serverNode": rng.choice(SERVER_NODES), "tags": []},
+    }
+    if linked_id:
+        base["linkedId"] = linked_id
+        base["legSequence"] = 1
+    records: list[tuple[datetime, dict[str, Any]]] = []
+    sequence = itertools.count(1)
+
+    def record(kind: str, moment: datetime, **fields: Any) -> None:
+        body = {**base, "recordId": f"{call_id}:{kind}:{next(sequence)}", "recordType": kind, **fields}
+        records.append((moment, body))
+
+    if rng.random() < spec.start_record_share:
+        record("START", setup, duration=0)
+        elapsed = spec.interim_every_s
+        while setup + timedelta(seconds=elapsed) < end:
+            record("INTERIM", setup + timedelta(seconds=elapsed), duration=elapsed,
+                   **({"answerTime": _iso(answer)} if answer else {}))
+            elapsed += spec.interim_every_s
+    duration = round((end - setup).total_seconds(), 3)
+    stop: dict[str, Any] = {"endTime": _iso(end), "duration": duration,
+                            "billableSeconds": math.ceil(talk_s), "terminationReason": termination}
+    if answer:
+        stop["answerTime"] = _iso(answer)
+        stop["qos"] = {"jitter": round(rng.uniform(1, 40), 1), "packetLoss": round(rng.uniform(0, 3), 2),
+                       "latency": round(rng.uniform(20, 250), 1), "mos": round(rng.uniform(2.5, 4.5), 2)}
+        bytes_per_s = CODEC_KBPS[codec] * 1000 // 8 * (4 if call_type == "VIDEO" else 1)
+        stop["dataUsage"] = {"bytesSent": int(talk_s * bytes_per_s * rng.uniform(0.8, 1.0)),
+                             "bytesReceived": int(talk_s * bytes_per_s * rng.uniform(0.8, 1.0))}
+        rate = round(rng.choice([0.01, 0.02, 0.05, 0.1, 0.25]), 4)
+        amount = round(rate * math.ceil(talk_s) / 60, 6) if direction == "MOBILE_ORIGINATED" else 0
+        stop["cost"] = {"currency": "EUR", "amount": amount, "perMinuteRate": rate,
+                        "taxAmount": round(amount * 0.2, 6)}
+        if rng.random() < 0.05:
+            stop["metadata"] = {**base["metadata"], "recordingId": f"rec-{call_index}", "tags": ["premium"]}
+    record("STOP", end, **stop)
+    return records
+
+
+def to_json(record: dict[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
