@@ -10,12 +10,15 @@ Deterministic: the same --seed and sizes give the same records.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, TextIO
+
+import orjson
 
 from tools.traffic import TrafficSpec, generate, to_json
 
@@ -62,16 +65,25 @@ def write_file(lines: Iterable[str], path: Path, progress: Progress | None = Non
     return count
 
 
-def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: Progress | None = None) -> int:
-    import orjson
+def partition_key(line: str) -> str:
+    """The subscriber id (so one subscriber's records stay in order on one shard); for a
+    record that has none, a hash of its text."""
+    try:
+        key = orjson.loads(line)["callingParty"]["subscriberId"]
+        if isinstance(key, str) and 0 < len(key) <= 256:
+            return key
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        pass
+    return hashlib.sha1(line.encode("utf-8")).hexdigest()
 
+
+def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: Progress | None = None) -> int:
     from tools.kinesis_writer import KinesisWriter
 
     writer = KinesisWriter(client, stream_arn)
     count = 0
     for count, line in enumerate(lines, 1):
-        key = orjson.loads(line).get("callingParty", {}).get("subscriberId") or "unknown"
-        writer.put(line.encode("utf-8"), str(key))
+        writer.put(line.encode("utf-8"), partition_key(line))
         if progress:
             progress.update(count)
     writer.flush()

@@ -1,8 +1,9 @@
 """E.164 numbering: recognise, normalise and classify telephone numbers.
 
 Producers send E.164 most of the time, and national or 00/011-prefixed forms now and then.
-Only the latter need phonenumbers (slow next to a regex), so the job sends only those records
-through `normalise`; `classify_form` is the cheap test that decides which records those are.
+Only the latter need phonenumbers (slow next to a regex); `classify_form` is the cheap test
+that tells them apart. The job's JVM parser (CdrParser.java) applies the same two patterns and
+the same library (libphonenumber, at phonenumbers' version).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from functools import lru_cache
 import phonenumbers
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-# What a national or 00/011-prefixed number may look like before normalisation. The JVM
-# parser (deploy/kinesis-analytics/.../ParseCdr.java) uses the same two patterns.
+# What a national or 00/011-prefixed number may look like before normalisation.
 DIALABLE = re.compile(r"\+?[0-9(][0-9 ()./-]{2,30}")
 
 

@@ -1,5 +1,5 @@
--- cdr_parsed (view): every raw record parsed once by PARSE_CDR into the CDR's columns, with
--- its verdict so far (reject_reason NULL: it passed every check that needs no phone library).
+-- cdr_parsed (view): every raw record parsed once by PARSE_CDR into the CDR's columns, phone
+-- numbers in E.164, with its verdict (reject_reason NULL: the record keeps the contract).
 -- Grain: one row per input record, nothing dropped.
 CREATE TEMPORARY VIEW cdr_parsed AS
 SELECT r.line, r.source_partition, r.source_offset, r.event_time, r.ingest_time, p.*

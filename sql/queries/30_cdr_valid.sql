@@ -11,5 +11,5 @@ SELECT
   cost_currency, cost_amount, cost_per_minute_rate, cost_tax_amount,
   server_node, recording_id, tags, linked_id, leg_sequence, bytes_sent, bytes_received,
   source_partition, source_offset, event_time, ingest_time
-FROM cdr_checked
+FROM cdr_parsed
 WHERE reject_reason IS NULL

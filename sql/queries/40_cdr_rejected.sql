@@ -9,5 +9,5 @@ SELECT
   COALESCE(source_partition, '') AS source_partition,
   COALESCE(source_offset, '') AS source_offset,
   CAST(ingest_time AS TIMESTAMP_LTZ(3)) AS ingest_time
-FROM cdr_checked
+FROM cdr_parsed
 WHERE reject_reason IS NOT NULL

@@ -1,5 +1,5 @@
 -- cdr_raw: every line of the replayed CDR files (JSON Lines) as its raw text, with its file.
--- Event time: endTime, else startTime; watermark ${watermark_lateness_s} s behind the newest.
+-- Event time: a valid record's endTime, else its startTime; watermark ${watermark_lateness_s} s behind the newest.
 CREATE TEMPORARY TABLE cdr_raw (
   line STRING,
   source_partition STRING METADATA FROM 'file.path' VIRTUAL,

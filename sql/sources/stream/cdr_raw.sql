@@ -1,6 +1,6 @@
 -- cdr_raw: every record of the CDR Kinesis stream as its raw text, with its shard and
 -- sequence number (so a dead letter can be traced and re-read).
--- Event time: endTime, else startTime; watermark ${watermark_lateness_s} s behind the newest.
+-- Event time: a valid record's endTime, else its startTime; watermark ${watermark_lateness_s} s behind the newest.
 CREATE TEMPORARY TABLE cdr_raw (
   line STRING,
   source_partition STRING METADATA FROM 'shard-id' VIRTUAL,

@@ -1,15 +1,21 @@
 package org.cdrpipeline.flink.kinesis;
 
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSource;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.format.DecodingFormat;
 import org.apache.flink.table.connector.source.DynamicTableSource;
 import org.apache.flink.table.connector.source.ScanTableSource;
-import org.apache.flink.table.connector.source.SourceProvider;
+import org.apache.flink.table.connector.ProviderContext;
+import org.apache.flink.table.connector.source.DataStreamScanProvider;
 import org.apache.flink.table.connector.source.abilities.SupportsReadingMetadata;
+import org.apache.flink.table.connector.source.abilities.SupportsWatermarkPushDown;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.factories.DeserializationFormatFactory;
 import org.apache.flink.table.factories.DynamicTableSourceFactory;
@@ -116,11 +122,16 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
         }
     }
 
-    private static final class Source implements ScanTableSource, SupportsReadingMetadata {
+    /**
+     * Watermarks are generated per shard inside the source (the pushed-down strategy), so a
+     * shard read ahead of another never makes the other's records late.
+     */
+    private static final class Source implements ScanTableSource, SupportsReadingMetadata, SupportsWatermarkPushDown {
         private final KinesisSourceConfig config;
         private final DecodingFormat<DeserializationSchema<RowData>> format;
         private final DataType physicalType;
         private List<RecordMetadata> metadata = List.of();
+        private WatermarkStrategy<RowData> watermarks = WatermarkStrategy.noWatermarks();
 
         Source(KinesisSourceConfig config, DecodingFormat<DeserializationSchema<RowData>> format,
                DataType physicalType) {
@@ -149,15 +160,35 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
         }
 
         @Override
+        public void applyWatermark(WatermarkStrategy<RowData> strategy) {
+            watermarks = strategy;
+        }
+
+        @Override
         public ScanRuntimeProvider getScanRuntimeProvider(ScanContext context) {
-            DeserializationSchema<RowData> decoder = format.createRuntimeDecoder(context, physicalType);
-            return SourceProvider.of(new KinesisStreamSource(config, decoder, metadata));
+            KinesisStreamSource source = new KinesisStreamSource(
+                    config, format.createRuntimeDecoder(context, physicalType), metadata);
+            WatermarkStrategy<RowData> strategy = watermarks;
+            return new DataStreamScanProvider() {
+                @Override
+                public DataStream<RowData> produceDataStream(ProviderContext provider, StreamExecutionEnvironment env) {
+                    DataStreamSource<RowData> stream = env.fromSource(source, strategy, asSummaryString());
+                    provider.generateUid("kinesis-source").ifPresent(stream::uid);
+                    return stream;
+                }
+
+                @Override
+                public boolean isBounded() {
+                    return config.bounded();
+                }
+            };
         }
 
         @Override
         public DynamicTableSource copy() {
             Source copy = new Source(config, format, physicalType);
             copy.metadata = metadata;
+            copy.watermarks = watermarks;
             return copy;
         }
 

@@ -1,0 +1,236 @@
+package org.cdrpipeline.flink.cdr;
+
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.DeserializationFeature;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.types.Row;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and checks one raw CDR: every field of the contract flattened into a Row, or the
+ * reject reason. The rules are those of udfs/cdr.py, which stays the reference (a test runs
+ * both over the same records and requires the same verdicts). Numbers in national or 00/011
+ * form are normalised to E.164 with libphonenumber, the library Python's phonenumbers ports.
+ *
+ * <p>Every check happens here, before the watermark: a record that will be rejected never
+ * moves event time (see CdrEventTime).
+ *
+ * <p>The last result is kept per thread: the source's event-time column (CDR_EVENT_TIME) and
+ * PARSE_CDR run on the same record one after the other in one task thread, so each record is
+ * parsed once.
+ */
+final class CdrParser {
+    /** Column order and types are those of udfs.cdr.flat_columns() (a test holds them equal). */
+    static final String OUTPUT_TYPE = "ROW<"
+            + "call_id STRING, record_id STRING, record_type STRING,"
+            + " start_time TIMESTAMP_LTZ(3), answer_time TIMESTAMP_LTZ(3), end_time TIMESTAMP_LTZ(3),"
+            + " duration_s DOUBLE, switch_billable_s DOUBLE,"
+            + " calling_number STRING, calling_number_type STRING, subscriber_id STRING,"
+            + " calling_country STRING, calling_city STRING, calling_lat DOUBLE, calling_lon DOUBLE,"
+            + " called_number STRING, called_number_type STRING, called_destination STRING,"
+            + " call_type STRING, call_direction STRING, termination_reason STRING,"
+            + " sip_from_uri STRING, sip_to_uri STRING, sip_call_id STRING, sip_user_agent STRING,"
+            + " sip_codec STRING, sip_ip STRING,"
+            + " qos_jitter_ms DOUBLE, qos_packet_loss_pct DOUBLE, qos_latency_ms DOUBLE, qos_mos DOUBLE,"
+            + " cost_currency STRING, cost_amount DECIMAL(18, 6), cost_per_minute_rate DECIMAL(18, 6),"
+            + " cost_tax_amount DECIMAL(18, 6),"
+            + " server_node STRING, recording_id STRING, tags ARRAY<STRING>,"
+            + " linked_id STRING, leg_sequence BIGINT, bytes_sent BIGINT, bytes_received BIGINT,"
+            + " reject_reason STRING, reject_detail STRING>";
+    static final int COLUMNS = 44;
+    static final int START_TIME = 3;
+    static final int END_TIME = 5;
+    static final int MAX_RECORD_CHARS = 65_536;
+
+    static final Set<String> RECORD_TYPES = Set.of("START", "STOP", "INTERIM", "EVENT");
+    static final Set<String> CALLING_TYPES = Set.of("MOBILE", "LANDLINE", "VOIP");
+    static final Set<String> CALLED_TYPES = Set.of("MOBILE", "LANDLINE", "VOIP", "INTERNATIONAL");
+    static final Set<String> CALL_TYPES = Set.of("VOICE", "VIDEO", "CONFERENCE");
+    static final Set<String> DIRECTIONS = Set.of("MOBILE_ORIGINATED", "MOBILE_TERMINATED");
+    static final Set<String> TERMINATIONS = Set.of("NORMAL", "BUSY", "NO_ANSWER", "FAILED", "CANCELLED");
+    static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
+    private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+    /** What a national or 00/011-prefixed number may look like before normalisation. */
+    static final Pattern DIALABLE = Pattern.compile("\\+?[0-9(][0-9 ()./-]{2,30}");
+
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+    private CdrParser() {}
+
+    /** The parsed row of `line` (never null; rejected records carry reject_reason). */
+    static Row parse(String line) {
+        Object[] last = LAST.get();
+        if (line != null && line.equals(last[0])) {
+            return (Row) last[1];
+        }
+        Row row = Row.withPositions(COLUMNS);
+        try {
+            parse(line, row);
+        } catch (Reject reject) {
+            row = Row.withPositions(COLUMNS);
+            row.setField(COLUMNS - 2, reject.code);
+            row.setField(COLUMNS - 1, reject.getMessage());
+        }
+        last[0] = line;
+        last[1] = row;
+        return row;
+    }
+
+    static boolean rejected(Row row) {
+        return row.getField(COLUMNS - 2) != null;
+    }
+
+    private static void parse(String line, Row row) throws Reject {
+        if (line == null || line.isBlank()) {
+            throw new Reject("EMPTY_RECORD", "the record is empty");
+        }
+        if (line.length() > MAX_RECORD_CHARS) {
+            throw new Reject("RECORD_TOO_LARGE", "the record has " + line.length() + " characters, over "
+                    + MAX_RECORD_CHARS);
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new Reject("NOT_JSON", "not JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new Reject("NOT_OBJECT", "JSON, but not an object");
+        }
+        Fields cdr = new Fields(root, "");
+        String callId = cdr.id("callId", true);
+        row.setField(0, callId);
+        row.setField(1, cdr.id("recordId", true));
+        String recordType = cdr.oneOf("recordType", true, RECORD_TYPES);
+        row.setField(2, recordType);
+        Instant start = cdr.timestamp("startTime", true);
+        Instant answer = cdr.timestamp("answerTime", false);
+        Instant end = cdr.timestamp("endTime", false);
+        row.setField(3, start);
+        row.setField(4, answer);
+        row.setField(5, end);
+        row.setField(6, cdr.number("duration", 0, Fields.MAX_MEASURE));
+        row.setField(7, cdr.number("billableSeconds", 0, Fields.MAX_MEASURE));
+
+        Fields calling = cdr.object("callingParty", true);
+        phoneNumber(calling, row, 8);
+        row.setField(9, calling.oneOf("numberType", false, CALLING_TYPES));
+        row.setField(10, calling.id("subscriberId", true));
+        Fields location = calling.object("location", false);
+        if (location != null) {
+            row.setField(11, location.country("country"));
+            row.setField(12, location.text("city", false, Fields.MAX_ID));
+            Fields coordinates = location.object("coordinates", false);
+            if (coordinates != null) {
+                row.setField(13, coordinates.number("lat", -90, 90));
+                row.setField(14, coordinates.number("lon", -180, 180));
+            }
+        }
+        Fields called = cdr.object("calledParty", true);
+        phoneNumber(called, row, 15);
+        row.setField(16, called.oneOf("numberType", false, CALLED_TYPES));
+        row.setField(17, called.text("destination", false, Fields.MAX_ID));
+
+        row.setField(18, cdr.oneOf("callType", true, CALL_TYPES));
+        row.setField(19, cdr.oneOf("callDirection", true, DIRECTIONS));
+        String termination = cdr.oneOf("terminationReason", false, TERMINATIONS);
+        row.setField(20, termination);
+
+        Fields sip = cdr.object("sipData", false);
+        if (sip != null) {
+            row.setField(21, sip.text("fromUri", false, Fields.MAX_TEXT));
+            row.setField(22, sip.text("toUri", false, Fields.MAX_TEXT));
+            row.setField(23, sip.text("callIdHeader", false, Fields.MAX_TEXT));
+            row.setField(24, sip.text("userAgent", false, Fields.MAX_TEXT));
+            row.setField(25, sip.text("codec", false, Fields.MAX_ID));
+            row.setField(26, sip.text("ipAddress", false, Fields.MAX_ID));
+        }
+        Fields qos = cdr.object("qos", false);
+        if (qos != null) {
+            row.setField(27, qos.number("jitter", 0, Fields.MAX_MEASURE));
+            row.setField(28, qos.number("packetLoss", 0, 100));
+            row.setField(29, qos.number("latency", 0, Fields.MAX_MEASURE));
+            row.setField(30, qos.number("mos", 1, 5));
+        }
+        Fields cost = cdr.object("cost", false);
+        if (cost != null) {
+            row.setField(31, cost.currency("currency"));
+            row.setField(32, cost.money("amount"));
+            row.setField(33, cost.money("perMinuteRate"));
+            row.setField(34, cost.money("taxAmount"));
+        }
+        Fields metadata = cdr.object("metadata", false);
+        if (metadata != null) {
+            row.setField(35, metadata.id("serverNode", false));
+            row.setField(36, metadata.id("recordingId", false));
+            row.setField(37, metadata.texts("tags"));
+        }
+        String linkedId = cdr.id("linkedId", false);
+        row.setField(38, linkedId == null ? callId : linkedId);
+        row.setField(39, cdr.integer("legSequence", 0));
+        Fields data = cdr.object("dataUsage", false);
+        if (data != null) {
+            row.setField(40, data.integer("bytesSent", 0));
+            row.setField(41, data.integer("bytesReceived", 0));
+        }
+
+        if ("STOP".equals(recordType)) {
+            if (end == null) {
+                throw new Reject("MISSING_FIELD", "endTime is required on STOP records");
+            }
+            if (termination == null) {
+                throw new Reject("MISSING_FIELD", "terminationReason is required on STOP records");
+            }
+        }
+        if (end != null && end.isBefore(start)) {
+            throw new Reject("END_BEFORE_START", "endTime is before startTime");
+        }
+        if (answer != null && (answer.isBefore(start) || (end != null && answer.isAfter(end)))) {
+            throw new Reject("ANSWER_OUTSIDE_CALL", "answerTime is outside startTime..endTime");
+        }
+        String region = (String) row.getField(11);
+        row.setField(8, e164(row, 8, "callingParty", region));
+        row.setField(15, e164(row, 15, "calledParty", region));
+    }
+
+    /** The number at `position` in E.164, normalised when dialled from `region` (ISO 3166-1). */
+    private static String e164(Row row, int position, String party, String region) throws Reject {
+        String number = (String) row.getField(position);
+        if (E164.matcher(number).matches()) {
+            return number;
+        }
+        try {
+            Phonenumber.PhoneNumber parsed = PHONES.parse(number, region == null ? "ZZ" : region);
+            if (PHONES.isValidNumber(parsed)) {
+                String normalised = PHONES.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164);
+                if (E164.matcher(normalised).matches()) {
+                    return normalised;
+                }
+            }
+        } catch (NumberParseException e) {
+            // rejected below
+        }
+        throw new Reject("INVALID_NUMBER", party + ".number '" + number + "' cannot be normalised to E.164");
+    }
+
+    /** Puts the number in its column as sent; it is normalised once every field is checked. */
+    private static void phoneNumber(Fields party, Row row, int position) throws Reject {
+        String number = party.text("number", true, 64);
+        if (!E164.matcher(number).matches() && !DIALABLE.matcher(number).matches()) {
+            throw new Reject("INVALID_NUMBER", "not a telephone number: '" + number + "'");
+        }
+        row.setField(position, number);
+    }
+}

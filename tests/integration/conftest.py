@@ -1,0 +1,40 @@
+"""Integration fixtures: one generated traffic set per session, local AWS when asked for."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Iterator
+
+import pytest
+
+from tools.bad_records import BAD_RECORDS, BadRecord
+from tools.local_aws import LocalAws
+from tools.traffic import TrafficSpec, generate, to_json
+
+SEED = 20261126
+
+
+@pytest.fixture(scope="session")
+def traffic() -> list[dict[str, Any]]:
+    """Generated CDRs: 2,500 calls of 300 subscribers over 6 hours, 2 % sent twice."""
+    return list(generate(TrafficSpec(seed=SEED, calls=2_500, subscribers=300, hours=6,
+                                     duplicate_share=0.02, national_format_share=0.05)))
+
+
+@pytest.fixture(scope="session")
+def mixed_lines(traffic: list[dict[str, Any]]) -> list[tuple[str, BadRecord | None]]:
+    """The traffic as JSON lines with every catalogued bad record spliced in at a seeded place."""
+    lines: list[tuple[str, BadRecord | None]] = [(to_json(record), None) for record in traffic]
+    rng = random.Random(SEED)
+    for bad in BAD_RECORDS:
+        lines.insert(rng.randrange(len(lines) + 1), (bad.raw, bad))
+    return lines
+
+
+@pytest.fixture(scope="session")
+def local_aws() -> Iterator[LocalAws]:
+    aws = LocalAws.start()
+    try:
+        yield aws
+    finally:
+        aws.stop()
