@@ -1,0 +1,66 @@
+"""The configuration object: MSF's property-group format, loud on anything missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jobs.config import ConfigError, load
+
+STREAMING = [
+    {"PropertyGroupId": "CdrSource", "PropertyMap": {
+        "stream.arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/cdrs", "aws.region": "eu-west-1",
+        "aws.endpoint": "https://kinesis.eu-west-1.amazonaws.com", "init.position": "trim_horizon"}},
+    {"PropertyGroupId": "CdrSinks", "PropertyMap": {
+        "aws.region": "eu-west-1", "dynamodb.endpoint": "https://dynamodb.eu-west-1.amazonaws.com",
+        "usage-hourly.table": "usage", "dead-letters.table": "dead"}},
+    {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},
+]
+
+
+def _write(tmp_path: Path, groups: list) -> Path:
+    path = tmp_path / "application_properties.json"
+    path.write_text(json.dumps(groups))
+    return path
+
+
+def test_streaming_config_and_placeholders(tmp_path: Path) -> None:
+    config = load(_write(tmp_path, STREAMING), streaming=True)
+    assert config.source is not None and config.source.init_position == "TRIM_HORIZON"
+    assert config.source.bounded is False
+    assert config.tuning.watermark_lateness_s == 120
+    assert config.tuning.dedup_ttl == "1 d"  # default
+    values = config.placeholders()
+    assert values["stream_arn"] == "arn:aws:kinesis:eu-west-1:123456789012:stream/cdrs"
+    assert values["usage_hourly_table"] == "usage"
+    assert values["watermark_lateness_s"] == "120"
+
+
+@pytest.mark.parametrize("group, key", [("CdrSource", "stream.arn"), ("CdrSinks", "usage-hourly.table")])
+def test_a_missing_key_is_named(tmp_path: Path, group: str, key: str) -> None:
+    groups = json.loads(json.dumps(STREAMING))
+    next(g for g in groups if g["PropertyGroupId"] == group)["PropertyMap"].pop(key)
+    with pytest.raises(ConfigError, match=f"'{key}' of property group '{group}'"):
+        load(_write(tmp_path, groups), streaming=True)
+
+
+def test_a_missing_group_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'CdrSinks' is missing"):
+        load(_write(tmp_path, STREAMING[:1]), streaming=True)
+
+
+def test_bad_values_are_refused(tmp_path: Path) -> None:
+    groups = json.loads(json.dumps(STREAMING))
+    groups[2]["PropertyMap"]["watermark.lateness.seconds"] = "soon"
+    with pytest.raises(ConfigError, match="must be an integer"):
+        load(_write(tmp_path, groups), streaming=True)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(tmp_path / "absent.json", streaming=True)
+
+
+def test_replay_needs_no_file_and_streaming_does(tmp_path: Path) -> None:
+    assert load(None, streaming=False).source is None
+    with pytest.raises(ConfigError, match="--properties"):
+        load(None, streaming=True)

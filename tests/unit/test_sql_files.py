@@ -1,0 +1,38 @@
+"""The SQL files: one statement each, a header comment each, placeholders filled or refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.sql_files import SQL_ROOT, render
+
+ALL_SQL = sorted(SQL_ROOT.rglob("*.sql"))
+PLACEHOLDERS = {name: "x" for name in (
+    "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "source_bounded",
+    "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
+    "staging_path")}
+
+
+@pytest.mark.parametrize("path", ALL_SQL, ids=[str(p.relative_to(SQL_ROOT)) for p in ALL_SQL])
+def test_each_file_has_a_header_and_one_statement(path: Path) -> None:
+    text = path.read_text()
+    assert text.startswith("--"), "a comment header saying what it computes and what it feeds"
+    body = render(path, PLACEHOLDERS).text
+    assert ";" not in body.replace("';'", ""), "one statement per file"
+
+
+def test_unknown_placeholder_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "q.sql"
+    path.write_text("-- test\nSELECT '${missing}'")
+    with pytest.raises(KeyError, match=r"\$\{missing\}"):
+        render(path, {})
+
+
+def test_render_fills_and_strips(tmp_path: Path) -> None:
+    path = tmp_path / "q.sql"
+    path.write_text("-- header\n-- more\nINSERT INTO t SELECT '${a}';\n")
+    statement = render(path, {"a": "1"})
+    assert statement.text == "INSERT INTO t SELECT '1'"
+    assert statement.is_insert and statement.insert_target == "t"

@@ -1,0 +1,56 @@
+"""The traffic generator: deterministic, realistic, and valid by the reference model."""
+
+from __future__ import annotations
+
+import collections
+import json
+from datetime import datetime
+
+from tools.generate import main as generate_main
+from tools.traffic import TrafficSpec, generate, to_json
+from udfs.cdr import validate_record
+
+SPEC = TrafficSpec(seed=3, calls=1_500, subscribers=200, hours=4)
+
+
+def test_same_seed_same_records_other_seed_other_records() -> None:
+    first = [to_json(r) for r in generate(SPEC)]
+    assert first == [to_json(r) for r in generate(SPEC)]
+    assert first != [to_json(r) for r in generate(TrafficSpec(seed=4, calls=1_500, subscribers=200, hours=4))]
+
+
+def test_records_are_valid_ordered_and_realistic() -> None:
+    records = list(generate(SPEC))
+    assert all(validate_record(to_json(r)).reason is None for r in records)
+    stops = [r for r in records if r["recordType"] == "STOP"]
+    assert len({r["recordId"] for r in stops}) == SPEC.calls  # one STOP per call
+    kinds = collections.Counter(r["recordType"] for r in records)
+    assert kinds["START"] > 0.4 * SPEC.calls and kinds["INTERIM"] > 0
+    ends = [datetime.fromisoformat(r["endTime"].replace("Z", "+00:00")) for r in stops]
+    assert ends == sorted(ends)
+    terminations = collections.Counter(r["terminationReason"] for r in stops)
+    assert set(terminations) == {"NORMAL", "NO_ANSWER", "BUSY", "FAILED", "CANCELLED"}
+    assert 0.6 < terminations["NORMAL"] / SPEC.calls < 0.8
+    assert {r["callType"] for r in stops} == {"VOICE", "VIDEO", "CONFERENCE"}
+    assert {r["callDirection"] for r in stops} == {"MOBILE_ORIGINATED", "MOBILE_TERMINATED"}
+    countries = {r["calledParty"]["destination"] for r in stops}
+    assert len(countries) >= 20
+    assert all("dataUsage" in r and "qos" in r for r in stops if "answerTime" in r)
+    talk = sorted((datetime.fromisoformat(r["endTime"].replace("Z", "+00:00"))
+                   - datetime.fromisoformat(r["answerTime"].replace("Z", "+00:00"))).total_seconds()
+                  for r in stops if "answerTime" in r)
+    assert talk[len(talk) // 2] < 120 < talk[-1] / 10  # median ~1 min, a long tail
+
+
+def test_producer_retries_repeat_record_ids() -> None:
+    records = list(generate(TrafficSpec(seed=3, calls=1_500, subscribers=200, duplicate_share=0.05)))
+    counts = collections.Counter(r["recordId"] for r in records)
+    repeated = sum(1 for n in counts.values() if n > 1)
+    assert 0.02 * len(counts) < repeated < 0.08 * len(counts)
+
+
+def test_cli_writes_jsonl(tmp_path) -> None:
+    out = tmp_path / "cdrs.jsonl"
+    assert generate_main(["--calls", "50", "--seed", "9", "--out", str(out), "--quiet"]) == 0
+    lines = out.read_text().splitlines()
+    assert [json.loads(line) for line in lines] == list(generate(TrafficSpec(seed=9, calls=50)))
