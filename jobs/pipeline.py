@@ -7,7 +7,7 @@ production runs. An INSERT whose target table the profile does not define is lef
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Collection, Mapping
 
 from pyflink.table import StatementSet, TableEnvironment
 
@@ -27,14 +27,19 @@ def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
 
 
 def build_pipeline(t_env: TableEnvironment, config: JobConfig, profile: str,
-                   extra_placeholders: Mapping[str, str] | None = None) -> StatementSet:
-    """Registers functions, sources, sinks and views; returns the INSERTs as one statement set."""
+                   extra_placeholders: Mapping[str, str] | None = None,
+                   skip_sinks: Collection[str] = ()) -> StatementSet:
+    """Registers functions, sources, sinks and views; returns the INSERTs as one statement set.
+
+    `skip_sinks` leaves result tables out (and with them the work that only feeds them)."""
     values = {**config.placeholders(), **(extra_placeholders or {})}
     configure_tables(t_env, config)
     for path in folder("functions") + folder(f"sources/{profile}"):
         t_env.execute_sql(render(path, values).text)
     sinks = set()
     for path in folder(f"sinks/{profile}"):
+        if path.stem in skip_sinks:
+            continue
         t_env.execute_sql(render(path, values).text)
         sinks.add(path.stem)
     statements = t_env.create_statement_set()

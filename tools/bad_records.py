@@ -102,6 +102,7 @@ _CASES: list[tuple[str, str | Callable[[dict[str, Any]], None], str]] = [
     ("national number that is not one", _set("calledParty.number", "0000 000"), "INVALID_NUMBER"),
     ("callId far too long", _set("callId", "x" * 5000), "FIELD_TOO_LONG"),
     ("record over 64 KiB", _set("metadata.tags", ["t" * 1000] * 70), "RECORD_TOO_LARGE"),
+    ("offset minutes over 59", _set("startTime", "2026-11-01T10:00:00+05:60"), "INVALID_TIMESTAMP"),
 ]
 
 BAD_RECORDS: list[BadRecord] = [

@@ -204,3 +204,28 @@ class LocalAws:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main() -> int:
+    """Starts local AWS and keeps it up until Ctrl-C, printing the endpoints and a properties
+    file for `python -m jobs.cdr_pipeline stream --properties ...`."""
+    aws = LocalAws.start()
+    try:
+        properties = aws.write_properties(Path(tempfile.gettempdir()) / "cdr-local-properties.json",
+                                          bounded=False)
+        print(f"Kinesis   {aws.kinesis_endpoint}  stream {aws.resources.stream_arn}")
+        print(f"DynamoDB  {aws.dynamodb_endpoint}  tables {aws.resources.usage_hourly_table}, "
+              f"{aws.resources.dead_letters_table}")
+        print(f"S3 / Timestream  {aws.moto_endpoint}  bucket {aws.resources.bucket}")
+        print(f"Job properties: {properties}")
+        print("Credentials for clients: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local. Ctrl-C stops.")
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        aws.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -152,7 +152,7 @@ def _matching(pattern: str, what: str) -> Callable[[Any], str | None]:
 
 
 _TIMESTAMP = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})")
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def _timestamp(required: bool) -> Callable[[Any], datetime | None]:
@@ -166,6 +166,8 @@ def _timestamp(required: bool) -> Callable[[Any], datetime | None]:
         if not match:
             raise _reject(Reason.INVALID_TIMESTAMP, f"must be ISO 8601 with an offset, got {value!r}")
         base, fraction, offset = match.groups()
+        if offset != "Z" and int(offset[4:]) > 59:
+            raise _reject(Reason.INVALID_TIMESTAMP, f"is not a real date-time: {value!r}")
         micros = (fraction or "").ljust(6, "0")[:6]
         try:
             parsed = datetime.fromisoformat(f"{base}.{micros}{'+00:00' if offset == 'Z' else offset}")

@@ -6,9 +6,5 @@ SELECT
   callingParty.subscriberId, window_start, window_end, COUNT(*),
   COUNT(*) FILTER (WHERE answerTime IS NOT NULL AND terminationReason = 'NORMAL'),
   SUM(COALESCE(dataUsage.bytesSent, 0) + COALESCE(dataUsage.bytesReceived, 0))
-FROM TABLE(TUMBLE(TABLE (
-  SELECT * FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY recordId ORDER BY event_time) AS arrival
-    FROM cdr_json WHERE recordType = 'STOP')
-  WHERE arrival = 1), DESCRIPTOR(event_time), INTERVAL '1' HOUR))
+FROM TABLE(TUMBLE(TABLE cdr_json_final, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
 GROUP BY callingParty.subscriberId, window_start, window_end

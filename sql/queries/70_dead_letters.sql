@@ -2,5 +2,5 @@
 -- came from (Kinesis shard and sequence number, or the replayed file).
 -- Feeds: dead_letters (DynamoDB table in streaming, DIR/dead_letters/ in replay).
 INSERT INTO dead_letters
-SELECT raw_record, reason, detail, source_partition, source_offset, ingest_time
+SELECT raw_record, raw_truncated, reason, detail, source_partition, source_offset, ingest_time
 FROM cdr_rejected

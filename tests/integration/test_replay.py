@@ -24,7 +24,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory, mixed_lines: list[tuple[str
     half = len(mixed_lines) // 2
     (inputs / "a.jsonl").write_text("".join(line + "\n" for line, _ in mixed_lines[:half]), encoding="utf-8")
     pq.write_table(pa.table({"raw": [line for line, _ in mixed_lines[half:]]}), inputs / "b.parquet")
-    summary = run_replay(inputs, root / "out", None)
+    summary = run_replay(inputs, root / "out", None, archive=True)
     return summary, root / "out"
 
 
@@ -41,8 +41,9 @@ def test_usage_hourly_equals_independent_computation(replay: Any, traffic: list[
 def test_dead_letters_are_the_injected_bad_records(replay: Any, mixed_lines: list) -> None:
     _, out = replay
     dead = pq.read_table(out / "dead_letters").to_pylist()
-    injected = collections.Counter((line, bad.reason) for line, bad in mixed_lines if bad is not None)
-    assert collections.Counter((row["raw_record"], row["reason"]) for row in dead) == injected
+    injected = collections.Counter((line[:65536], len(line) > 65536, bad.reason)
+                                   for line, bad in mixed_lines if bad is not None)
+    assert collections.Counter((row["raw_record"], row["raw_truncated"], row["reason"]) for row in dead) == injected
     assert all(row["detail"] for row in dead)
 
 

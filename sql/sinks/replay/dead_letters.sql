@@ -2,6 +2,7 @@
 -- and turned into Parquet under DIR/dead_letters/ when the replay ends.
 CREATE TEMPORARY TABLE dead_letters (
   raw_record STRING,
+  raw_truncated BOOLEAN,
   reason STRING,
   detail STRING,
   source_partition STRING,

@@ -2,6 +2,7 @@
 -- stream (shard, sequence number), so a retry of the same put never duplicates one.
 CREATE TEMPORARY TABLE dead_letters (
   raw_record STRING,
+  raw_truncated BOOLEAN,
   reason STRING,
   detail STRING,
   source_partition STRING NOT NULL,

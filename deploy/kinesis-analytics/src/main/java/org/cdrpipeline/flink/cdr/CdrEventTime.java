@@ -2,7 +2,7 @@ package org.cdrpipeline.flink.cdr;
 
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.functions.ScalarFunction;
-import org.apache.flink.types.Row;
+import org.apache.flink.table.data.GenericRowData;
 
 import java.time.Instant;
 
@@ -17,11 +17,11 @@ public final class CdrEventTime extends ScalarFunction {
     private static final long serialVersionUID = 1L;
 
     public @DataTypeHint("TIMESTAMP_LTZ(3) NOT NULL") Instant eval(String line) {
-        Row row = CdrParser.parse(line);
+        GenericRowData row = CdrParser.parse(line);
         if (CdrParser.rejected(row)) {
             return Instant.EPOCH;
         }
-        Instant end = (Instant) row.getField(CdrParser.END_TIME);
-        return end != null ? end : (Instant) row.getField(CdrParser.START_TIME);
+        int column = row.isNullAt(CdrParser.END_TIME) ? CdrParser.START_TIME : CdrParser.END_TIME;
+        return row.getTimestamp(column, 3).toInstant();
     }
 }

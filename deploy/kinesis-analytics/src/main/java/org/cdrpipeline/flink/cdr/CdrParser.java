@@ -4,18 +4,23 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessin
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.DeserializationFeature;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.flink.types.Row;
+import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Parses and checks one raw CDR: every field of the contract flattened into a Row, or the
+ * Parses and checks one raw CDR: every field of the contract flattened into a row, or the
  * reject reason. The rules are those of udfs/cdr.py, which stays the reference (a test runs
  * both over the same records and requires the same verdicts). Numbers in national or 00/011
  * form are normalised to E.164 with libphonenumber, the library Python's phonenumbers ports.
@@ -69,30 +74,55 @@ final class CdrParser {
 
     private CdrParser() {}
 
-    /** The parsed row of `line` (never null; rejected records carry reject_reason). */
-    static Row parse(String line) {
+    /** The parsed row of `line` (never null; a rejected record carries reject_reason). */
+    static GenericRowData parse(String line) {
         Object[] last = LAST.get();
         if (line != null && line.equals(last[0])) {
-            return (Row) last[1];
+            return (GenericRowData) last[1];
         }
-        Row row = Row.withPositions(COLUMNS);
+        Object[] values = new Object[COLUMNS];
         try {
-            parse(line, row);
+            parse(line, values);
         } catch (Reject reject) {
-            row = Row.withPositions(COLUMNS);
-            row.setField(COLUMNS - 2, reject.code);
-            row.setField(COLUMNS - 1, reject.getMessage());
+            values = new Object[COLUMNS];
+            values[COLUMNS - 2] = reject.code;
+            values[COLUMNS - 1] = reject.getMessage();
         }
+        GenericRowData row = toRowData(values);
         last[0] = line;
         last[1] = row;
         return row;
     }
 
-    static boolean rejected(Row row) {
-        return row.getField(COLUMNS - 2) != null;
+    static boolean rejected(GenericRowData row) {
+        return !row.isNullAt(COLUMNS - 2);
     }
 
-    private static void parse(String line, Row row) throws Reject {
+    /** Flink's internal row: handed to the planner as is, without a per-field conversion. */
+    private static GenericRowData toRowData(Object[] values) {
+        GenericRowData row = new GenericRowData(COLUMNS);
+        for (int i = 0; i < COLUMNS; i++) {
+            Object value = values[i];
+            if (value instanceof String) {
+                value = StringData.fromString((String) value);
+            } else if (value instanceof Instant) {
+                value = TimestampData.fromInstant((Instant) value);
+            } else if (value instanceof BigDecimal) {
+                value = DecimalData.fromBigDecimal((BigDecimal) value, 18, 6);
+            } else if (value instanceof String[]) {
+                String[] texts = (String[]) value;
+                StringData[] data = new StringData[texts.length];
+                for (int j = 0; j < texts.length; j++) {
+                    data[j] = StringData.fromString(texts[j]);
+                }
+                value = new GenericArrayData(data);
+            }
+            row.setField(i, value);
+        }
+        return row;
+    }
+
+    private static void parse(String line, Object[] row) throws Reject {
         if (line == null || line.isBlank()) {
             throw new Reject("EMPTY_RECORD", "the record is empty");
         }
@@ -111,79 +141,79 @@ final class CdrParser {
         }
         Fields cdr = new Fields(root, "");
         String callId = cdr.id("callId", true);
-        row.setField(0, callId);
-        row.setField(1, cdr.id("recordId", true));
+        row[0] = callId;
+        row[1] = cdr.id("recordId", true);
         String recordType = cdr.oneOf("recordType", true, RECORD_TYPES);
-        row.setField(2, recordType);
+        row[2] = recordType;
         Instant start = cdr.timestamp("startTime", true);
         Instant answer = cdr.timestamp("answerTime", false);
         Instant end = cdr.timestamp("endTime", false);
-        row.setField(3, start);
-        row.setField(4, answer);
-        row.setField(5, end);
-        row.setField(6, cdr.number("duration", 0, Fields.MAX_MEASURE));
-        row.setField(7, cdr.number("billableSeconds", 0, Fields.MAX_MEASURE));
+        row[3] = start;
+        row[4] = answer;
+        row[5] = end;
+        row[6] = cdr.number("duration", 0, Fields.MAX_MEASURE);
+        row[7] = cdr.number("billableSeconds", 0, Fields.MAX_MEASURE);
 
         Fields calling = cdr.object("callingParty", true);
         phoneNumber(calling, row, 8);
-        row.setField(9, calling.oneOf("numberType", false, CALLING_TYPES));
-        row.setField(10, calling.id("subscriberId", true));
+        row[9] = calling.oneOf("numberType", false, CALLING_TYPES);
+        row[10] = calling.id("subscriberId", true);
         Fields location = calling.object("location", false);
         if (location != null) {
-            row.setField(11, location.country("country"));
-            row.setField(12, location.text("city", false, Fields.MAX_ID));
+            row[11] = location.country("country");
+            row[12] = location.text("city", false, Fields.MAX_ID);
             Fields coordinates = location.object("coordinates", false);
             if (coordinates != null) {
-                row.setField(13, coordinates.number("lat", -90, 90));
-                row.setField(14, coordinates.number("lon", -180, 180));
+                row[13] = coordinates.number("lat", -90, 90);
+                row[14] = coordinates.number("lon", -180, 180);
             }
         }
         Fields called = cdr.object("calledParty", true);
         phoneNumber(called, row, 15);
-        row.setField(16, called.oneOf("numberType", false, CALLED_TYPES));
-        row.setField(17, called.text("destination", false, Fields.MAX_ID));
+        row[16] = called.oneOf("numberType", false, CALLED_TYPES);
+        row[17] = called.text("destination", false, Fields.MAX_ID);
 
-        row.setField(18, cdr.oneOf("callType", true, CALL_TYPES));
-        row.setField(19, cdr.oneOf("callDirection", true, DIRECTIONS));
+        row[18] = cdr.oneOf("callType", true, CALL_TYPES);
+        row[19] = cdr.oneOf("callDirection", true, DIRECTIONS);
         String termination = cdr.oneOf("terminationReason", false, TERMINATIONS);
-        row.setField(20, termination);
+        row[20] = termination;
 
         Fields sip = cdr.object("sipData", false);
         if (sip != null) {
-            row.setField(21, sip.text("fromUri", false, Fields.MAX_TEXT));
-            row.setField(22, sip.text("toUri", false, Fields.MAX_TEXT));
-            row.setField(23, sip.text("callIdHeader", false, Fields.MAX_TEXT));
-            row.setField(24, sip.text("userAgent", false, Fields.MAX_TEXT));
-            row.setField(25, sip.text("codec", false, Fields.MAX_ID));
-            row.setField(26, sip.text("ipAddress", false, Fields.MAX_ID));
+            row[21] = sip.text("fromUri", false, Fields.MAX_TEXT);
+            row[22] = sip.text("toUri", false, Fields.MAX_TEXT);
+            row[23] = sip.text("callIdHeader", false, Fields.MAX_TEXT);
+            row[24] = sip.text("userAgent", false, Fields.MAX_TEXT);
+            row[25] = sip.text("codec", false, Fields.MAX_ID);
+            row[26] = sip.text("ipAddress", false, Fields.MAX_ID);
         }
         Fields qos = cdr.object("qos", false);
         if (qos != null) {
-            row.setField(27, qos.number("jitter", 0, Fields.MAX_MEASURE));
-            row.setField(28, qos.number("packetLoss", 0, 100));
-            row.setField(29, qos.number("latency", 0, Fields.MAX_MEASURE));
-            row.setField(30, qos.number("mos", 1, 5));
+            row[27] = qos.number("jitter", 0, Fields.MAX_MEASURE);
+            row[28] = qos.number("packetLoss", 0, 100);
+            row[29] = qos.number("latency", 0, Fields.MAX_MEASURE);
+            row[30] = qos.number("mos", 1, 5);
         }
         Fields cost = cdr.object("cost", false);
         if (cost != null) {
-            row.setField(31, cost.currency("currency"));
-            row.setField(32, cost.money("amount"));
-            row.setField(33, cost.money("perMinuteRate"));
-            row.setField(34, cost.money("taxAmount"));
+            row[31] = cost.currency("currency");
+            row[32] = cost.money("amount");
+            row[33] = cost.money("perMinuteRate");
+            row[34] = cost.money("taxAmount");
         }
         Fields metadata = cdr.object("metadata", false);
         if (metadata != null) {
-            row.setField(35, metadata.id("serverNode", false));
-            row.setField(36, metadata.id("recordingId", false));
-            row.setField(37, metadata.texts("tags"));
+            row[35] = metadata.id("serverNode", false);
+            row[36] = metadata.id("recordingId", false);
+            row[37] = metadata.texts("tags");
         }
         String linkedId = cdr.id("linkedId", false);
-        row.setField(38, linkedId == null ? callId : linkedId);
-        row.setField(39, cdr.integer("legSequence", 0));
+        row[38] = linkedId == null ? callId : linkedId;
+        row[39] = cdr.integer("legSequence", 0);
         Fields data = cdr.object("dataUsage", false);
         if (data != null) {
-            row.setField(40, data.integer("bytesSent", 0));
-            row.setField(41, data.integer("bytesReceived", 0));
+            row[40] = data.integer("bytesSent", 0);
+            row[41] = data.integer("bytesReceived", 0);
         }
 
         if ("STOP".equals(recordType)) {
@@ -200,14 +230,14 @@ final class CdrParser {
         if (answer != null && (answer.isBefore(start) || (end != null && answer.isAfter(end)))) {
             throw new Reject("ANSWER_OUTSIDE_CALL", "answerTime is outside startTime..endTime");
         }
-        String region = (String) row.getField(11);
-        row.setField(8, e164(row, 8, "callingParty", region));
-        row.setField(15, e164(row, 15, "calledParty", region));
+        String region = (String) row[11];
+        row[8] = e164(row, 8, "callingParty", region);
+        row[15] = e164(row, 15, "calledParty", region);
     }
 
     /** The number at `position` in E.164, normalised when dialled from `region` (ISO 3166-1). */
-    private static String e164(Row row, int position, String party, String region) throws Reject {
-        String number = (String) row.getField(position);
+    private static String e164(Object[] row, int position, String party, String region) throws Reject {
+        String number = (String) row[position];
         if (E164.matcher(number).matches()) {
             return number;
         }
@@ -226,11 +256,11 @@ final class CdrParser {
     }
 
     /** Puts the number in its column as sent; it is normalised once every field is checked. */
-    private static void phoneNumber(Fields party, Row row, int position) throws Reject {
+    private static void phoneNumber(Fields party, Object[] row, int position) throws Reject {
         String number = party.text("number", true, 64);
         if (!E164.matcher(number).matches() && !DIALABLE.matcher(number).matches()) {
             throw new Reject("INVALID_NUMBER", "not a telephone number: '" + number + "'");
         }
-        row.setField(position, number);
+        row[position] = number;
     }
 }

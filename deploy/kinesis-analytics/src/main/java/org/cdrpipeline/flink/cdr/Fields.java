@@ -5,8 +5,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -20,8 +19,6 @@ final class Fields {
     static final int MAX_TEXT = 1024;
     /** Upper bound of durations, byte counts and QoS figures: far above any real value. */
     static final double MAX_MEASURE = 1e12;
-    private static final Pattern TIMESTAMP = Pattern.compile(
-            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})");
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
@@ -113,14 +110,16 @@ final class Fields {
         if (value == null) {
             return null;
         }
-        if (!TIMESTAMP.matcher(value).matches()) {
-            throw new Reject("INVALID_TIMESTAMP", name(field) + " must be ISO 8601 with an offset, got '" + value + "'");
-        }
+        Instant instant;
         try {
-            return OffsetDateTime.parse(value).toInstant();
-        } catch (DateTimeParseException e) {
+            instant = IsoInstant.parse(value);
+        } catch (DateTimeException e) {
             throw new Reject("INVALID_TIMESTAMP", name(field) + " is not a real date-time: '" + value + "'");
         }
+        if (instant == null) {
+            throw new Reject("INVALID_TIMESTAMP", name(field) + " must be ISO 8601 with an offset, got '" + value + "'");
+        }
+        return instant;
     }
 
     /** A JSON number within [min, max]; below zero is NEGATIVE_VALUE when min is zero. */

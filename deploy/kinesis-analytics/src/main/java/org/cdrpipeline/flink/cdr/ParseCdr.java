@@ -3,7 +3,7 @@ package org.cdrpipeline.flink.cdr;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.functions.TableFunction;
-import org.apache.flink.types.Row;
+import org.apache.flink.table.data.RowData;
 
 /**
  * PARSE_CDR(line): one row per record with every field of the CDR contract as a column, plus
@@ -12,8 +12,8 @@ import org.apache.flink.types.Row;
  *
  * <p>Why Java: it runs on every record, and the Python boundary costs ~5x here (see README).
  */
-@FunctionHint(output = @DataTypeHint(CdrParser.OUTPUT_TYPE))
-public final class ParseCdr extends TableFunction<Row> {
+@FunctionHint(output = @DataTypeHint(value = CdrParser.OUTPUT_TYPE, bridgedTo = RowData.class))
+public final class ParseCdr extends TableFunction<RowData> {
     private static final long serialVersionUID = 1L;
 
     public void eval(String line) {
