@@ -37,6 +37,7 @@ from udfs import numbering
 MAX_ID = 128
 MAX_TEXT = 1024
 MAX_RECORD_CHARS = 65_536
+_JSON_WHITESPACE = " \t\n\r"
 # Upper bound of durations, byte counts and QoS figures: far above any real value.
 MAX_MEASURE = 1e12
 
@@ -411,12 +412,15 @@ _PYDANTIC_REASONS = {"missing": Reason.MISSING_FIELD, "model_type": Reason.WRONG
 
 def validate_record(raw: str | bytes) -> Verdict:
     """Validate one raw record (a JSON text) against the CDR contract. Never raises."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    if not text.strip():
-        return Verdict(None, Reason.EMPTY_RECORD, "the record is empty")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as error:
+        return Verdict(None, Reason.NOT_JSON, f"not UTF-8: {error}")
     if len(text) > MAX_RECORD_CHARS:
         return Verdict(None, Reason.RECORD_TOO_LARGE,
                        f"the record has {len(text)} characters, over {MAX_RECORD_CHARS}")
+    if not text.strip(_JSON_WHITESPACE):
+        return Verdict(None, Reason.EMPTY_RECORD, "the record is empty")
     try:
         # Decimal keeps money exact, and lets integers and fractions be told apart.
         document = json.loads(text, parse_float=Decimal, parse_constant=_no_constants)

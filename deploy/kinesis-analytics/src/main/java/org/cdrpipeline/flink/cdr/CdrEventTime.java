@@ -1,6 +1,7 @@
 package org.cdrpipeline.flink.cdr;
 
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.table.data.GenericRowData;
 
@@ -16,7 +17,8 @@ import java.time.Instant;
 public final class CdrEventTime extends ScalarFunction {
     private static final long serialVersionUID = 1L;
 
-    public @DataTypeHint("TIMESTAMP_LTZ(3) NOT NULL") Instant eval(String line) {
+    public @DataTypeHint("TIMESTAMP_LTZ(3) NOT NULL") Instant eval(
+            @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData line) {
         GenericRowData row = CdrParser.parse(line);
         if (CdrParser.rejected(row)) {
             return Instant.EPOCH;

@@ -14,6 +14,7 @@ import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Set;
@@ -74,8 +75,11 @@ final class CdrParser {
 
     private CdrParser() {}
 
-    /** The parsed row of `line` (never null; a rejected record carries reject_reason). */
-    static GenericRowData parse(String line) {
+    /**
+     * The parsed row of `line` (never null; a rejected record carries reject_reason). Takes
+     * Flink's internal string: its UTF-8 bytes go to the JSON parser without a decode.
+     */
+    static GenericRowData parse(StringData line) {
         Object[] last = LAST.get();
         if (line != null && line.equals(last[0])) {
             return (GenericRowData) last[1];
@@ -96,6 +100,11 @@ final class CdrParser {
 
     static boolean rejected(GenericRowData row) {
         return !row.isNullAt(COLUMNS - 2);
+    }
+
+    private static String message(IOException e) {
+        return e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage()
+                : e.getMessage();
     }
 
     /** Flink's internal row: handed to the planner as is, without a per-field conversion. */
@@ -122,21 +131,25 @@ final class CdrParser {
         return row;
     }
 
-    private static void parse(String line, Object[] row) throws Reject {
-        if (line == null || line.isBlank()) {
-            throw new Reject("EMPTY_RECORD", "the record is empty");
-        }
-        if (line.length() > MAX_RECORD_CHARS) {
-            throw new Reject("RECORD_TOO_LARGE", "the record has " + line.length() + " characters, over "
-                    + MAX_RECORD_CHARS);
+    private static void parse(StringData line, Object[] row) throws Reject {
+        byte[] bytes = line == null ? new byte[0] : line.toBytes();
+        if (bytes.length > MAX_RECORD_CHARS) { // more bytes than characters: check the characters
+            int characters = line.toString().length();
+            if (characters > MAX_RECORD_CHARS) {
+                throw new Reject("RECORD_TOO_LARGE", "the record has " + characters + " characters, over "
+                        + MAX_RECORD_CHARS);
+            }
         }
         JsonNode root;
         try {
-            root = MAPPER.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new Reject("NOT_JSON", "not JSON: " + e.getOriginalMessage());
+            root = MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw new Reject("NOT_JSON", "not JSON: " + message(e));
         }
-        if (root == null || !root.isObject()) {
+        if (root == null || root.isMissingNode()) { // nothing but JSON whitespace
+            throw new Reject("EMPTY_RECORD", "the record is empty");
+        }
+        if (!root.isObject()) {
             throw new Reject("NOT_OBJECT", "JSON, but not an object");
         }
         Fields cdr = new Fields(root, "");

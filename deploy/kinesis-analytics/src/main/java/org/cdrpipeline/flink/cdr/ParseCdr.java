@@ -2,6 +2,7 @@ package org.cdrpipeline.flink.cdr;
 
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.TableFunction;
 import org.apache.flink.table.data.RowData;
 
@@ -16,7 +17,7 @@ import org.apache.flink.table.data.RowData;
 public final class ParseCdr extends TableFunction<RowData> {
     private static final long serialVersionUID = 1L;
 
-    public void eval(String line) {
+    public void eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData line) {
         collect(CdrParser.parse(line));
     }
 }
