@@ -9,11 +9,13 @@ import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
 import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.kinesis.model.Record;
@@ -24,12 +26,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Polls GetRecords on every shard assigned to this reader, one call per shard per fetch.
- * Sleeps (interruptibly) when a round brought nothing, to stay within the 5 calls/s/shard quota.
+ * Polls GetRecords on every shard assigned to this reader, one call per shard per fetch and
+ * never more than 5 a second per shard (Kinesis' quota). Sleeps (interruptibly) when a round
+ * brought nothing.
  */
 final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(PollingShardReader.class);
     private static final long MAX_BACKOFF_MILLIS = 5_000;
+    /** Transient errors (network, 5xx) in a row before the job fails and restarts from a checkpoint. */
+    private static final int MAX_CONSECUTIVE_FAILURES = 20;
+    /** GetRecords is limited to 5 calls per second per shard. */
+    private static final long MIN_CALL_INTERVAL_MILLIS = 200;
 
     private final KinesisSourceConfig config;
     private final KinesisClient client;
@@ -37,6 +44,7 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
     private final Object sleeper = new Object();
     private volatile boolean wakeUp;
     private long backoffMillis;
+    private int consecutiveFailures;
 
     PollingShardReader(KinesisSourceConfig config) {
         this.config = config;
@@ -48,6 +56,7 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
         final ShardSplit split;
         String iterator;
         String lastSequenceNumber;
+        long nextCallMillis;
 
         ShardCursor(ShardSplit split) {
             this.split = split;
@@ -59,13 +68,23 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
         RecordsBySplits.Builder<KinesisRecord> batch = new RecordsBySplits.Builder<>();
         int fetched = 0;
         boolean finishedAny = false;
+        long earliestNextCall = Long.MAX_VALUE;
+        boolean called = false;
         for (ShardCursor cursor : new ArrayList<>(cursors.values())) {
             if (wakeUp) {
                 break;
             }
+            long now = System.currentTimeMillis();
+            if (now < cursor.nextCallMillis) {
+                earliestNextCall = Math.min(earliestNextCall, cursor.nextCallMillis);
+                continue;
+            }
+            cursor.nextCallMillis = now + MIN_CALL_INTERVAL_MILLIS;
+            called = true;
             try {
                 GetRecordsResponse response = getRecords(cursor);
                 backoffMillis = 0;
+                consecutiveFailures = 0;
                 for (Record record : response.records()) {
                     batch.add(cursor.split.splitId(),
                             new KinesisRecord(record.data().asByteArrayUnsafe(), cursor.split.splitId(),
@@ -91,12 +110,20 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
             } catch (ProvisionedThroughputExceededException | LimitExceededException e) {
                 backoffMillis = Math.min(MAX_BACKOFF_MILLIS, Math.max(200, backoffMillis * 2));
                 LOG.warn("Throttled on shard {}; backing off {} ms", cursor.split.splitId(), backoffMillis);
-            } catch (RuntimeException e) {
-                throw new IOException("Reading shard " + cursor.split.splitId() + " failed", e);
+            } catch (SdkClientException | KinesisException e) {
+                boolean transient_ = !(e instanceof KinesisException) || ((KinesisException) e).statusCode() >= 500;
+                if (!transient_ || ++consecutiveFailures > MAX_CONSECUTIVE_FAILURES) {
+                    throw new IOException("Reading shard " + cursor.split.splitId() + " failed", e);
+                }
+                backoffMillis = Math.min(MAX_BACKOFF_MILLIS, Math.max(200, backoffMillis * 2));
+                LOG.warn("Reading shard {} failed ({} in a row); retrying in {} ms",
+                        cursor.split.splitId(), consecutiveFailures, backoffMillis, e);
             }
         }
-        if (fetched == 0 && !finishedAny) {
-            pause(Math.max(config.idlePollMillis(), backoffMillis));
+        if (!called && earliestNextCall != Long.MAX_VALUE) {
+            pause(Math.max(1, earliestNextCall - System.currentTimeMillis())); // quota: wait for the next slot
+        } else if (fetched == 0 && !finishedAny) {
+            pause(Math.max(config.idlePollMillis(), backoffMillis)); // nothing new anywhere
         }
         wakeUp = false;
         return batch.build();
