@@ -2,7 +2,8 @@
 
 Only the two ends differ between profiles ('stream': Kinesis in, DynamoDB out; 'replay':
 files in, files out); every view and INSERT in sql/queries/ is shared, so a replay proves what
-production runs. An INSERT whose target table the profile does not define is left out.
+production runs. Result columns are written once (sql/tables/) and each profile's sink takes
+them with LIKE. An INSERT whose target table the profile does not define is left out.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def build_pipeline(t_env: TableEnvironment, config: JobConfig, profile: str,
     `skip_sinks` leaves result tables out (and with them the work that only feeds them)."""
     values = {**config.placeholders(), **(extra_placeholders or {})}
     configure_tables(t_env, config)
-    for path in folder("functions") + folder(f"sources/{profile}"):
+    for path in folder("functions") + folder("tables") + folder(f"sources/{profile}"):
         t_env.execute_sql(render(path, values).text)
     sinks = set()
     for path in folder(f"sinks/{profile}"):

@@ -1,13 +1,5 @@
--- cdr_archive: every valid record, all its columns, for audit, backfill and rerating.
--- Feeds: cdr_archive (DIR/cdr_archive/ in replay; the S3 Parquet archive in streaming).
+-- cdr_archive: every valid record, all its columns and where it came from, for audit,
+-- backfill and rerating.
+-- Feeds: cdr_archive (DIR/cdr_archive/ in replay with --archive; the S3 archive later).
 INSERT INTO cdr_archive
-SELECT
-  call_id, record_id, record_type, start_time, answer_time, end_time, duration_s, switch_billable_s,
-  calling_number, calling_number_type, subscriber_id, calling_country, calling_city,
-  calling_lat, calling_lon, called_number, called_number_type, called_destination,
-  call_type, call_direction, termination_reason,
-  sip_from_uri, sip_to_uri, sip_call_id, sip_user_agent, sip_codec, sip_ip,
-  qos_jitter_ms, qos_packet_loss_pct, qos_latency_ms, qos_mos,
-  cost_currency, cost_amount, cost_per_minute_rate, cost_tax_amount,
-  server_node, recording_id, tags, linked_id, leg_sequence, bytes_sent, bytes_received
-FROM cdr_valid
+SELECT * FROM cdr_valid

@@ -1,4 +1,4 @@
--- cdr_archive (replay): every valid record, staged as JSON Lines and turned into Parquet under
+-- cdr_archive (replay): every valid record and where it came from, staged as JSON Lines and turned into Parquet under
 -- DIR/cdr_archive/ when the replay ends: the input of rerating and analysts' experiments.
 CREATE TEMPORARY TABLE cdr_archive (
   call_id STRING, record_id STRING, record_type STRING,
@@ -14,7 +14,8 @@ CREATE TEMPORARY TABLE cdr_archive (
   cost_currency STRING, cost_amount DECIMAL(18, 6), cost_per_minute_rate DECIMAL(18, 6),
   cost_tax_amount DECIMAL(18, 6),
   server_node STRING, recording_id STRING, tags ARRAY<STRING>,
-  linked_id STRING, leg_sequence BIGINT, bytes_sent BIGINT, bytes_received BIGINT
+  linked_id STRING, leg_sequence BIGINT, bytes_sent BIGINT, bytes_received BIGINT,
+  source_partition STRING, source_offset STRING, event_time TIMESTAMP_LTZ(3), ingest_time TIMESTAMP_LTZ(3)
 ) WITH (
   'connector' = 'filesystem',
   'path' = '${staging_path}/cdr_archive',

@@ -1,17 +1,10 @@
 -- dead_letters (DynamoDB ${dead_letters_table}): rejected records keyed by their place in the
 -- stream (shard, sequence number), so a retry of the same put never duplicates one.
 CREATE TEMPORARY TABLE dead_letters (
-  raw_record STRING,
-  raw_truncated BOOLEAN,
-  reason STRING,
-  detail STRING,
-  source_partition STRING NOT NULL,
-  source_offset STRING NOT NULL,
-  ingest_time TIMESTAMP_LTZ(3),
   PRIMARY KEY (source_partition, source_offset) NOT ENFORCED
 ) WITH (
   'connector' = 'dynamodb',
   'table-name' = '${dead_letters_table}',
   'aws.region' = '${sink_region}',
   'aws.endpoint' = '${dynamodb_endpoint}'
-)
+) LIKE dead_letters_columns (EXCLUDING OPTIONS)

@@ -1,0 +1,19 @@
+-- usage_hourly_columns: the columns of the usage_hourly result, written once; each profile's
+-- sink (sinks/<profile>/usage_hourly.sql) takes them with LIKE and adds its connector.
+-- Grain: one row per subscriber and hour (UTC).
+CREATE TEMPORARY TABLE usage_hourly_columns (
+  subscriber_id STRING NOT NULL,
+  window_start TIMESTAMP(3) NOT NULL,
+  window_end TIMESTAMP(3),
+  calls BIGINT,
+  answered_calls BIGINT,
+  duration_seconds BIGINT,
+  talk_seconds BIGINT,
+  mo_calls BIGINT,
+  mt_calls BIGINT,
+  voice_calls BIGINT,
+  video_calls BIGINT,
+  conference_calls BIGINT,
+  bytes_sent BIGINT,
+  bytes_received BIGINT
+) WITH ('connector' = 'blackhole')
