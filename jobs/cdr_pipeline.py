@@ -63,13 +63,15 @@ def _count_lines(folder: Path) -> int:
     return total
 
 
-def run_replay(input_path: Path, output: Path, properties: Path | None, *, archive: bool = False) -> ReplaySummary:
+def run_replay(input_path: Path, output: Path, properties: Path | None, *, archive: bool = False,
+               tariffs: Path | None = None, tax_rate: str | None = None) -> ReplaySummary:
     """Replays files through the job's SQL (batch execution) into DIR/<table>/ Parquet.
 
     `archive` also writes every valid record, all columns, to DIR/cdr_archive/ (it costs about
-    a third of the replay's time: see the README's benchmark)."""
+    a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
+    override the configuration's: rerating archived CDRs under a new tariff."""
     skipped = () if archive else ("cdr_archive",)
-    config = job_config.load(properties, streaming=False)
+    config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
     started = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix="cdr-replay-"))
     try:
@@ -108,10 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--properties", type=Path, help="application_properties.json (CdrJob group)")
     replay.add_argument("--archive", action="store_true",
                         help="also write every valid record to DIR/cdr_archive/")
+    replay.add_argument("--tariffs", type=Path, help="tariff CSV to rate with (overrides CdrBilling.tariffs)")
+    replay.add_argument("--tax-rate", help="tax rate, e.g. 0.2 (overrides CdrBilling.tax.rate)")
     args = parser.parse_args(argv)
     try:
         if args.mode == "replay":
-            print(run_replay(args.input, args.output, args.properties, archive=args.archive).report())
+            print(run_replay(args.input, args.output, args.properties, archive=args.archive,
+                             tariffs=args.tariffs, tax_rate=args.tax_rate).report())
         else:  # no arguments: how MSF starts the application
             run_stream(getattr(args, "properties", None))
     except (job_config.ConfigError, FileNotFoundError) as error:

@@ -8,12 +8,19 @@ listed in the README.
 
 from __future__ import annotations
 
+import base64
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping
 
+from udfs.rating import TariffError, TariffTable, load_tariffs
+
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TARIFFS = PROJECT_ROOT / "tariffs" / "default.csv"
 
 
 class ConfigError(ValueError):
@@ -39,6 +46,8 @@ class SinkConfig:
     dynamodb_endpoint: str
     usage_hourly_table: str
     dead_letters_table: str
+    billing_monthly_table: str
+    rating_errors_table: str
 
 
 @dataclass(frozen=True)
@@ -48,18 +57,39 @@ class TuningConfig:
     watermark_lateness_s: int = 60
     source_idle_timeout: str = "30 s"
     dedup_ttl: str = "1 d"
+    billing_state_ttl: str = "45 d"
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    """How calls are priced: the tariff (loaded and checked), tax rate and currency."""
+
+    tariffs: TariffTable
+    tax_rate: Decimal = Decimal("0")
+    currency: str = "EUR"
+
+    def job_parameters(self) -> dict[str, str]:
+        """What the JVM rating function (RateCall.java) reads: the checked tariff, the tax rate."""
+        encoded = base64.b64encode(self.tariffs.to_csv().encode("utf-8")).decode("ascii")
+        return {"cdr.tariffs": encoded, "cdr.tax-rate": str(self.tax_rate)}
+
+
+def _default_billing() -> BillingConfig:
+    return BillingConfig(tariffs=load_tariffs(DEFAULT_TARIFFS))
 
 
 @dataclass(frozen=True)
 class JobConfig:
     tuning: TuningConfig
+    billing: BillingConfig = field(default_factory=_default_billing)
     source: SourceConfig | None = None
     sinks: SinkConfig | None = None
     managed: bool = False  # running on MSF, which owns checkpointing, parallelism and state
 
     def placeholders(self) -> dict[str, str]:
         """The ${names} the SQL files may use."""
-        values = {"watermark_lateness_s": str(self.tuning.watermark_lateness_s)}
+        values = {"watermark_lateness_s": str(self.tuning.watermark_lateness_s),
+                  "billing_state_ttl": self.tuning.billing_state_ttl, "currency": self.billing.currency}
         if self.source is not None:
             values.update(stream_arn=self.source.stream_arn, aws_region=self.source.region,
                           kinesis_endpoint=self.source.endpoint,
@@ -68,8 +98,20 @@ class JobConfig:
         if self.sinks is not None:
             values.update(sink_region=self.sinks.region, dynamodb_endpoint=self.sinks.dynamodb_endpoint,
                           usage_hourly_table=self.sinks.usage_hourly_table,
-                          dead_letters_table=self.sinks.dead_letters_table)
+                          dead_letters_table=self.sinks.dead_letters_table,
+                          billing_monthly_table=self.sinks.billing_monthly_table,
+                          rating_errors_table=self.sinks.rating_errors_table)
         return values
+
+    def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
+        """This configuration with another tariff file or tax rate (a replay's rerating)."""
+        billing = self.billing
+        if tariffs is not None:
+            billing = replace(billing, tariffs=_tariffs(tariffs))
+        if tax_rate is not None:
+            billing = replace(billing, tax_rate=_tax_rate(tax_rate, "--tax-rate"))
+        return replace(self, billing=billing)
+
 
 
 def read_groups(path: Path) -> dict[str, dict[str, str]]:
@@ -120,6 +162,34 @@ class _Group:
             raise ConfigError(f"{self._path}: '{self._name}.{key}' must be an integer, got {value!r}") from None
 
 
+def _tariffs(path: Path) -> TariffTable:
+    try:
+        return load_tariffs(path if path.is_absolute() else PROJECT_ROOT / path)
+    except TariffError as error:
+        raise ConfigError(str(error)) from error
+
+
+def _tax_rate(text: str, where: str) -> Decimal:
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"{where} must be a decimal number, got {text!r}") from None
+    if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
+        raise ConfigError(f"{where} must be a fraction from 0 to below 1 (0.2 for 20 %), got {text!r}")
+    return rate
+
+
+def _billing(groups: Mapping[str, Mapping[str, str]], path: Path) -> BillingConfig:
+    billing = _Group(groups, "CdrBilling", path, required=False)
+    currency = billing.optional("currency", "EUR")
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ConfigError(f"{path}: 'CdrBilling.currency' must be an ISO 4217 code, got {currency!r}")
+    return BillingConfig(
+        tariffs=_tariffs(Path(billing.optional("tariffs", str(DEFAULT_TARIFFS)))),
+        tax_rate=_tax_rate(billing.optional("tax.rate", "0"), f"{path}: 'CdrBilling.tax.rate'"),
+        currency=currency)
+
+
 def load(path: Path | None, *, streaming: bool) -> JobConfig:
     """Reads the job configuration; `path` None means MSF's file, or defaults when replaying."""
     managed = path is None and MSF_PROPERTIES.exists()
@@ -136,11 +206,13 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         watermark_lateness_s=job.integer("watermark.lateness.seconds", defaults.watermark_lateness_s),
         source_idle_timeout=job.optional("source.idle-timeout", defaults.source_idle_timeout),
         dedup_ttl=job.optional("dedup.ttl", defaults.dedup_ttl),
+        billing_state_ttl=job.optional("billing.state.ttl", defaults.billing_state_ttl),
     )
+    billing = _billing(groups, path)
     if tuning.watermark_lateness_s < 0:
         raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' must not be negative")
     if not streaming:
-        return JobConfig(tuning=tuning, managed=managed)
+        return JobConfig(tuning=tuning, billing=billing, managed=managed)
     src = _Group(groups, "CdrSource", path, required=True)
     position = src.optional("init.position", "LATEST").upper()
     if position not in ("LATEST", "TRIM_HORIZON"):
@@ -158,5 +230,7 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         dynamodb_endpoint=out.required("dynamodb.endpoint"),
         usage_hourly_table=out.required("usage-hourly.table"),
         dead_letters_table=out.required("dead-letters.table"),
+        billing_monthly_table=out.required("billing-monthly.table"),
+        rating_errors_table=out.required("rating-errors.table"),
     )
-    return JobConfig(tuning=tuning, source=source, sinks=sinks, managed=managed)
+    return JobConfig(tuning=tuning, billing=billing, source=source, sinks=sinks, managed=managed)

@@ -43,6 +43,8 @@ class Resources:
     shards: int = 2
     usage_hourly_table: str = "cdr_usage_hourly"
     dead_letters_table: str = "cdr_dead_letters"
+    billing_monthly_table: str = "cdr_billing_monthly"
+    rating_errors_table: str = "cdr_rating_errors"
     bucket: str = "cdr-archive"
 
     @property
@@ -146,14 +148,14 @@ class LocalAws:
 
     def _create_resources(self) -> None:
         r = self.resources
-        for table, (hash_key, range_key) in ((r.usage_hourly_table, ("subscriber_id", "window_start")),
-                                             (r.dead_letters_table, ("source_partition", "source_offset"))):
+        for table, keys in ((r.usage_hourly_table, ("subscriber_id", "window_start")),
+                            (r.dead_letters_table, ("source_partition", "source_offset")),
+                            (r.billing_monthly_table, ("subscriber_id", "bill_month")),
+                            (r.rating_errors_table, ("record_id",))):
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": hash_key, "AttributeType": "S"},
-                                      {"AttributeName": range_key, "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": hash_key, "KeyType": "HASH"},
-                           {"AttributeName": range_key, "KeyType": "RANGE"}])
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
+                KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, ("HASH", "RANGE"))])
             self._wait(f"table {table}", lambda t=table: self.dynamodb.describe_table(TableName=t)
                        ["Table"]["TableStatus"] == "ACTIVE")
         self.s3.create_bucket(Bucket=r.bucket)
@@ -167,7 +169,8 @@ class LocalAws:
                 "init.position": "TRIM_HORIZON", "bounded": str(bounded).lower()}},
             {"PropertyGroupId": "CdrSinks", "PropertyMap": {
                 "aws.region": REGION, "dynamodb.endpoint": self.dynamodb_endpoint,
-                "usage-hourly.table": r.usage_hourly_table, "dead-letters.table": r.dead_letters_table}},
+                "usage-hourly.table": r.usage_hourly_table, "dead-letters.table": r.dead_letters_table,
+                "billing-monthly.table": r.billing_monthly_table, "rating-errors.table": r.rating_errors_table}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
         ]
 
@@ -214,8 +217,9 @@ def main() -> int:
         properties = aws.write_properties(Path(tempfile.gettempdir()) / "cdr-local-properties.json",
                                           bounded=False)
         print(f"Kinesis   {aws.kinesis_endpoint}  stream {aws.resources.stream_arn}")
-        print(f"DynamoDB  {aws.dynamodb_endpoint}  tables {aws.resources.usage_hourly_table}, "
-              f"{aws.resources.dead_letters_table}")
+        r = aws.resources
+        print(f"DynamoDB  {aws.dynamodb_endpoint}  tables {r.usage_hourly_table}, {r.dead_letters_table}, "
+              f"{r.billing_monthly_table}, {r.rating_errors_table}")
         print(f"S3 / Timestream  {aws.moto_endpoint}  bucket {aws.resources.bucket}")
         print(f"Job properties: {properties}")
         print("Credentials for clients: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local. Ctrl-C stops.")

@@ -15,7 +15,8 @@ STREAMING = [
         "aws.endpoint": "https://kinesis.eu-west-1.amazonaws.com", "init.position": "trim_horizon"}},
     {"PropertyGroupId": "CdrSinks", "PropertyMap": {
         "aws.region": "eu-west-1", "dynamodb.endpoint": "https://dynamodb.eu-west-1.amazonaws.com",
-        "usage-hourly.table": "usage", "dead-letters.table": "dead"}},
+        "usage-hourly.table": "usage", "dead-letters.table": "dead", "billing-monthly.table": "bills",
+        "rating-errors.table": "unrated"}},
     {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},
 ]
 

@@ -1,0 +1,21 @@
+-- cdr_rated (view): every final call leg (cdr_final) priced under the tariff (RATE_CALL, the
+-- rules of udfs/rating.py): answered = answerTime present and terminationReason NORMAL; talk
+-- seconds = endTime - answerTime, a started second counting; MT legs cost 0; an MO leg whose
+-- number matches no tariff prefix has rating_error UNRATED_DESTINATION and is never billed.
+-- bill_month: the UTC month of the leg's startTime. Money: DECIMAL(18, 6), half-up per call.
+-- Grain: one row per call leg.
+CREATE TEMPORARY VIEW cdr_rated AS
+SELECT
+  f.record_id, f.call_id, f.linked_id, f.subscriber_id, f.call_type, f.call_direction,
+  f.start_time, f.answer_time, f.end_time, DATE_FORMAT(f.start_time, 'yyyy-MM') AS bill_month,
+  f.called_number, f.answered, f.talk_seconds,
+  r.tariff_prefix, r.destination, r.rate_per_minute, r.connect_fee, r.billable_seconds,
+  r.amount, r.tax, '${currency}' AS currency, r.rating_error
+FROM (
+  SELECT *,
+    answer_time IS NOT NULL AND termination_reason = 'NORMAL' AS answered,
+    CASE WHEN answer_time IS NOT NULL AND termination_reason = 'NORMAL'
+         THEN started_seconds(answer_time, end_time) ELSE 0 END AS talk_seconds
+  FROM cdr_final
+) AS f
+CROSS JOIN LATERAL TABLE(rate_call(f.called_number, f.call_direction, f.answered, f.talk_seconds)) AS r

@@ -1,0 +1,9 @@
+-- rated_calls: every rated call leg with its price: the per-call detail behind the bills.
+-- Feeds: rated_calls (DIR/rated_calls/ in replay).
+INSERT INTO rated_calls
+SELECT
+  record_id, call_id, linked_id, subscriber_id, call_type, call_direction, start_time, answer_time,
+  end_time, bill_month, called_number, answered, talk_seconds, tariff_prefix, destination,
+  rate_per_minute, connect_fee, billable_seconds, amount, tax, currency
+FROM cdr_rated
+WHERE rating_error IS NULL

@@ -1,0 +1,20 @@
+-- billing_monthly_columns: the columns of the monthly bill, written once; each profile's sink
+-- takes them with LIKE. Grain: one row per subscriber and calendar month (UTC, 'yyyy-MM').
+CREATE TEMPORARY TABLE billing_monthly_columns (
+  subscriber_id STRING NOT NULL,
+  bill_month STRING NOT NULL,
+  currency STRING,
+  calls BIGINT,
+  answered_calls BIGINT,
+  talk_seconds BIGINT,
+  billable_seconds BIGINT,
+  amount DECIMAL(20, 6),
+  tax DECIMAL(20, 6),
+  total DECIMAL(20, 6),
+  voice_calls BIGINT,
+  voice_amount DECIMAL(20, 6),
+  video_calls BIGINT,
+  video_amount DECIMAL(20, 6),
+  conference_calls BIGINT,
+  conference_amount DECIMAL(20, 6)
+) WITH ('connector' = 'blackhole')
