@@ -14,7 +14,7 @@ import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.json as pa_json
@@ -50,17 +50,28 @@ def stage_input(path: Path, staging: Path) -> Path:
     return target
 
 
-def _parquet_to_jsonl(source: Path, destination: Path) -> None:
-    table = pq.read_table(source)
+def read_lines(file: Path) -> Iterator[str]:
+    """The records of one input file as JSON text, one per line, whatever the file's type."""
+    if file.suffix != ".parquet":
+        with file.open(encoding="utf-8", newline="\n") as handle:
+            for line in handle:
+                yield line.rstrip("\n")
+        return
+    table = pq.read_table(file)
     raw = next((name for name in RAW_COLUMNS if name in table.column_names), None)
+    for batch in table.to_batches(max_chunksize=10_000):
+        if raw is not None:
+            lines: Iterable[Any] = batch.column(raw).to_pylist()
+        else:
+            lines = (json.dumps(_jsonable(row), ensure_ascii=False) for row in batch.to_pylist())
+        for line in lines:
+            yield "" if line is None else str(line).replace("\n", " ")
+
+
+def _parquet_to_jsonl(source: Path, destination: Path) -> None:
     with destination.open("w", encoding="utf-8") as out:
-        for batch in table.to_batches(max_chunksize=10_000):
-            if raw is not None:
-                lines: Iterable[Any] = batch.column(raw).to_pylist()
-            else:
-                lines = (json.dumps(_jsonable(row), ensure_ascii=False) for row in batch.to_pylist())
-            for line in lines:
-                out.write(("" if line is None else str(line).replace("\n", " ")) + "\n")
+        for line in read_lines(source):
+            out.write(line + "\n")
 
 
 def _jsonable(value: Any) -> Any:

@@ -169,7 +169,8 @@ def _timestamp(required: bool) -> Callable[[Any], datetime | None]:
         base, fraction, offset = match.groups()
         if offset != "Z" and int(offset[4:]) > 59:
             raise _reject(Reason.INVALID_TIMESTAMP, f"is not a real date-time: {value!r}")
-        micros = (fraction or "").ljust(6, "0")[:6]
+        # Kept to the millisecond, as the job's TIMESTAMP_LTZ(3) columns keep them.
+        micros = (fraction or "")[:3].ljust(6, "0")
         try:
             parsed = datetime.fromisoformat(f"{base}.{micros}{'+00:00' if offset == 'Z' else offset}")
         except ValueError:
