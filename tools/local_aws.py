@@ -172,6 +172,7 @@ class LocalAws:
                 "usage-hourly.table": r.usage_hourly_table, "dead-letters.table": r.dead_letters_table,
                 "billing-monthly.table": r.billing_monthly_table, "rating-errors.table": r.rating_errors_table}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
+            {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},
         ]
 
     def write_properties(self, path: Path, *, bounded: bool) -> Path:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import collections
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
-from jobs.cdr_pipeline import run_stream
+from jobs.cdr_pipeline import run_replay, run_stream
+from jobs.config import load as load_config
+from tools.reconcile import Report, compare, dynamodb_bills, expected_bills
 from tests.expected import USAGE_FIGURES, usage_hourly
 from tools.bad_records import BadRecord
 from tools.generate import put_stream
@@ -42,3 +46,43 @@ def test_dead_letters_table_holds_every_bad_record_with_its_place(streamed: Loca
     shards = {shard["ShardId"] for shard in streamed.kinesis.list_shards(
         StreamARN=streamed.resources.stream_arn)["Shards"]}
     assert all(item["source_partition"] in shards and item["source_offset"].isdigit() for item in items)
+
+
+def _bills_from(items: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(i["subscriber_id"], i["bill_month"]): {k: v for k, v in i.items() if k not in ("subscriber_id", "bill_month")}
+            for i in items}
+
+
+def test_billing_items_reconcile_with_the_independent_rerating(streamed: LocalAws, mixed_lines: list,
+                                                               tmp_path: Path) -> None:
+    table = streamed.resources.billing_monthly_table
+    properties = streamed.write_properties(tmp_path / "app.json", bounded=True)
+    billing = load_config(properties, streaming=False).billing
+    lines = [line for line, _ in mixed_lines]
+    report = Report(expected_bills(lines, billing))
+    report.differences = compare(report.expected.bills, dynamodb_bills(streamed.dynamodb, table))
+    assert report.differences == []
+    assert report.expected.rated_legs > 2_000 and any(b["tax"] > 0 for b in report.expected.bills.values())
+    # One item altered by a millionth: the reconciliation finds exactly that.
+    items = streamed.dynamodb.scan(TableName=table, Limit=1)["Items"]
+    original = items[0]
+    altered = {**original, "amount": {"N": str(Decimal(original["amount"]["N"]) + Decimal("0.000001"))}}
+    streamed.dynamodb.put_item(TableName=table, Item=altered)
+    try:
+        differences = compare(report.expected.bills, dynamodb_bills(streamed.dynamodb, table))
+        key = (original["subscriber_id"]["S"], original["bill_month"]["S"])
+        assert [(d.key, d.figure) for d in differences] == [(key, "amount")]
+    finally:
+        streamed.dynamodb.put_item(TableName=table, Item=original)
+
+
+def test_replay_and_streaming_bill_the_same(streamed: LocalAws, mixed_lines: list, tmp_path: Path) -> None:
+    cdrs = tmp_path / "cdrs.jsonl"
+    cdrs.write_text("".join(line + "\n" for line, _ in mixed_lines), encoding="utf-8")
+    run_replay(cdrs, tmp_path / "out", None, tax_rate="0.20")
+    replayed = _bills_from(pq.read_table(tmp_path / "out" / "billing_monthly").to_pylist())
+    streamed_bills = _bills_from(streamed.scan(streamed.resources.billing_monthly_table))
+    assert set(replayed) == set(streamed_bills)
+    for key, bill in replayed.items():
+        assert {k: (Decimal(str(v)) if isinstance(v, Decimal) else v) for k, v in bill.items()} == \
+            {k: (Decimal(str(v)) if isinstance(v, Decimal) else v) for k, v in streamed_bills[key].items()}, key
