@@ -56,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.monotonic() - started
         usage = aws.scan(resources.usage_hourly_table)
         dead = aws.scan(resources.dead_letters_table)
+        bills = aws.scan(resources.billing_monthly_table)
+        unrated = aws.scan(resources.rating_errors_table)
         print(f"\nJob finished in {elapsed:.0f} s (including the minicluster's start).")
         print(f"CDRs in: {len(lines):,}   dead letters: {len(dead):,}   "
-              f"hourly usage items in DynamoDB: {len(usage):,}")
+              f"hourly usage items: {len(usage):,}   monthly bills: {len(bills):,}   "
+              f"unrated legs: {len(unrated):,}")
         for reason, count in sorted(collections.Counter(d["reason"] for d in dead).items()):
             print(f"  {reason:<22} {count}")
         print("\nTop 10 subscribers by talk time (read back from DynamoDB):")
@@ -66,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         for subscriber, seconds, calls in top_talkers(usage):
             print(f"  {subscriber:<12} {seconds // 3600:>5d} h {seconds % 3600 // 60:02d} m {seconds % 60:02d} s"
                   f" {calls:>7}")
+        print("\nTop 10 monthly bills (read back from DynamoDB; amounts exact to 6 decimals):")
+        print(f"  {'subscriber':<12} {'month':<8} {'calls':>6} {'billable':>10} {'amount':>12} {'tax':>11} "
+              f"{'total':>12}")
+        for bill in sorted(bills, key=lambda b: b["total"], reverse=True)[:10]:
+            print(f"  {bill['subscriber_id']:<12} {bill['bill_month']:<8} {int(bill['calls']):>6} "
+                  f"{int(bill['billable_seconds']):>8} s {bill['amount']:>12} {bill['tax']:>11} "
+                  f"{bill['total']:>12} {bill['currency']}")
     return 0
 
 
