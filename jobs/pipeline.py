@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Collection, Mapping
 
-from pyflink.table import StatementSet, TableEnvironment
+from pyflink.table import Schema, StatementSet, StreamTableEnvironment, TableEnvironment
 
 from jobs.config import JobConfig
 from jobs.sql_files import folder, render
@@ -26,17 +26,16 @@ def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
     # Bounds the recordId deduplication state; window state is cleared by watermarks, and the
     # monthly bills keep theirs longer (a STATE_TTL hint in their SQL).
     table_config.set("table.exec.state.ttl", config.tuning.dedup_ttl)
-    # Running totals (monthly bills) are updated in batches of up to 2 s, not per record: far
-    # fewer DynamoDB writes, still well inside the one-minute freshness a bill needs.
-    table_config.set("table.exec.mini-batch.enabled", "true")
-    table_config.set("table.exec.mini-batch.allow-latency", "2 s")
-    table_config.set("table.exec.mini-batch.size", "5000")
+    # No mini-batch: it turns the recordId deduplication into an updating stream (Flink 2.2
+    # marks mini-batch first-row deduplication not insert-only), which the event-time windows
+    # and the shared cdr_final stream cannot take. Running totals are coalesced instead by the
+    # DynamoDB sink, which keeps one pending write per key until it flushes (1 s).
     # The tariff and tax rate for RATE_CALL, as checked by udfs/rating.py.
     table_config.set("pipeline.global-job-parameters", ",".join(
         f"{key}:{value}" for key, value in config.billing.job_parameters().items()))
 
 
-def build_pipeline(t_env: TableEnvironment, config: JobConfig, profile: str,
+def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: str,
                    extra_placeholders: Mapping[str, str] | None = None,
                    skip_sinks: Collection[str] = ()) -> StatementSet:
     """Registers functions, sources, sinks and views; returns the INSERTs as one statement set.
@@ -57,9 +56,26 @@ def build_pipeline(t_env: TableEnvironment, config: JobConfig, profile: str,
         statement = render(path, values)
         if not statement.is_insert:
             t_env.execute_sql(statement.text)
+            if path.stem.split("_", 1)[-1] in SHARED_VIEWS:
+                _share(t_env, path.stem.split("_", 1)[-1])
         elif statement.insert_target in sinks:
             statements.add_insert_sql(statement.text)
     return statements
+
+
+def _share(t_env: StreamTableEnvironment, view: str) -> None:
+    """Replaces a view by the one stream it computes, so every INSERT reading it shares that
+    stream instead of planning the view again (the planner re-derives a view per INSERT: for
+    cdr_final that was one parse and deduplication per result table). Event time and its
+    watermarks carry through."""
+    stream = t_env.to_data_stream(t_env.from_path(view))
+    t_env.drop_temporary_view(view)
+    schema = Schema.new_builder().watermark("event_time", "SOURCE_WATERMARK()").build()
+    t_env.create_temporary_view(view, t_env.from_data_stream(stream, schema))
+
+
+# Views several INSERTs read, computed once and shared (see _share).
+SHARED_VIEWS = ("cdr_final",)
 
 
 def sink_tables(profile: str) -> list[str]:
