@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{'total':>12}")
         for bill in sorted(bills, key=lambda b: b["total"], reverse=True)[:10]:
             print(f"  {bill['subscriber_id']:<12} {bill['bill_month']:<8} {int(bill['calls']):>6} "
-                  f"{int(bill['billable_seconds']):>8} s {bill['amount']:>12} {bill['tax']:>11} "
-                  f"{bill['total']:>12} {bill['currency']}")
+                  f"{int(bill['billable_seconds']):>8} s {bill['amount']:>12.6f} {bill['tax']:>11.6f} "
+                  f"{bill['total']:>12.6f} {bill['currency']}")
     return 0
 
 
