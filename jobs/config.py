@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Mapping
 
 from udfs.rating import TariffError, TariffTable, load_tariffs
 

@@ -8,7 +8,7 @@ them with LIKE. An INSERT whose target table the profile does not define is left
 
 from __future__ import annotations
 
-from typing import Collection, Mapping
+from collections.abc import Collection, Mapping
 
 from pyflink.table import Schema, StatementSet, StreamTableEnvironment, TableEnvironment
 

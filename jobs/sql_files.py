@@ -7,9 +7,9 @@ comments); a trailing ';' is tolerated. An unknown placeholder is an error namin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 
 def _instant(text: str) -> datetime:
@@ -27,7 +28,7 @@ def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime]
         if record["recordType"] != "STOP" or record["recordId"] in seen:
             continue
         seen.add(record["recordId"])
-        end = _instant(record["endTime"]).astimezone(timezone.utc)
+        end = _instant(record["endTime"]).astimezone(UTC)
         hour = end.replace(minute=0, second=0, microsecond=0, tzinfo=None)
         row = usage[(record["callingParty"]["subscriberId"], hour)]
         answered = "answerTime" in record and record["terminationReason"] == "NORMAL"

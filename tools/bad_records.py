@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 GOOD: dict[str, Any] = {
     "callId": "bad-call", "recordId": "bad-record", "recordType": "STOP",

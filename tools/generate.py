@@ -13,10 +13,11 @@ import argparse
 import hashlib
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 import orjson
 

@@ -42,7 +42,8 @@ class KinesisWriter:
             if not batch:
                 return
             response = self.client.put_records(StreamARN=self.stream_arn, Records=batch)
-            failed = [record for record, result in zip(batch, response["Records"]) if "ErrorCode" in result]
+            results = response["Records"]
+            failed = [record for record, result in zip(batch, results, strict=True) if "ErrorCode" in result]
             self.sent += len(batch) - len(failed)
             if failed and attempt < self.max_attempts:
                 self.retried += len(failed)

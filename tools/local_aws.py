@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -114,7 +115,7 @@ class LocalAws:
         while time.monotonic() < deadline:
             for process in self._processes:
                 if process.poll() is not None:
-                    raise RuntimeError(f"an emulator exited early ({process.args}); logs in {self._workdir}")
+                    raise RuntimeError(f"an emulator exited early ({process.args!r}); logs in {self._workdir}")
             try:
                 if ready():
                     return
@@ -155,10 +156,13 @@ class LocalAws:
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
                 AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
-                KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, ("HASH", "RANGE"))])
-            self._wait(f"table {table}", lambda t=table: self.dynamodb.describe_table(TableName=t)
-                       ["Table"]["TableStatus"] == "ACTIVE")
+                KeySchema=[{"AttributeName": key, "KeyType": kind}
+                           for key, kind in zip(keys, ("HASH", "RANGE")[:len(keys)], strict=True)])
+            self._wait(f"table {table}", self._table_active(table))
         self.s3.create_bucket(Bucket=r.bucket)
+
+    def _table_active(self, table: str) -> Callable[[], bool]:
+        return lambda: self.dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
 
     def application_properties(self, *, bounded: bool) -> list[dict[str, Any]]:
         """The job's property groups (MSF format) pointing at these emulators."""

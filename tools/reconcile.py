@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from jobs import config as job_config
 from jobs.replay_io import input_files, read_lines
@@ -75,7 +76,9 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
             continue
         seen.add(cdr.record_id)
         answered = cdr.answer_time is not None and cdr.termination_reason is TerminationReason.NORMAL
-        talk = _started_seconds(cdr.answer_time, cdr.end_time) if answered else 0
+        talk = 0
+        if answered and cdr.answer_time is not None and cdr.end_time is not None:  # a STOP has an end
+            talk = _started_seconds(cdr.answer_time, cdr.end_time)
         rating = rate_call(billing.tariffs, cdr.called_party.number,
                            cdr.call_direction is CallDirection.MOBILE_ORIGINATED, answered, talk, billing.tax_rate)
         if rating.error is not None:

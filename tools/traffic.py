@@ -13,9 +13,10 @@ import json
 import math
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
@@ -36,7 +37,7 @@ CODEC_KBPS = {"G.711": 64, "Opus": 32, "G.729": 8, "G.722": 64}
 USER_AGENTS = ["Zoiper 5.6", "Linphone 5.2", "Bria 6.5", "MicroSIP 3.21", "Grandstream GXP2170",
                "Yealink SIP-T46U", "Obi 200"]
 SERVER_NODES = ["pbx-eu-1", "pbx-eu-2", "pbx-us-1"]
-NUMBER_TYPES = {PhoneNumberType.MOBILE: "MOBILE", PhoneNumberType.FIXED_LINE: "LANDLINE",
+NUMBER_TYPES: dict[int, str] = {PhoneNumberType.MOBILE: "MOBILE", PhoneNumberType.FIXED_LINE: "LANDLINE",
                 PhoneNumberType.VOIP: "VOIP"}
 
 
@@ -58,7 +59,7 @@ class TrafficSpec:
     seed: int = 42
     subscribers: int = 1_000
     calls: int = 10_000
-    start: datetime = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    start: datetime = datetime(2026, 11, 1, tzinfo=UTC)
     hours: float = 24.0
     start_record_share: float = 0.5  # calls that also send START (and INTERIMs when long)
     interim_every_s: int = 300
@@ -71,7 +72,7 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    text = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
 
 
@@ -81,7 +82,7 @@ class NumberPool:
     def __init__(self, rng: random.Random):
         self._rng = rng
 
-    def draw(self, country: str, kinds: tuple[PhoneNumberType, ...]) -> tuple[str, str]:
+    def draw(self, country: str, kinds: tuple[int, ...]) -> tuple[str, str]:
         """(E.164 number, our number type) valid for `country`."""
         for kind in self._rng.sample(kinds, len(kinds)):
             example = phonenumbers.example_number_for_type(country, kind)

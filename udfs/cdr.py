@@ -17,10 +17,11 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -42,7 +43,7 @@ _JSON_WHITESPACE = " \t\n\r"
 MAX_MEASURE = 1e12
 
 
-class Reason(str, enum.Enum):
+class Reason(enum.StrEnum):
     """Why a record was rejected: stable codes for dead letters, counts and alerts."""
 
     EMPTY_RECORD = "EMPTY_RECORD"
@@ -61,38 +62,38 @@ class Reason(str, enum.Enum):
     INVALID_NUMBER = "INVALID_NUMBER"
 
 
-class RecordType(str, enum.Enum):
+class RecordType(enum.StrEnum):
     START = "START"
     STOP = "STOP"
     INTERIM = "INTERIM"
     EVENT = "EVENT"
 
 
-class CallingNumberType(str, enum.Enum):
+class CallingNumberType(enum.StrEnum):
     MOBILE = "MOBILE"
     LANDLINE = "LANDLINE"
     VOIP = "VOIP"
 
 
-class CalledNumberType(str, enum.Enum):
+class CalledNumberType(enum.StrEnum):
     MOBILE = "MOBILE"
     LANDLINE = "LANDLINE"
     VOIP = "VOIP"
     INTERNATIONAL = "INTERNATIONAL"
 
 
-class CallType(str, enum.Enum):
+class CallType(enum.StrEnum):
     VOICE = "VOICE"
     VIDEO = "VIDEO"
     CONFERENCE = "CONFERENCE"
 
 
-class CallDirection(str, enum.Enum):
+class CallDirection(enum.StrEnum):
     MOBILE_ORIGINATED = "MOBILE_ORIGINATED"
     MOBILE_TERMINATED = "MOBILE_TERMINATED"
 
 
-class TerminationReason(str, enum.Enum):
+class TerminationReason(enum.StrEnum):
     NORMAL = "NORMAL"
     BUSY = "BUSY"
     NO_ANSWER = "NO_ANSWER"
@@ -178,7 +179,7 @@ def _timestamp(required: bool) -> Callable[[Any], datetime | None]:
         utc_offset = parsed.utcoffset() or timedelta(0)
         if abs(utc_offset) > timedelta(hours=18):  # java.time's limit, and the world's
             raise _reject(Reason.INVALID_TIMESTAMP, f"has an offset beyond 18 hours: {value!r}")
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
 
     return check
 

@@ -25,7 +25,7 @@ class TariffError(ValueError):
     """A tariff file that cannot be used; the message names the file, line and problem."""
 
 
-class RatingError(str, enum.Enum):
+class RatingError(enum.StrEnum):
     UNRATED_DESTINATION = "UNRATED_DESTINATION"
 
 

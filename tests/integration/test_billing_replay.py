@@ -15,7 +15,8 @@ import pytest
 from jobs.cdr_pipeline import run_replay
 from jobs.config import BillingConfig
 from tools.bad_records import GOOD
-from tools.reconcile import expected_bills, main as reconcile_main
+from tools.reconcile import expected_bills
+from tools.reconcile import main as reconcile_main
 from udfs.rating import load_tariffs
 
 TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,subsequent_increment_s
@@ -91,8 +92,9 @@ def replayed(files: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory)
 
 def test_job_bills_equal_the_hand_worked_values(replayed: Path) -> None:
     rows = pq.read_table(replayed / "billing_monthly").to_pylist()
-    assert {(r["subscriber_id"], r["bill_month"]): {k: v for k, v in r.items()
-                                                    if k not in ("subscriber_id", "bill_month")} for r in rows} == EXPECTED
+    key = ("subscriber_id", "bill_month")
+    assert {(r["subscriber_id"], r["bill_month"]): {k: v for k, v in r.items() if k not in key}
+            for r in rows} == EXPECTED
 
 
 def test_rated_calls_and_rating_errors(replayed: Path) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import random
-from datetime import timezone
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -83,7 +83,7 @@ def parsed(t_env: TableEnvironment, corpus: list[str]) -> dict[str, dict[str, An
         " FROM corpus AS c CROSS JOIN LATERAL TABLE(parse_cdr(c.line)) AS p")
     names = result.get_resolved_schema().get_column_names()
     with result.collect() as rows:
-        return {corpus[row[0]]: dict(zip(names, row)) for row in rows}
+        return {corpus[row[0]]: dict(zip(names, row, strict=False)) for row in rows}
 
 
 def test_parser_columns_are_the_models_flat_columns(t_env: TableEnvironment) -> None:
@@ -125,7 +125,7 @@ def test_same_values_for_valid_records(corpus: list[str], parsed: dict[str, dict
                 assert row[column] is None
             else:
                 millis = value.replace(microsecond=value.microsecond // 1000 * 1000)
-                assert row[column] == millis.astimezone(timezone.utc).replace(tzinfo=None)
+                assert row[column] == millis.astimezone(UTC).replace(tzinfo=None)
         assert row["cost_amount"] == (None if cdr.cost is None or cdr.cost.amount is None
                                       else cdr.cost.amount.quantize(Decimal("0.000001"), ROUND_HALF_UP))
         assert row["tags"] == (cdr.metadata.tags if cdr.metadata else None)

@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
 from jobs.pipeline import build_pipeline

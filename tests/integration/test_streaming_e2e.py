@@ -14,11 +14,11 @@ import pytest
 
 from jobs.cdr_pipeline import run_replay, run_stream
 from jobs.config import load as load_config
-from tools.reconcile import Report, compare, dynamodb_bills, expected_bills
 from tests.expected import USAGE_FIGURES, usage_hourly
 from tools.bad_records import BadRecord
 from tools.generate import put_stream
 from tools.local_aws import LocalAws
+from tools.reconcile import Report, compare, dynamodb_bills, expected_bills
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def test_dead_letters_table_holds_every_bad_record_with_its_place(streamed: Loca
 
 
 def _bills_from(items: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(i["subscriber_id"], i["bill_month"]): {k: v for k, v in i.items() if k not in ("subscriber_id", "bill_month")}
-            for i in items}
+    key = ("subscriber_id", "bill_month")
+    return {(i["subscriber_id"], i["bill_month"]): {k: v for k, v in i.items() if k not in key} for i in items}
 
 
 def test_billing_items_reconcile_with_the_independent_rerating(streamed: LocalAws, mixed_lines: list,

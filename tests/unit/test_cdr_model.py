@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,8 +17,8 @@ def test_a_complete_record_is_valid_and_typed() -> None:
     assert verdict.reason is None
     cdr = verdict.cdr
     assert isinstance(cdr, Cdr)
-    assert cdr.start_time == datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
-    assert cdr.event_time == datetime(2026, 11, 1, 10, 1, 5, tzinfo=timezone.utc)
+    assert cdr.start_time == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    assert cdr.event_time == datetime(2026, 11, 1, 10, 1, 5, tzinfo=UTC)
     assert cdr.cost is not None and cdr.cost.amount == Decimal("0.12")
     assert cdr.logical_call_id == "bad-call"
 
