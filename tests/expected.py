@@ -49,3 +49,22 @@ def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime]
 
 USAGE_FIGURES = ("calls", "answered_calls", "duration_seconds", "talk_seconds", "mo_calls", "mt_calls",
                  "voice_calls", "video_calls", "conference_calls", "bytes_sent", "bytes_received")
+
+
+def metrics_by_minute(records: Iterable[dict[str, Any]]) -> dict[tuple[datetime, str, str, str], dict[str, int]]:
+    """(minute of endTime UTC, destination, direction, callType) -> attempts, answered, talk
+    seconds, over STOP records, each recordId once."""
+    seen: set[str] = set()
+    metrics: dict[tuple[datetime, str, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for record in records:
+        if record["recordType"] != "STOP" or record["recordId"] in seen:
+            continue
+        seen.add(record["recordId"])
+        minute = _instant(record["endTime"]).astimezone(UTC).replace(second=0, microsecond=0, tzinfo=None)
+        key = (minute, record["calledParty"].get("destination") or "ZZ", record["callDirection"], record["callType"])
+        answered = "answerTime" in record and record["terminationReason"] == "NORMAL"
+        row = metrics[key]
+        row["attempts"] += 1
+        row["answered"] += answered
+        row["talk_seconds"] += _started_seconds(record["answerTime"], record["endTime"]) if answered else 0
+    return {key: dict(value) for key, value in metrics.items()}

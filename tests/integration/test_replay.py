@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jobs.cdr_pipeline import run_replay
-from tests.expected import USAGE_FIGURES, usage_hourly
+from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
 from tools.bad_records import BadRecord
 
 
@@ -68,3 +68,13 @@ def test_archive_holds_normalised_numbers_and_exact_money(replay: Any, traffic: 
         # the generator formats a valid E.164 number nationally; its sipData keeps the E.164 form
         e164 = record["sipData"]["toUri"].removeprefix("sip:").split("@")[0]
         assert by_record[record["recordId"]]["called_number"] == e164
+
+
+def test_metrics_minutely_equal_independent_computation(replay: Any, traffic: list[dict[str, Any]]) -> None:
+    _, out = replay
+    rows = pq.read_table(out / "metrics_minutely").to_pylist()
+    actual = {(r["minute_start"], r["destination_country"], r["direction"], r["call_type"]):
+              {"attempts": r["attempts"], "answered": r["answered"], "talk_seconds": r["talk_seconds"]} for r in rows}
+    assert actual == metrics_by_minute(traffic)
+    billed = sum(r["amount"] for r in pq.read_table(out / "billing_monthly").to_pylist())
+    assert sum(r["revenue"] for r in rows) == billed  # every rated cent, in exactly one minute
