@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from pyflink.table import Schema, StatementSet, StreamTableEnvironment, TableEnvironment
+from pyflink.java_gateway import get_gateway
+from pyflink.table import Schema, StatementSet, StreamTableEnvironment, Table, TableEnvironment
+from pyflink.table.expressions import col
 
 from jobs.config import JobConfig
 from jobs.sql_files import folder, render
@@ -65,17 +67,32 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
 
 def _share(t_env: StreamTableEnvironment, view: str) -> None:
     """Replaces a view by the one stream it computes, so every INSERT reading it shares that
-    stream instead of planning the view again (the planner re-derives a view per INSERT: for
-    cdr_final that was one parse and deduplication per result table). Event time and its
-    watermarks carry through."""
-    stream = t_env.to_data_stream(t_env.from_path(view))
+    stream instead of planning the view again: the planner re-derives a view per INSERT, and
+    a view over a source means one more source (a second read of the Kinesis stream or of the
+    files) and one more parse and deduplication per result table.
+
+    Event time and its watermarks carry through; a processing-time column (ingest_time) is
+    declared anew on the shared stream, as the deduplication needs one. The crossing uses the
+    Java API with Flink's internal rows: PyFlink's own DataStream types cannot carry DECIMAL
+    or ARRAY columns.
+    """
+    table = t_env.from_path(view)
+    names = table.get_schema().get_field_names()
+    if "ingest_time" in names:
+        table = table.drop_columns(col("ingest_time"))
+    j_table = table._j_table
+    internal = j_table.getResolvedSchema().toPhysicalRowDataType().bridgedTo(
+        get_gateway().jvm.java.lang.Class.forName("org.apache.flink.table.data.RowData"))
+    stream = t_env._j_tenv.toDataStream(j_table, internal)
+    schema = Schema.new_builder().watermark("event_time", "SOURCE_WATERMARK()")
+    if "ingest_time" in names:
+        schema = schema.column_by_expression("ingest_time", "PROCTIME()")
     t_env.drop_temporary_view(view)
-    schema = Schema.new_builder().watermark("event_time", "SOURCE_WATERMARK()").build()
-    t_env.create_temporary_view(view, t_env.from_data_stream(stream, schema))
+    t_env.create_temporary_view(view, Table(t_env._j_tenv.fromDataStream(stream, schema.build()._j_schema), t_env))
 
 
 # Views several INSERTs read, computed once and shared (see _share).
-SHARED_VIEWS = ("cdr_final",)
+SHARED_VIEWS = ("cdr_parsed", "cdr_final")
 
 
 def sink_tables(profile: str) -> list[str]:

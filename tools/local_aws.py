@@ -1,10 +1,12 @@
-"""Local AWS on 127.0.0.1: kinesis-mock (Kinesis), dynalite (DynamoDB), moto_server (S3,
-Timestream), on free ports, with the stream, tables and bucket the job needs.
+"""Local AWS on 127.0.0.1: kinesis-mock (Kinesis), dynalite (DynamoDB), moto's server (S3,
+Timestream; in this process, so what is written to Timestream can be read back from moto's
+backend), on free ports, with the stream, tables and bucket the job needs.
 
     with LocalAws.start() as aws:
         aws.kinesis.put_record(...)
 
-Each emulator is a child process in its own process group; `stop()` ends exactly those.
+Each node emulator is a child process in its own process group; `stop()` ends exactly those
+and the moto thread.
 Credentials are fixed dummies that the emulators accept; they are exported to this process's
 environment so that the JVM started later (the Flink minicluster) finds them too.
 """
@@ -12,6 +14,7 @@ environment so that the JVM started later (the Flink minicluster) finds them too
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -27,6 +30,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from moto.server import ThreadedMotoServer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = PROJECT_ROOT / "node_modules"
@@ -67,6 +71,7 @@ class LocalAws:
     moto_endpoint: str
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _workdir: Path | None = None
+    _moto: ThreadedMotoServer | None = None
 
     @classmethod
     def start(cls, resources: Resources = Resources()) -> LocalAws:
@@ -90,8 +95,10 @@ class LocalAws:
                         "LOG_LEVEL": "WARN"})
             aws._spawn("dynamodb", ["node", str(NODE_MODULES / "dynalite" / "cli.js"),
                                     "--host", "127.0.0.1", "--port", str(ports["dynamodb"])], {})
-            moto = Path(sys.executable).with_name("moto_server")
-            aws._spawn("moto", [str(moto), "-H", "127.0.0.1", "-p", str(ports["moto"])], {})
+            # In-process, so tests can read Timestream records back from moto's backend.
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+            aws._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=ports["moto"], verbose=False)
+            aws._moto.start()
             aws._wait("Kinesis", lambda: aws.kinesis.describe_stream_summary(StreamName=resources.stream)
                       ["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE")
             aws._wait("DynamoDB", lambda: aws.dynamodb.list_tables() is not None)
@@ -204,6 +211,9 @@ class LocalAws:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self._processes.clear()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
 
