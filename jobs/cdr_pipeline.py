@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jobs import config as job_config
-from jobs.flink_env import create_table_env
+from jobs.flink_env import create_envs, create_table_env
+from jobs.metrics_sink import attach_metrics
 from jobs.pipeline import build_pipeline, sink_tables
 from jobs.replay_io import arrow_type, stage_input, write_parquet
 
@@ -92,10 +93,14 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
 def run_stream(properties: Path | None) -> None:
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails."""
     config = job_config.load(properties, streaming=True)
-    t_env = create_table_env(managed=config.managed)
-    result = build_pipeline(t_env, config, "stream").execute()
+    env, t_env = create_envs(managed=config.managed)
+    statements = build_pipeline(t_env, config, "stream")
+    if config.metrics.enabled:
+        attach_metrics(t_env, statements, config.metrics)
+    statements.attach_as_datastream()
+    client = env.execute_async("cdr-pipeline")
     if not config.managed:
-        result.wait()
+        client.get_job_execution_result().result()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,6 +74,18 @@ class BillingConfig:
         return {"cdr.tariffs": encoded, "cdr.tax-rate": str(self.tax_rate)}
 
 
+@dataclass(frozen=True)
+class MetricsConfig:
+    """Per-minute metrics to Timestream; off unless enabled (Timestream for LiveAnalytics
+    takes no new AWS customers since 2025-06-20)."""
+
+    enabled: bool = False
+    region: str = ""
+    endpoint: str = ""
+    database: str = ""
+    table: str = ""
+
+
 def _default_billing() -> BillingConfig:
     return BillingConfig(tariffs=load_tariffs(DEFAULT_TARIFFS))
 
@@ -82,6 +94,7 @@ def _default_billing() -> BillingConfig:
 class JobConfig:
     tuning: TuningConfig
     billing: BillingConfig = field(default_factory=_default_billing)
+    metrics: MetricsConfig = MetricsConfig()
     source: SourceConfig | None = None
     sinks: SinkConfig | None = None
     managed: bool = False  # running on MSF, which owns checkpointing, parallelism and state
@@ -233,4 +246,14 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         billing_monthly_table=out.required("billing-monthly.table"),
         rating_errors_table=out.required("rating-errors.table"),
     )
-    return JobConfig(tuning=tuning, billing=billing, source=source, sinks=sinks, managed=managed)
+    return JobConfig(tuning=tuning, billing=billing, metrics=_metrics(groups, path), source=source, sinks=sinks,
+                     managed=managed)
+
+
+def _metrics(groups: Mapping[str, Mapping[str, str]], path: Path) -> MetricsConfig:
+    metrics = _Group(groups, "CdrMetrics", path, required=False)
+    if not metrics.boolean("enabled", False):
+        return MetricsConfig()
+    return MetricsConfig(enabled=True, region=metrics.required("aws.region"),
+                         endpoint=metrics.required("timestream.endpoint"),
+                         database=metrics.required("database"), table=metrics.required("table"))

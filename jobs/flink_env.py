@@ -40,6 +40,12 @@ def prepare_python_path() -> None:
 def create_table_env(*, managed: bool, batch: bool = False,
                      overrides: dict[str, str] | None = None) -> StreamTableEnvironment:
     """A table environment; on MSF (managed) nothing that MSF owns is set."""
+    return create_envs(managed=managed, batch=batch, overrides=overrides)[1]
+
+
+def create_envs(*, managed: bool, batch: bool = False, overrides: dict[str, str] | None = None
+                ) -> tuple[StreamExecutionEnvironment, StreamTableEnvironment]:
+    """The stream and table environments (the stream one runs jobs with DataStream parts)."""
     if not managed:
         prepare_python_path()  # before the first Java object starts the JVM
     configuration = Configuration()
@@ -50,4 +56,4 @@ def create_table_env(*, managed: bool, batch: bool = False,
     if batch:
         env.set_runtime_mode(RuntimeExecutionMode.BATCH)
     settings = (EnvironmentSettings.in_batch_mode() if batch else EnvironmentSettings.in_streaming_mode())
-    return StreamTableEnvironment.create(env, environment_settings=settings)
+    return env, StreamTableEnvironment.create(env, environment_settings=settings)

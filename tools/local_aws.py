@@ -51,6 +51,8 @@ class Resources:
     billing_monthly_table: str = "cdr_billing_monthly"
     rating_errors_table: str = "cdr_rating_errors"
     bucket: str = "cdr-archive"
+    timestream_database: str = "cdr"
+    timestream_table: str = "metrics_minutely"
 
     @property
     def stream_arn(self) -> str:
@@ -167,11 +169,22 @@ class LocalAws:
                            for key, kind in zip(keys, ("HASH", "RANGE")[:len(keys)], strict=True)])
             self._wait(f"table {table}", self._table_active(table))
         self.s3.create_bucket(Bucket=r.bucket)
+        self.timestream.create_database(DatabaseName=r.timestream_database)
+        self.timestream.create_table(DatabaseName=r.timestream_database, TableName=r.timestream_table)
 
     def _table_active(self, table: str) -> Callable[[], bool]:
         return lambda: self.dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
 
-    def application_properties(self, *, bounded: bool) -> list[dict[str, Any]]:
+    def timestream_records(self) -> list[dict[str, Any]]:
+        """What was written to the Timestream table (moto keeps it in this process)."""
+        from moto.timestreamwrite.models import timestreamwrite_backends
+
+        r = self.resources
+        return [record for account in timestreamwrite_backends.values()
+                if r.timestream_database in account[REGION].databases
+                for record in account[REGION].databases[r.timestream_database].tables[r.timestream_table].records]
+
+    def application_properties(self, *, bounded: bool, metrics: bool = False) -> list[dict[str, Any]]:
         """The job's property groups (MSF format) pointing at these emulators."""
         r = self.resources
         return [
@@ -184,10 +197,13 @@ class LocalAws:
                 "billing-monthly.table": r.billing_monthly_table, "rating-errors.table": r.rating_errors_table}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},
+            {"PropertyGroupId": "CdrMetrics", "PropertyMap": {
+                "enabled": str(metrics).lower(), "aws.region": REGION, "timestream.endpoint": self.moto_endpoint,
+                "database": r.timestream_database, "table": r.timestream_table}},
         ]
 
-    def write_properties(self, path: Path, *, bounded: bool) -> Path:
-        path.write_text(json.dumps(self.application_properties(bounded=bounded), indent=2))
+    def write_properties(self, path: Path, *, bounded: bool, metrics: bool = False) -> Path:
+        path.write_text(json.dumps(self.application_properties(bounded=bounded, metrics=metrics), indent=2))
         return path
 
     def scan(self, table: str) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ through the Kinesis connector, results in the DynamoDB emulator through the Dyna
 from __future__ import annotations
 
 import collections
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ import pytest
 
 from jobs.cdr_pipeline import run_replay, run_stream
 from jobs.config import load as load_config
-from tests.expected import USAGE_FIGURES, usage_hourly
+from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
 from tools.bad_records import BadRecord
 from tools.generate import put_stream
 from tools.local_aws import LocalAws
@@ -24,7 +24,8 @@ from tools.reconcile import Report, compare, dynamodb_bills, expected_bills
 @pytest.fixture(scope="module")
 def streamed(local_aws: LocalAws, mixed_lines: list[tuple[str, BadRecord | None]], tmp_path_factory) -> LocalAws:
     put_stream([line for line, _ in mixed_lines], local_aws.kinesis, local_aws.resources.stream_arn)
-    properties = local_aws.write_properties(tmp_path_factory.mktemp("props") / "app.json", bounded=True)
+    properties = local_aws.write_properties(tmp_path_factory.mktemp("props") / "app.json", bounded=True,
+                                            metrics=True)
     run_stream(properties)
     return local_aws
 
@@ -86,3 +87,21 @@ def test_replay_and_streaming_bill_the_same(streamed: LocalAws, mixed_lines: lis
     for key, bill in replayed.items():
         assert {k: (Decimal(str(v)) if isinstance(v, Decimal) else v) for k, v in bill.items()} == \
             {k: (Decimal(str(v)) if isinstance(v, Decimal) else v) for k, v in streamed_bills[key].items()}, key
+
+
+def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:
+    records = streamed.timestream_records()
+    keys = [(r["Time"], *(d["Value"] for d in r["Dimensions"])) for r in records]
+    assert records and len(keys) == len(set(keys)), "one record per minute and dimensions"
+    actual = {}
+    for record in records:
+        minute = datetime.fromtimestamp(int(record["Time"]) / 1000, UTC).replace(tzinfo=None)
+        values = {m["Name"]: m for m in record["MeasureValues"]}
+        assert {m["Type"] for m in record["MeasureValues"]} == {"BIGINT", "DOUBLE"}
+        actual[(minute, *(d["Value"] for d in record["Dimensions"]))] = {
+            "attempts": int(values["attempts"]["Value"]), "answered": int(values["answered"]["Value"]),
+            "talk_seconds": round(float(values["talk_minutes"]["Value"]) * 60)}
+    assert actual == metrics_by_minute(traffic)
+    revenue = sum(int({m["Name"]: m["Value"] for m in r["MeasureValues"]}["revenue_micros"]) for r in records)
+    bills = streamed.scan(streamed.resources.billing_monthly_table)
+    assert Decimal(revenue) / 1_000_000 == sum(Decimal(str(b["amount"])) for b in bills)
