@@ -32,6 +32,7 @@ def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
     # marks mini-batch first-row deduplication not insert-only), which the event-time windows
     # and the shared cdr_final stream cannot take. Running totals are coalesced instead by the
     # DynamoDB sink, which keeps one pending write per key until it flushes (1 s).
+
     # The tariff and tax rate for RATE_CALL, as checked by udfs/rating.py.
     table_config.set("pipeline.global-job-parameters", ",".join(
         f"{key}:{value}" for key, value in config.billing.job_parameters().items()))
@@ -77,7 +78,7 @@ def _share(t_env: StreamTableEnvironment, view: str) -> None:
     or ARRAY columns.
     """
     table = t_env.from_path(view)
-    names = table.get_schema().get_field_names()
+    names = table.get_resolved_schema().get_column_names()
     if "ingest_time" in names:
         table = table.drop_columns(col("ingest_time"))
     j_table = table._j_table
