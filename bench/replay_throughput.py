@@ -20,6 +20,7 @@ from pathlib import Path
 
 from jobs.cdr_pipeline import run_replay
 from jobs.flink_env import create_table_env
+from jobs.replay_io import count_records
 from jobs.sql_files import render
 from tools.generate import write_file
 from tools.traffic import TrafficSpec, generate, to_json
@@ -42,11 +43,6 @@ def input_file(records: int, seed: int) -> Path:
     return path
 
 
-def count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-
-
 def run_baseline(path: Path) -> float:
     t_env = create_table_env(managed=False, batch=True)
     t_env.get_config().set("table.local-time-zone", "UTC")
@@ -65,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     path = input_file(args.records, args.seed)
-    records = count_lines(path)
+    records = count_records(path)
     print(f"input: {records:,} CDRs, {path.stat().st_size / 1e6:,.0f} MB ({path})")
     baseline_s = run_baseline(path)
     with tempfile.TemporaryDirectory() as out:

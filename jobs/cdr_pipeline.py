@@ -26,7 +26,7 @@ from jobs import config as job_config
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
 from jobs.pipeline import build_pipeline, sink_tables
-from jobs.replay_io import arrow_type, stage_input, write_parquet
+from jobs.replay_io import arrow_type, count_records, stage_input, write_parquet
 
 
 @dataclass
@@ -52,18 +52,6 @@ def _schema(t_env, table: str) -> pa.Schema:
         return pa.schema([pa.field(row[0], arrow_type(row[1])) for row in rows])
 
 
-def _count_lines(folder: Path) -> int:
-    total = 0
-    for file in sorted(folder.iterdir()):
-        with file.open("rb") as handle:
-            total += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-            handle.seek(0, 2)
-            if handle.tell():
-                handle.seek(-1, 2)
-                total += handle.read(1) != b"\n"
-    return total
-
-
 def run_replay(input_path: Path, output: Path, properties: Path | None, *, archive: bool = False,
                tariffs: Path | None = None, tax_rate: str | None = None) -> ReplaySummary:
     """Replays files through the job's SQL (batch execution) into DIR/<table>/ Parquet.
@@ -85,7 +73,8 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
                 for table in sink_tables("replay") if table not in skipped}
         reasons = collections.Counter(
             pq.read_table(output / "dead_letters", columns=["reason"]).column("reason").to_pylist())
-        return ReplaySummary(_count_lines(input_dir), time.monotonic() - started, rows, dict(reasons))
+        records = sum(count_records(file) for file in sorted(input_dir.iterdir()))
+        return ReplaySummary(records, time.monotonic() - started, rows, dict(reasons))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

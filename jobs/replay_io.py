@@ -69,6 +69,17 @@ def read_lines(file: Path) -> Iterator[str]:
             yield "" if line is None else str(line).replace("\n", " ")
 
 
+def count_records(file: Path) -> int:
+    """Lines in a JSON Lines file, a last line without its newline included."""
+    with file.open("rb") as handle:
+        total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        handle.seek(0, 2)
+        if handle.tell():
+            handle.seek(-1, 2)
+            total += handle.read(1) != b"\n"
+    return total
+
+
 def _parquet_to_jsonl(source: Path, destination: Path) -> None:
     with destination.open("w", encoding="utf-8") as out:
         for line in read_lines(source):
