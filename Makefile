@@ -6,7 +6,7 @@ JAR := lib/pyflink-dependencies.jar
 JAVA_SOURCES := deploy/kinesis-analytics/pom.xml $(shell find deploy/kinesis-analytics/src -type f)
 
 .PHONY: setup demo test bench jar clean
-setup: .venv/.installed $(JAR) node_modules/.installed
+setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed
 
 .venv/.installed: requirements.txt
 	$(PYTHON) -m venv .venv
@@ -16,7 +16,15 @@ setup: .venv/.installed $(JAR) node_modules/.installed
 jar: $(JAR)
 $(JAR): $(JAVA_SOURCES)
 	mvn --quiet --batch-mode -f deploy/kinesis-analytics/pom.xml package
-	mkdir -p lib && cp deploy/kinesis-analytics/target/pyflink-dependencies.jar $@
+	mkdir -p lib/plugins/s3-fs-hadoop && cp deploy/kinesis-analytics/target/pyflink-dependencies.jar $@
+	cp deploy/kinesis-analytics/target/plugins/s3-fs-hadoop/*.jar lib/plugins/s3-fs-hadoop/
+
+# Local runs write the archive to S3 through Flink's S3 filesystem, a plugin that Flink loads
+# from PyFlink's own plugins folder (MSF has its own).
+.venv/.s3-plugin: .venv/.installed $(JAR)
+	plugins=$$($(PY) -c 'import pathlib, pyflink; print(pathlib.Path(pyflink.__file__).parent / "plugins")') && \
+	  mkdir -p $$plugins/s3-fs-hadoop && cp lib/plugins/s3-fs-hadoop/*.jar $$plugins/s3-fs-hadoop/
+	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 from jobs import config as job_config
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
-from jobs.pipeline import build_pipeline, sink_tables
-from jobs.replay_io import arrow_type, count_records, stage_input, write_parquet
+from jobs.pipeline import build_pipeline, staged_tables
+from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
 
 
 @dataclass
@@ -38,7 +38,7 @@ class ReplaySummary:
 
     def report(self) -> str:
         rejected = self.rows.get("dead_letters", 0)
-        valid = self.rows.get("cdr_archive", self.input_records - rejected)
+        valid = self.input_records - rejected
         lines = [f"Replayed {self.input_records:,} records in {self.seconds:.1f} s "
                  f"({self.input_records / max(self.seconds, 1e-9):,.0f} records/s)",
                  f"  valid: {valid:,}   dead letters: {rejected:,}"]
@@ -56,8 +56,9 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
                tariffs: Path | None = None, tax_rate: str | None = None) -> ReplaySummary:
     """Replays files through the job's SQL (batch execution) into DIR/<table>/ Parquet.
 
-    `archive` also writes every valid record, all columns, to DIR/cdr_archive/ (it costs about
-    a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
+    `archive` also writes every distinct valid record, all columns and its raw text, to
+    DIR/cdr_archive/dt=.../hour=.../ exactly as the streaming job archives to S3 (it costs
+    about a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
     override the configuration's: rerating archived CDRs under a new tariff."""
     skipped = () if archive else ("cdr_archive",)
     config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
@@ -65,12 +66,18 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
     staging = Path(tempfile.mkdtemp(prefix="cdr-replay-"))
     try:
         input_dir = stage_input(input_path, staging)
+        archive_dir = output / "cdr_archive"
+        if archive_dir.exists():
+            shutil.rmtree(archive_dir)
         t_env = create_table_env(managed=False, batch=True)
         statements = build_pipeline(t_env, config, "replay", {
-            "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri()}, skipped)
+            "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri(),
+            "archive_path": archive_dir.resolve().as_uri()}, skipped)
         statements.execute().wait()
         rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table)
-                for table in sink_tables("replay") if table not in skipped}
+                for table in staged_tables("replay")}
+        if archive:
+            rows["cdr_archive"] = archive_rows(archive_dir)
         reasons = collections.Counter(
             pq.read_table(output / "dead_letters", columns=["reason"]).column("reason").to_pylist())
         records = sum(count_records(file) for file in sorted(input_dir.iterdir()))
@@ -82,7 +89,8 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
 def run_stream(properties: Path | None) -> None:
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails."""
     config = job_config.load(properties, streaming=True)
-    env, t_env = create_envs(managed=config.managed)
+    env, t_env = create_envs(managed=config.managed,
+                             overrides=config.sinks.flink_settings() if config.sinks else None)
     statements = build_pipeline(t_env, config, "stream")
     if config.metrics.enabled:
         attach_metrics(t_env, statements, config.metrics)
@@ -103,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--output", type=Path, required=True, help="DIR: results go to DIR/<table>/")
     replay.add_argument("--properties", type=Path, help="application_properties.json (CdrJob group)")
     replay.add_argument("--archive", action="store_true",
-                        help="also write every valid record to DIR/cdr_archive/")
+                        help="also archive every valid record to DIR/cdr_archive/ (as to S3 in streaming)")
     replay.add_argument("--tariffs", type=Path, help="tariff CSV to rate with (overrides CdrBilling.tariffs)")
     replay.add_argument("--tax-rate", help="tax rate, e.g. 0.2 (overrides CdrBilling.tax.rate)")
     args = parser.parse_args(argv)

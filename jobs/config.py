@@ -48,6 +48,16 @@ class SinkConfig:
     dead_letters_table: str
     billing_monthly_table: str
     rating_errors_table: str
+    archive_path: str
+    dead_letter_store_path: str
+    s3_endpoint: str = ""  # empty on AWS; an emulator's URL locally (path-style addressing)
+
+    def flink_settings(self) -> dict[str, str]:
+        """Settings of Flink's S3 file system for a local run against an emulator (on MSF the
+        S3 file system is MSF's and uses the application's role)."""
+        if not self.s3_endpoint:
+            return {}
+        return {"s3.endpoint": self.s3_endpoint, "s3.path.style.access": "true"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,9 @@ class JobConfig:
                           usage_hourly_table=self.sinks.usage_hourly_table,
                           dead_letters_table=self.sinks.dead_letters_table,
                           billing_monthly_table=self.sinks.billing_monthly_table,
-                          rating_errors_table=self.sinks.rating_errors_table)
+                          rating_errors_table=self.sinks.rating_errors_table,
+                          archive_path=self.sinks.archive_path,
+                          dead_letter_store_path=self.sinks.dead_letter_store_path)
         return values
 
     def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
@@ -160,6 +172,9 @@ class _Group:
 
     def optional(self, key: str, default: str) -> str:
         return self._values.get(key, default).strip() or default
+
+    def invalid(self, key: str, problem: str) -> None:
+        raise ConfigError(f"{self._path}: '{self._name}.{key}' {problem}")
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.optional(key, str(default)).lower()
@@ -245,9 +260,20 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         dead_letters_table=out.required("dead-letters.table"),
         billing_monthly_table=out.required("billing-monthly.table"),
         rating_errors_table=out.required("rating-errors.table"),
+        archive_path=_s3_path(out, "archive.path"),
+        dead_letter_store_path=_s3_path(out, "dead-letter-store.path"),
+        s3_endpoint=out.optional("s3.endpoint", ""),
     )
     return JobConfig(tuning=tuning, billing=billing, metrics=_metrics(groups, path), source=source, sinks=sinks,
                      managed=managed)
+
+
+def _s3_path(group: _Group, key: str) -> str:
+    """A folder URI for Flink's filesystem connector, without a trailing slash."""
+    value = group.required(key).rstrip("/")
+    if not re.fullmatch(r"(s3|s3a|file)://[^\s]+", value):
+        group.invalid(key, f"must be an s3://bucket/prefix (or file://) URI, got {value!r}")
+    return value
 
 
 def _metrics(groups: Mapping[str, Mapping[str, str]], path: Path) -> MetricsConfig:

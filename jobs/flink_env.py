@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pyflink.common import Configuration
 from pyflink.datastream import RuntimeExecutionMode, StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, StreamTableEnvironment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,23 @@ def create_envs(*, managed: bool, batch: bool = False, overrides: dict[str, str]
         for key, value in local_settings(overrides).items():
             configuration.set_string(key, value)
     env = StreamExecutionEnvironment.get_execution_environment(configuration)
+    if not managed:
+        _prepare_local_jvm(configuration)
     if batch:
         env.set_runtime_mode(RuntimeExecutionMode.BATCH)
     settings = (EnvironmentSettings.in_batch_mode() if batch else EnvironmentSettings.in_streaming_mode())
     return env, StreamTableEnvironment.create(env, environment_settings=settings)
+
+
+def _prepare_local_jvm(configuration: Configuration) -> None:
+    """What the cluster entry point does on a real cluster, done for the embedded minicluster:
+    file systems initialised with the job's settings and plugins (the S3 file system reads
+    s3.endpoint and s3.path.style.access from them; a minicluster would otherwise start S3
+    with no settings at all), and Hadoop's INFO chatter (one line per Parquet file) kept off
+    the console."""
+    jvm = get_gateway().jvm
+    j_configuration = configuration._j_configuration
+    plugins = jvm.org.apache.flink.core.plugin.PluginUtils.createPluginManagerFromRootFolder(j_configuration)
+    jvm.org.apache.flink.core.fs.FileSystem.initialize(j_configuration, plugins)
+    jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+        "org.apache.hadoop", jvm.org.apache.logging.log4j.Level.WARN)

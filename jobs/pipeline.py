@@ -9,13 +9,14 @@ them with LIKE. An INSERT whose target table the profile does not define is left
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from pyflink.java_gateway import get_gateway
 from pyflink.table import Schema, StatementSet, StreamTableEnvironment, Table, TableEnvironment
 from pyflink.table.expressions import col
 
 from jobs.config import JobConfig
-from jobs.sql_files import folder, render
+from jobs.sql_files import folder, insert_target, render
 
 
 def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
@@ -49,20 +50,23 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
     for path in folder("functions") + folder("tables") + folder(f"sources/{profile}"):
         t_env.execute_sql(render(path, values).text)
     sinks = set()
-    for path in folder(f"sinks/{profile}"):
+    for path in sink_files(profile):
         if path.stem in skip_sinks:
             continue
         t_env.execute_sql(render(path, values).text)
         sinks.add(path.stem)
     statements = t_env.create_statement_set()
     for path in folder("queries"):
+        target = insert_target(path)
+        if target is not None and target not in sinks:
+            continue
         statement = render(path, values)
-        if not statement.is_insert:
-            t_env.execute_sql(statement.text)
-            if path.stem.split("_", 1)[-1] in SHARED_VIEWS:
-                _share(t_env, path.stem.split("_", 1)[-1])
-        elif statement.insert_target in sinks:
+        if target is not None:
             statements.add_insert_sql(statement.text)
+            continue
+        t_env.execute_sql(statement.text)
+        if path.stem.split("_", 1)[-1] in SHARED_VIEWS:
+            _share(t_env, path.stem.split("_", 1)[-1])
     return statements
 
 
@@ -93,9 +97,15 @@ def _share(t_env: StreamTableEnvironment, view: str) -> None:
 
 
 # Views several INSERTs read, computed once and shared (see _share).
-SHARED_VIEWS = ("cdr_parsed", "cdr_final")
+SHARED_VIEWS = ("cdr_parsed", "cdr_unique")
 
 
-def sink_tables(profile: str) -> list[str]:
-    """The result tables a profile writes, by name."""
+def sink_files(profile: str) -> list[Path]:
+    """The sink DDL of a profile: its own (sinks/<profile>/) and those both profiles share,
+    whose differences are only in placeholders (sinks/shared/)."""
+    return folder(f"sinks/{profile}") + folder("sinks/shared")
+
+
+def staged_tables(profile: str) -> list[str]:
+    """The result tables of a profile's own sinks (a replay stages these as JSON Lines)."""
     return [path.stem for path in folder(f"sinks/{profile}")]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as pa_dataset
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
@@ -129,3 +130,11 @@ def write_parquet(staged: Path, schema: pa.Schema, destination: Path) -> int:
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     pq.write_table(table.cast(schema), destination / "part-00000.parquet", compression="zstd")
     return table.num_rows
+
+
+def archive_rows(archive: Path) -> int:
+    """The rows of a Parquet archive folder (dt=/hour= partitions, Flink's part files)."""
+    if not archive.exists():
+        return 0
+    return int(pa_dataset.dataset(archive, format="parquet", partitioning="hive",
+                                  exclude_invalid_files=False).count_rows())

@@ -22,13 +22,19 @@ class Statement:
     text: str
 
     @property
-    def is_insert(self) -> bool:
-        return self.text.lstrip().upper().startswith("INSERT")
-
-    @property
     def insert_target(self) -> str | None:
-        match = re.match(r"\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", self.text, re.IGNORECASE)
-        return match.group(1) if match else None
+        return _target(self.text)
+
+
+def _target(statement: str) -> str | None:
+    match = re.match(r"\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", statement, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def insert_target(path: Path) -> str | None:
+    """The table an INSERT file writes (None for other statements), read before rendering: a
+    profile skips the INSERTs into tables it does not define, placeholders and all."""
+    return _target(_LEADING_COMMENTS.sub("", path.read_text(encoding="utf-8")))
 
 
 def render(path: Path, values: Mapping[str, str]) -> Statement:

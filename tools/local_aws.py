@@ -51,6 +51,8 @@ class Resources:
     billing_monthly_table: str = "cdr_billing_monthly"
     rating_errors_table: str = "cdr_rating_errors"
     bucket: str = "cdr-archive"
+    archive_prefix: str = "cdr"
+    dead_letter_prefix: str = "dead-letters"
     timestream_database: str = "cdr"
     timestream_table: str = "metrics_minutely"
 
@@ -194,7 +196,10 @@ class LocalAws:
             {"PropertyGroupId": "CdrSinks", "PropertyMap": {
                 "aws.region": REGION, "dynamodb.endpoint": self.dynamodb_endpoint,
                 "usage-hourly.table": r.usage_hourly_table, "dead-letters.table": r.dead_letters_table,
-                "billing-monthly.table": r.billing_monthly_table, "rating-errors.table": r.rating_errors_table}},
+                "billing-monthly.table": r.billing_monthly_table, "rating-errors.table": r.rating_errors_table,
+                "archive.path": f"s3://{r.bucket}/{r.archive_prefix}",
+                "dead-letter-store.path": f"s3://{r.bucket}/{r.dead_letter_prefix}",
+                "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},
             {"PropertyGroupId": "CdrMetrics", "PropertyMap": {

@@ -1,6 +1,6 @@
 -- usage_hourly: per subscriber and hour (event time = the leg's endTime, UTC), over final
--- deduplicated legs: calls, answered calls (answerTime present and terminationReason NORMAL),
--- set-up-to-end and talk seconds (a started second counts), MO/MT and per-callType counts,
+-- deduplicated legs: calls, answered calls and talk seconds (as cdr_unique defines them),
+-- set-up-to-end seconds (a started second counts), MO/MT and per-callType counts,
 -- media bytes. 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.
 -- Feeds: usage_hourly (DynamoDB table in streaming, DIR/usage_hourly/ in replay).
 INSERT INTO usage_hourly
@@ -9,10 +9,9 @@ SELECT
   window_start,
   window_end,
   COUNT(*) AS calls,
-  COUNT(*) FILTER (WHERE answer_time IS NOT NULL AND termination_reason = 'NORMAL') AS answered_calls,
+  COUNT(*) FILTER (WHERE answered) AS answered_calls,
   SUM(started_seconds(start_time, end_time)) AS duration_seconds,
-  SUM(CASE WHEN answer_time IS NOT NULL AND termination_reason = 'NORMAL'
-           THEN started_seconds(answer_time, end_time) ELSE 0 END) AS talk_seconds,
+  SUM(talk_seconds) AS talk_seconds,
   COUNT(*) FILTER (WHERE call_direction = 'MOBILE_ORIGINATED') AS mo_calls,
   COUNT(*) FILTER (WHERE call_direction = 'MOBILE_TERMINATED') AS mt_calls,
   COUNT(*) FILTER (WHERE call_type = 'VOICE') AS voice_calls,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
@@ -48,17 +52,57 @@ def test_dead_letters_are_the_injected_bad_records(replay: Any, mixed_lines: lis
 
 def test_nothing_is_lost(replay: Any, mixed_lines: list) -> None:
     summary, out = replay
-    valid = pq.read_table(out / "cdr_archive").num_rows
     dead = pq.read_table(out / "dead_letters").num_rows
+    valid = [line for line, bad in mixed_lines if bad is None]
     assert summary.input_records == len(mixed_lines)
-    assert valid + dead == len(mixed_lines)
-    assert valid == sum(1 for _, bad in mixed_lines if bad is None)
+    assert dead == len(mixed_lines) - len(valid)
+    archived = _archive(out).column("record_id").to_pylist()
+    assert len(archived) == len(set(archived)), "a producer's retry is archived once"
+    assert set(archived) == {json.loads(line)["recordId"] for line in valid}
+
+
+def _archive(out: Path) -> pa.Table:
+    """The archive as an analyst reads it: every dt=/hour= partition of Flink's part files."""
+    return ds.dataset(out / "cdr_archive", format="parquet", partitioning="hive").to_table()
+
+
+def test_archive_is_partitioned_by_event_hour_and_keeps_the_raw_record(
+        replay: Any, traffic: list[dict[str, Any]]) -> None:
+    _, out = replay
+    rows = {row["record_id"]: row for row in _archive(out).to_pylist()}
+    by_id = {record["recordId"]: record for record in traffic}
+    for record_id, row in rows.items():
+        record = by_id[record_id]
+        event = _utc(record.get("endTime") or record["startTime"])
+        assert (row["dt"], row["hour"]) == (event.strftime("%Y-%m-%d"), event.hour)
+        assert json.loads(row["raw_record"]) == record
+    partitions = {path.relative_to(out / "cdr_archive").parent.as_posix()
+                  for path in (out / "cdr_archive").rglob("part-*")}
+    assert partitions == {f"dt={dt}/hour={hour:02d}" for dt, hour in {(r["dt"], r["hour"]) for r in rows.values()}}
+
+
+def test_archive_carries_the_rated_price_of_final_legs(replay: Any) -> None:
+    _, out = replay
+    archive = {row["record_id"]: row for row in _archive(out).to_pylist()}
+    rated = pq.read_table(out / "rated_calls").to_pylist()
+    assert rated
+    for call in rated:
+        row = archive[call["record_id"]]
+        assert (row["rated_amount"], row["rated_tax"], row["rated_tariff_prefix"], row["rated_billable_seconds"]) == \
+            (call["amount"], call["tax"], call["tariff_prefix"], call["billable_seconds"])
+    unpriced = [row for row in archive.values() if row["record_type"] != "STOP"]
+    assert unpriced and all(row["rated_amount"] is None and row["rated_currency"] is None for row in unpriced)
 
 
 def test_archive_holds_normalised_numbers_and_exact_money(replay: Any, traffic: list[dict[str, Any]]) -> None:
     _, out = replay
-    archive = pq.read_table(out / "cdr_archive")
+    archive = _archive(out)
     assert archive.schema.field("cost_amount").type == pa.decimal128(18, 6)
+    assert archive.schema.field("rated_amount").type == pa.decimal128(18, 6)
+    assert archive.schema.field("end_time").type == pa.timestamp("ms")  # UTC, as Athena reads INT64 millis
+    by_id = {record["recordId"]: record for record in traffic}
+    for row in archive.select(["record_id", "start_time"]).to_pylist():
+        assert row["start_time"].replace(tzinfo=dt.UTC) == _utc(by_id[row["record_id"]]["startTime"])
     numbers = archive.column("called_number").to_pylist()
     assert all(number.startswith("+") for number in numbers)
     national = [r for r in traffic if not r["calledParty"]["number"].startswith("+")]
@@ -78,3 +122,7 @@ def test_metrics_minutely_equal_independent_computation(replay: Any, traffic: li
     assert actual == metrics_by_minute(traffic)
     billed = sum(r["amount"] for r in pq.read_table(out / "billing_monthly").to_pylist())
     assert sum(r["revenue"] for r in rows) == billed  # every rated cent, in exactly one minute
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)

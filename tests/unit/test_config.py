@@ -16,7 +16,8 @@ STREAMING = [
     {"PropertyGroupId": "CdrSinks", "PropertyMap": {
         "aws.region": "eu-west-1", "dynamodb.endpoint": "https://dynamodb.eu-west-1.amazonaws.com",
         "usage-hourly.table": "usage", "dead-letters.table": "dead", "billing-monthly.table": "bills",
-        "rating-errors.table": "unrated"}},
+        "rating-errors.table": "unrated", "archive.path": "s3://cdr-archive-eu/cdr/",
+        "dead-letter-store.path": "s3://cdr-archive-eu/dead-letters"}},
     {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},
 ]
 
@@ -37,6 +38,23 @@ def test_streaming_config_and_placeholders(tmp_path: Path) -> None:
     assert values["stream_arn"] == "arn:aws:kinesis:eu-west-1:123456789012:stream/cdrs"
     assert values["usage_hourly_table"] == "usage"
     assert values["watermark_lateness_s"] == "120"
+    assert values["archive_path"] == "s3://cdr-archive-eu/cdr"  # no trailing slash
+    assert config.sinks is not None and config.sinks.flink_settings() == {}  # real S3: nothing to set
+
+
+def test_an_emulated_s3_sets_flinks_s3_file_system(tmp_path: Path) -> None:
+    groups = json.loads(json.dumps(STREAMING))
+    groups[1]["PropertyMap"]["s3.endpoint"] = "http://127.0.0.1:5000"
+    config = load(_write(tmp_path, groups), streaming=True)
+    assert config.sinks is not None
+    assert config.sinks.flink_settings() == {"s3.endpoint": "http://127.0.0.1:5000", "s3.path.style.access": "true"}
+
+
+def test_archive_path_must_be_a_folder_uri(tmp_path: Path) -> None:
+    groups = json.loads(json.dumps(STREAMING))
+    groups[1]["PropertyMap"]["archive.path"] = "cdr-archive/cdr"
+    with pytest.raises(ConfigError, match="'CdrSinks.archive.path' must be an s3://"):
+        load(_write(tmp_path, groups), streaming=True)
 
 
 @pytest.mark.parametrize("group, key", [("CdrSource", "stream.arn"), ("CdrSinks", "usage-hourly.table")])

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sql_files import SQL_ROOT, render
+from jobs.sql_files import SQL_ROOT, insert_target, render
 
 ALL_SQL = sorted(SQL_ROOT.rglob("*.sql"))
 PLACEHOLDERS = {name: "x" for name in (
     "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "source_bounded",
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
-    "staging_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table")}
+    "staging_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table",
+    "archive_path", "dead_letter_store_path")}
 
 
 @pytest.mark.parametrize("path", ALL_SQL, ids=[str(p.relative_to(SQL_ROOT)) for p in ALL_SQL])
@@ -35,4 +36,5 @@ def test_render_fills_and_strips(tmp_path: Path) -> None:
     path.write_text("-- header\n-- more\nINSERT INTO t SELECT '${a}';\n")
     statement = render(path, {"a": "1"})
     assert statement.text == "INSERT INTO t SELECT '1'"
-    assert statement.is_insert and statement.insert_target == "t"
+    assert statement.insert_target == "t"
+    assert insert_target(path) == "t"  # read before rendering, placeholders and all
