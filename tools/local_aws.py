@@ -211,6 +211,18 @@ class LocalAws:
         path.write_text(json.dumps(self.application_properties(bounded=bounded, metrics=metrics), indent=2))
         return path
 
+    def s3_dataset(self, prefix: str) -> Any:
+        """The Parquet files under s3://bucket/prefix, dt=/hour= partitions as columns, read
+        the way Athena reads them (files starting with '_' or '.' are not data)."""
+        import pyarrow.dataset as ds
+        from pyarrow import fs
+
+        s3 = fs.S3FileSystem(endpoint_override=self.moto_endpoint, scheme="http", region=REGION,
+                             access_key=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                             secret_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        return ds.dataset(f"{self.resources.bucket}/{prefix}", filesystem=s3, format="parquet",
+                          partitioning="hive")
+
     def scan(self, table: str) -> list[dict[str, Any]]:
         """Every item of a DynamoDB table, as plain Python values."""
         from boto3.dynamodb.types import TypeDeserializer

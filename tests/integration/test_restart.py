@@ -1,9 +1,11 @@
-"""Bills survive a restart: the job is stopped mid-stream and restored from its checkpoint,
-more records and producer retries arrive, and every bill still equals the independent
-re-rating: nothing lost, nothing added twice."""
+"""Bills and the archive survive a restart: the job is stopped mid-stream and restored from
+its checkpoint, more records and producer retries arrive, and every bill still equals the
+independent re-rating and the S3 archive holds every record exactly once: nothing lost,
+nothing added twice."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,10 @@ def _run(properties: Path, checkpoints: Path, restore_from: Path | None = None) 
                 "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}
     if restore_from is not None:
         settings["execution.state-recovery.path"] = restore_from.as_uri()
-    t_env = create_table_env(managed=False, overrides=settings)
-    return build_pipeline(t_env, load_config(properties, streaming=True), "stream").execute()
+    config = load_config(properties, streaming=True)
+    assert config.sinks is not None
+    t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
+    return build_pipeline(t_env, config, "stream").execute()
 
 
 def _latest_checkpoint(checkpoints: Path) -> Path:
@@ -63,3 +67,6 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         expected = expected_bills(lines, billing).bills
         assert compare(expected, dynamodb_bills(aws.dynamodb, bills_table)) == []
         assert sum(bill["calls"] for bill in expected.values()) == 800
+        archived = aws.s3_dataset(aws.resources.archive_prefix).to_table(columns=["record_id"])
+        ids = archived.column("record_id").to_pylist()
+        assert sorted(ids) == sorted({json.loads(line)["recordId"] for line in lines})

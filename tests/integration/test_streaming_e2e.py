@@ -4,6 +4,8 @@ through the Kinesis connector, results in the DynamoDB emulator through the Dyna
 from __future__ import annotations
 
 import collections
+import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -105,3 +107,24 @@ def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[d
     revenue = sum(int({m["Name"]: m["Value"] for m in r["MeasureValues"]}["revenue_micros"]) for r in records)
     bills = streamed.scan(streamed.resources.billing_monthly_table)
     assert Decimal(revenue) / 1_000_000 == sum(Decimal(str(b["amount"])) for b in bills)
+
+
+def test_s3_archive_holds_each_valid_record_once(streamed: LocalAws, mixed_lines: list) -> None:
+    archive = streamed.s3_dataset(streamed.resources.archive_prefix).to_table(
+        columns=["record_id", "raw_record", "dt", "hour", "source_partition", "rated_amount", "record_type"])
+    valid = {json.loads(line)["recordId"]: line for line, bad in mixed_lines if bad is None}
+    ids = archive.column("record_id").to_pylist()
+    assert len(ids) == len(set(ids)) and set(ids) == set(valid)
+    assert all(row["raw_record"] == valid[row["record_id"]] for row in archive.to_pylist())
+    keys = [o["Key"] for o in streamed.s3.list_objects_v2(
+        Bucket=streamed.resources.bucket, Prefix=streamed.resources.archive_prefix + "/")["Contents"]]
+    assert all(re.fullmatch(r"cdr/dt=\d{4}-\d{2}-\d{2}/hour=\d{2}/(part-[\w-]+|_SUCCESS)", key) for key in keys), keys
+
+
+def test_s3_dead_letter_store_holds_every_rejected_record_whole(streamed: LocalAws, mixed_lines: list) -> None:
+    store = streamed.s3_dataset(streamed.resources.dead_letter_prefix).to_table().to_pylist()
+    injected = collections.Counter((line, bad.reason) for line, bad in mixed_lines if bad is not None)
+    assert collections.Counter((row["raw_record"], row["reason"]) for row in store) == injected
+    assert any(len(row["raw_record"]) > 65536 for row in store), "kept whole, unlike the DynamoDB copy"
+    assert {row["source_stream"] for row in store} == {streamed.resources.stream_arn}
+    assert all(row["dt"] == row["ingest_time"].strftime("%Y-%m-%d") for row in store)
