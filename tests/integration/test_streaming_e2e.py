@@ -17,10 +17,12 @@ import pytest
 from jobs.cdr_pipeline import run_replay, run_stream
 from jobs.config import load as load_config
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
+from tools import dead_letters
 from tools.bad_records import BadRecord
 from tools.generate import put_stream
 from tools.local_aws import LocalAws
 from tools.reconcile import Report, compare, dynamodb_bills, expected_bills
+from tools.traffic import TrafficSpec, generate, to_json
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +130,44 @@ def test_s3_dead_letter_store_holds_every_rejected_record_whole(streamed: LocalA
     assert any(len(row["raw_record"]) > 65536 for row in store), "kept whole, unlike the DynamoDB copy"
     assert {row["source_stream"] for row in store} == {streamed.resources.stream_arn}
     assert all(row["dt"] == row["ingest_time"].strftime("%Y-%m-%d") for row in store)
+
+
+def _stream_record_ids(aws: LocalAws) -> list[str]:
+    ids = []
+    for shard in aws.kinesis.list_shards(StreamARN=aws.resources.stream_arn)["Shards"]:
+        iterator = aws.kinesis.get_shard_iterator(StreamARN=aws.resources.stream_arn, ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            page = aws.kinesis.get_records(StreamARN=aws.resources.stream_arn, ShardIterator=iterator, Limit=10_000)
+            for record in page["Records"]:
+                try:
+                    ids.append(json.loads(record["Data"])["recordId"])
+                except (ValueError, KeyError, TypeError):
+                    pass
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return ids
+
+
+def test_dead_letter_command_counts_exports_and_reinjects_fixed_records(
+        streamed: LocalAws, mixed_lines: list, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    properties = str(streamed.write_properties(tmp_path / "app.json", bounded=True))
+    injected = collections.Counter(bad.reason for _, bad in mixed_lines if bad is not None)
+    assert dead_letters.main(["--properties", properties, "count"]) == 0
+    printed = dict(line.rsplit(None, 1) for line in capsys.readouterr().out.splitlines())
+    assert {reason: int(count.replace(",", "")) for reason, count in printed.items()} == \
+        {**injected, "total": sum(injected.values())}
+
+    export = tmp_path / "fix.jsonl"
+    assert dead_letters.main(["--properties", properties, "export", "--reason", "INVALID_NUMBER",
+                              "--out", str(export)]) == 0
+    exported = export.read_text(encoding="utf-8").splitlines()
+    assert sorted(exported) == sorted(line for line, bad in mixed_lines if bad and bad.reason == "INVALID_NUMBER")
+    # The operator fixes one record (here: a fresh valid one stands for the fix) and re-injects.
+    fixed = next(generate(TrafficSpec(seed=4242, calls=1, subscribers=1)))
+    export.write_text("\n".join([to_json(fixed), *exported[1:]]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert dead_letters.main(["--properties", properties, "reinject", str(export)]) == 1  # some still bad
+    out = capsys.readouterr().out
+    assert out.startswith(f"put 1 record(s) on {streamed.resources.stream_arn}")
+    assert out.count("still INVALID_NUMBER") == len(exported) - 1
+    assert _stream_record_ids(streamed).count(fixed["recordId"]) == 1
