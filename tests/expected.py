@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,23 +20,48 @@ def _started_seconds(start: str, end: str) -> int:
     return max(0, math.ceil(round(delta, 3)))
 
 
-def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime], dict[str, int]]:
-    """(subscriber, hour start UTC) -> the usage_hourly figures, over STOP records, each
-    recordId once."""
+@dataclass(frozen=True)
+class FinalLeg:
+    """One STOP record (the first of its recordId) with what every figure derives from."""
+
+    record: dict[str, Any]
+    subscriber: str
+    start: datetime  # UTC
+    end: datetime  # UTC
+    answered: bool  # answerTime present and terminationReason NORMAL
+    talk_seconds: int  # a started second counts; 0 when not answered
+
+    @property
+    def called_e164(self) -> str:
+        """The called number in E.164 (the generator keeps that form in sipData.toUri even when
+        calledParty.number is written nationally)."""
+        return str(self.record["sipData"]["toUri"]).removeprefix("sip:").split("@")[0]
+
+
+def final_legs(records: Iterable[dict[str, Any]]) -> Iterator[FinalLeg]:
     seen: set[str] = set()
-    usage: dict[tuple[str, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for record in records:
         if record["recordType"] != "STOP" or record["recordId"] in seen:
             continue
         seen.add(record["recordId"])
-        end = _instant(record["endTime"]).astimezone(UTC)
-        hour = end.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-        row = usage[(record["callingParty"]["subscriberId"], hour)]
         answered = "answerTime" in record and record["terminationReason"] == "NORMAL"
+        yield FinalLeg(record, record["callingParty"]["subscriberId"],
+                       _instant(record["startTime"]).astimezone(UTC), _instant(record["endTime"]).astimezone(UTC),
+                       answered, _started_seconds(record["answerTime"], record["endTime"]) if answered else 0)
+
+
+def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime], dict[str, int]]:
+    """(subscriber, hour start UTC) -> the usage_hourly figures, over STOP records, each
+    recordId once."""
+    usage: dict[tuple[str, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for leg in final_legs(records):
+        record = leg.record
+        hour = leg.end.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        row = usage[(leg.subscriber, hour)]
         row["calls"] += 1
-        row["answered_calls"] += answered
+        row["answered_calls"] += leg.answered
         row["duration_seconds"] += _started_seconds(record["startTime"], record["endTime"])
-        row["talk_seconds"] += _started_seconds(record["answerTime"], record["endTime"]) if answered else 0
+        row["talk_seconds"] += leg.talk_seconds
         row["mo_calls"] += record["callDirection"] == "MOBILE_ORIGINATED"
         row["mt_calls"] += record["callDirection"] == "MOBILE_TERMINATED"
         row["voice_calls"] += record["callType"] == "VOICE"
@@ -54,17 +80,13 @@ USAGE_FIGURES = ("calls", "answered_calls", "duration_seconds", "talk_seconds", 
 def metrics_by_minute(records: Iterable[dict[str, Any]]) -> dict[tuple[datetime, str, str, str], dict[str, int]]:
     """(minute of endTime UTC, destination, direction, callType) -> attempts, answered, talk
     seconds, over STOP records, each recordId once."""
-    seen: set[str] = set()
     metrics: dict[tuple[datetime, str, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for record in records:
-        if record["recordType"] != "STOP" or record["recordId"] in seen:
-            continue
-        seen.add(record["recordId"])
-        minute = _instant(record["endTime"]).astimezone(UTC).replace(second=0, microsecond=0, tzinfo=None)
+    for leg in final_legs(records):
+        record = leg.record
+        minute = leg.end.replace(second=0, microsecond=0, tzinfo=None)
         key = (minute, record["calledParty"].get("destination") or "ZZ", record["callDirection"], record["callType"])
-        answered = "answerTime" in record and record["terminationReason"] == "NORMAL"
         row = metrics[key]
         row["attempts"] += 1
-        row["answered"] += answered
-        row["talk_seconds"] += _started_seconds(record["answerTime"], record["endTime"]) if answered else 0
+        row["answered"] += leg.answered
+        row["talk_seconds"] += leg.talk_seconds
     return {key: dict(value) for key, value in metrics.items()}

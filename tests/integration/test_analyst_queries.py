@@ -1,0 +1,149 @@
+"""The analyst queries (sql/analyst/) run on a real archive: a replay writes it exactly as the
+streaming job writes S3 (dt/hour partitions, Flink's Parquet), DuckDB runs each query's SQL
+over it the way Athena would over the Glue table, and every answer is checked against plain
+Python over the generated records."""
+
+from __future__ import annotations
+
+import collections
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+
+from jobs.cdr_pipeline import run_replay
+from jobs.config import DEFAULT_TARIFFS
+from tests.expected import final_legs
+from tools.glue_table import hive_type, table_input
+from tools.traffic import TrafficSpec, generate, to_json
+from udfs.rating import load_tariffs, rate_call
+
+ANALYST = Path(__file__).resolve().parents[2] / "sql" / "analyst"
+DATES = ("2026-11-01", "2026-11-30")
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    """A day of traffic; every 40th final leg tagged 'fraud-alert' as the fraud detection would."""
+    traffic = list(generate(TrafficSpec(seed=31, calls=1_500, subscribers=120, hours=24, duplicate_share=0.02)))
+    for index, record in enumerate(r for r in traffic if r["recordType"] == "STOP"):
+        if index % 40 == 0:
+            record["metadata"]["tags"] = [*record["metadata"].get("tags", []), "fraud-alert"]
+    return traffic
+
+
+@pytest.fixture(scope="module")
+def archive(records: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("analyst")
+    (root / "cdrs.jsonl").write_text("".join(to_json(r) + "\n" for r in records), encoding="utf-8")
+    run_replay(root / "cdrs.jsonl", root / "out", None, archive=True)
+    return root / "out" / "cdr_archive"
+
+
+def _run(archive: Path, name: str, dates: tuple[str, str] = DATES) -> list[dict[str, Any]]:
+    connection = duckdb.connect()
+    connection.execute(f"""CREATE VIEW cdr_archive AS SELECT * FROM read_parquet(
+        '{archive}/*/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR, 'hour': VARCHAR}})""")
+    cursor = connection.execute((ANALYST / f"{name}.sql").read_text(encoding="utf-8"), list(dates))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _top10(totals: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:10]
+
+
+def test_top_subscribers_by_talk_time(archive: Path, records: list[dict[str, Any]]) -> None:
+    talk: dict[str, int] = collections.Counter()
+    for leg in final_legs(records):
+        if leg.answered:
+            talk[leg.subscriber] += leg.talk_seconds
+    rows = _run(archive, "top_subscribers_by_talk_time")
+    assert [(r["subscriber_id"], r["talk_seconds"]) for r in rows] == _top10(talk)
+
+
+def test_top_subscribers_by_data_usage(archive: Path, records: list[dict[str, Any]]) -> None:
+    data: dict[str, int] = collections.Counter()
+    for leg in final_legs(records):
+        usage = leg.record.get("dataUsage", {})
+        data[leg.subscriber] += usage.get("bytesSent", 0) + usage.get("bytesReceived", 0)
+    rows = _run(archive, "top_subscribers_by_data_usage")
+    assert [(r["subscriber_id"], r["bytes_total"]) for r in rows] == _top10(data)
+    assert all(r["bytes_total"] == r["bytes_sent"] + r["bytes_received"] for r in rows)
+
+
+def test_calls_per_hour_of_day(archive: Path, records: list[dict[str, Any]]) -> None:
+    calls: dict[int, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for leg in final_legs(records):
+        calls[leg.start.hour][0] += 1
+        calls[leg.start.hour][1] += leg.answered
+    rows = _run(archive, "calls_per_hour_of_day")
+    assert {r["hour_of_day"]: [r["calls"], r["answered_calls"]] for r in rows} == dict(calls)
+    assert len(rows) == 24, "a day of traffic has calls in every hour"
+    assert _run(archive, "calls_per_hour_of_day", ("2026-12-01", "2026-12-31")) == []  # partitions filter
+
+
+def test_revenue_by_destination(archive: Path, records: list[dict[str, Any]]) -> None:
+    tariffs = load_tariffs(DEFAULT_TARIFFS)
+    revenue: dict[str, Decimal] = collections.defaultdict(Decimal)
+    for leg in final_legs(records):
+        if leg.record["callDirection"] == "MOBILE_ORIGINATED":
+            rating = rate_call(tariffs, leg.called_e164, True, leg.answered, leg.talk_seconds, Decimal("0"))
+            assert rating.error is None and rating.tariff is not None
+            revenue[rating.tariff.destination] += rating.amount
+    rows = _run(archive, "revenue_by_destination")
+    assert {r["destination"]: r["revenue"] for r in rows} == dict(revenue)
+    assert all(isinstance(r["revenue"], Decimal) for r in rows), "money stays decimal"
+    assert [r["revenue"] for r in rows] == sorted((r["revenue"] for r in rows), reverse=True)
+
+
+def test_asr_acd_by_destination(archive: Path, records: list[dict[str, Any]]) -> None:
+    figures: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    for leg in final_legs(records):
+        row = figures[leg.record["calledParty"].get("destination") or "ZZ"]
+        row[0] += 1
+        row[1] += leg.answered
+        row[2] += leg.talk_seconds
+    rows = _run(archive, "asr_acd_by_destination")
+    assert {r["destination_country"]: (r["attempts"], r["answered_calls"]) for r in rows} == \
+        {country: (a, n) for country, (a, n, _) in figures.items()}
+    for r in rows:
+        attempts, answered, talk = figures[r["destination_country"]]
+        assert r["asr"] == pytest.approx(answered / attempts)
+        assert r["acd_seconds"] == (pytest.approx(talk / answered) if answered else None)
+
+
+def test_fraud_tagged_calls(archive: Path, records: list[dict[str, Any]]) -> None:
+    tagged = {leg.record["recordId"] for leg in final_legs(records)
+              if "fraud-alert" in leg.record["metadata"].get("tags", [])}
+    rows = _run(archive, "fraud_tagged_calls")
+    assert [r["record_id"] for r in rows] and {r["record_id"] for r in rows} == tagged
+    assert len(rows) == len(tagged)
+    starts = [r["start_time"] for r in rows]
+    assert starts == sorted(starts, reverse=True)
+
+
+def test_glue_table_matches_the_files_the_job_writes(archive: Path) -> None:
+    """The Glue columns (from the archive's column list) are the Parquet files' own schema."""
+    table = table_input("s3://bucket/cdr")
+    files = ds.dataset(archive, format="parquet", partitioning="hive").schema
+    written = {field.name: field.type for field in files if field.name not in ("dt", "hour")}
+    declared = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert list(declared) == list(written)
+    arrow_to_hive = {"string": "string", "double": "double", "int64": "bigint", "bool": "boolean",
+                     "timestamp[ms]": "timestamp", "list<element: string>": "array<string>"}
+    for name, arrow in written.items():
+        text = str(arrow)
+        expected = f"decimal({arrow.precision},{arrow.scale})" if text.startswith("decimal") else arrow_to_hive[text]
+        assert declared[name] == expected, name
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["dt", "hour"]
+    parameters = table["Parameters"]
+    assert parameters["storage.location.template"] == "s3://bucket/cdr/dt=${dt}/hour=${hour}"
+    hours = {p.name for p in archive.glob("dt=*/hour=*")}
+    assert hours <= {f"hour={h}" for h in parameters["projection.hour.values"].split(",")}
+    assert hive_type("DECIMAL(18, 6)") == "decimal(18,6)"
+    json.dumps(table)  # what `aws glue create-table --table-input` takes
