@@ -5,6 +5,7 @@ nothing added twice."""
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
 from jobs.pipeline import build_pipeline
+from tools.bad_records import GOOD
 from tools.generate import put_stream
 from tools.local_aws import LocalAws, Resources
 from tools.reconcile import compare, dynamodb_bills, expected_bills
@@ -46,6 +48,10 @@ def _wait_for(condition, timeout_s: float = 90.0) -> None:
 
 def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> None:
     lines = [to_json(r) for r in generate(TrafficSpec(seed=99, calls=800, subscribers=60, hours=4))]
+    unrated = copy.deepcopy(GOOD)  # an outgoing leg to a number no tariff prefix matches
+    unrated.update(recordId="unrated:STOP", callId="unrated", callDirection="MOBILE_ORIGINATED")
+    unrated["calledParty"]["number"] = "+999123456"
+    lines.append(to_json(unrated))
     first, second = lines[: len(lines) // 2], lines[len(lines) // 2:]
     with LocalAws.start(Resources(stream="cdr-restart")) as aws:
         bills_table = aws.resources.billing_monthly_table
@@ -70,3 +76,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         archived = aws.s3_dataset(aws.resources.archive_prefix).to_table(columns=["record_id"])
         ids = archived.column("record_id").to_pylist()
         assert sorted(ids) == sorted({json.loads(line)["recordId"] for line in lines})
+        # The leg no tariff prices is in the S3 dead-letter store, whole, with its record id.
+        store = aws.s3_dataset(aws.resources.dead_letter_prefix).to_table().to_pylist()
+        assert [(row["record_id"], row["reason"], json.loads(row["raw_record"])) for row in store] == \
+            [("unrated:STOP", "UNRATED_DESTINATION", unrated)]
