@@ -1,7 +1,8 @@
 """The file ends of a replay: input files staged for Flink, results turned into Parquet.
 
 Flink reads JSON Lines as raw text (so no bad line is ever lost). Parquet input — CDRs in
-the record's own shape, or a `raw` column of JSON text as dead letters and archives keep it —
+the record's own shape, or a `raw_record` column of JSON text as dead letters and the archive
+keep it (the archive's part files included) —
 is turned into JSON Lines first. Results are written by Flink as JSON Lines (decimals as plain
 numbers, timestamps ISO 8601) and converted here with pyarrow, exactly: decimals never pass
 through float.
@@ -33,10 +34,21 @@ def input_files(path: Path) -> list[Path]:
     if not path.is_dir():
         raise FileNotFoundError(f"replay input {path} does not exist")
     files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))
-                   and p.suffix in (*JSONL_SUFFIXES, ".parquet"))
+                   and (p.suffix in JSONL_SUFFIXES or is_parquet(p)))
     if not files:
         raise FileNotFoundError(f"replay input {path} holds no .jsonl/.json/.ndjson/.parquet file")
     return files
+
+
+def is_parquet(file: Path) -> bool:
+    """A .parquet file, or a Parquet file by its magic bytes: Flink's part files (the archive's
+    part-... files) have no suffix."""
+    if file.suffix == ".parquet":
+        return True
+    if file.suffix:
+        return False
+    with file.open("rb") as handle:
+        return handle.read(4) == b"PAR1"
 
 
 def stage_input(path: Path, staging: Path) -> Path:
@@ -45,7 +57,7 @@ def stage_input(path: Path, staging: Path) -> Path:
     target.mkdir(parents=True)
     for index, file in enumerate(input_files(path)):
         destination = target / f"{index:05d}-{file.stem}.jsonl"
-        if file.suffix == ".parquet":
+        if is_parquet(file):
             _parquet_to_jsonl(file, destination)
         else:
             destination.symlink_to(file.resolve())
@@ -54,7 +66,7 @@ def stage_input(path: Path, staging: Path) -> Path:
 
 def read_lines(file: Path) -> Iterator[str]:
     """The records of one input file as JSON text, one per line, whatever the file's type."""
-    if file.suffix != ".parquet":
+    if not is_parquet(file):
         with file.open(encoding="utf-8", newline="\n") as handle:
             for line in handle:
                 yield line.rstrip("\n")

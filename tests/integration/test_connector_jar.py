@@ -1,4 +1,5 @@
-"""The shaded jar provides the table factories the job's DDL names, once each."""
+"""The shaded jar provides the table factories the job's DDL names, once each: our Kinesis
+source and DynamoDB sink, and flink-parquet's format (the archive)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from jobs.flink_env import CONNECTOR_JAR, create_table_env
 SERVICES = "META-INF/services/org.apache.flink.table.factories.Factory"
 
 
-def test_jar_declares_kinesis_and_dynamodb_factories() -> None:
+def test_jar_declares_kinesis_dynamodb_and_parquet_factories() -> None:
     with zipfile.ZipFile(CONNECTOR_JAR) as jar:
-        declared = jar.read(SERVICES).decode().split()
+        declared = [line.strip() for line in jar.read(SERVICES).decode().splitlines()
+                    if line.strip() and not line.startswith("#")]
         for factory in declared:
             assert f"{factory.replace('.', '/')}.class" in jar.namelist()
-    assert sorted(declared) == ["org.cdrpipeline.flink.dynamodb.DynamoDbDynamicTableFactory",
+    assert sorted(declared) == ["org.apache.flink.formats.parquet.ParquetFileFormatFactory",
+                                "org.cdrpipeline.flink.dynamodb.DynamoDbDynamicTableFactory",
                                 "org.cdrpipeline.flink.kinesis.KinesisDynamicTableFactory"]
 
 

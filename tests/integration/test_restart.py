@@ -53,7 +53,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
     unrated["calledParty"]["number"] = "+999123456"
     lines.append(to_json(unrated))
     first, second = lines[: len(lines) // 2], lines[len(lines) // 2:]
-    with LocalAws.start(Resources(stream="cdr-restart")) as aws:
+    with LocalAws.start(Resources(stream="cdr-restart", bucket="cdr-restart-archive")) as aws:
         bills_table = aws.resources.billing_monthly_table
         live = aws.write_properties(tmp_path / "live.json", bounded=False)
         billing = load_config(live, streaming=False).billing
