@@ -5,7 +5,7 @@ PY := .venv/bin/python
 JAR := lib/pyflink-dependencies.jar
 JAVA_SOURCES := deploy/kinesis-analytics/pom.xml $(shell find deploy/kinesis-analytics/src -type f)
 
-.PHONY: setup demo test bench jar clean
+.PHONY: setup demo test bench jar package clean
 setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed
 
 .venv/.installed: requirements.txt
@@ -36,8 +36,11 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q tests
 
+package: setup
+	$(PY) -m tools.package_msf
+
 bench: setup
 	$(PY) -m bench.replay_throughput
 
 clean:
-	rm -rf .venv node_modules lib deploy/kinesis-analytics/target
+	rm -rf .venv node_modules lib build deploy/kinesis-analytics/target

@@ -15,7 +15,8 @@ from pyflink.table import EnvironmentSettings, StreamTableEnvironment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FLINK_CONF = PROJECT_ROOT / "flink-conf" / "config.yaml"
-CONNECTOR_JAR = PROJECT_ROOT / "lib" / "pyflink-dependencies.jar"
+# The MSF package keeps the jar beside its app/ folder, and its entry file says so.
+CONNECTOR_JAR = Path(os.environ.get("CDR_CONNECTOR_JAR", PROJECT_ROOT / "lib" / "pyflink-dependencies.jar"))
 
 
 def local_settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
@@ -33,9 +34,11 @@ def local_settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
 def prepare_python_path() -> None:
     """Thread mode embeds Python in the JVM: it needs this project and the venv on PYTHONPATH,
     set before the JVM starts (else "No module named 'pemja'")."""
-    paths = [str(PROJECT_ROOT), *site.getsitepackages()]
     current = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(paths + ([current] if current else []))
+    # What is already there comes before the venv: the MSF package's entry file puts its
+    # vendored dependencies there, and the package is tested with exactly those.
+    paths = [str(PROJECT_ROOT), *([current] if current else []), *site.getsitepackages()]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
 
 
 def create_table_env(*, managed: bool, batch: bool = False,

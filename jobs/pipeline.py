@@ -76,28 +76,38 @@ def _share(t_env: StreamTableEnvironment, view: str) -> None:
     a view over a source means one more source (a second read of the Kinesis stream or of the
     files) and one more parse and deduplication per result table.
 
-    Event time and its watermarks carry through; a processing-time column (ingest_time) is
+    Event time and its watermarks carry through; a processing-time attribute (ingest_time) is
     declared anew on the shared stream, as the deduplication needs one. The crossing uses the
     Java API with Flink's internal rows: PyFlink's own DataStream types cannot carry DECIMAL
     or ARRAY columns.
     """
     table = t_env.from_path(view)
-    names = table.get_resolved_schema().get_column_names()
-    if "ingest_time" in names:
-        table = table.drop_columns(col("ingest_time"))
+    proctime = _proctime_column(table)
+    if proctime is not None:
+        table = table.drop_columns(col(proctime))
     j_table = table._j_table
     internal = j_table.getResolvedSchema().toPhysicalRowDataType().bridgedTo(
         get_gateway().jvm.java.lang.Class.forName("org.apache.flink.table.data.RowData"))
     stream = t_env._j_tenv.toDataStream(j_table, internal)
     schema = Schema.new_builder().watermark("event_time", "SOURCE_WATERMARK()")
-    if "ingest_time" in names:
-        schema = schema.column_by_expression("ingest_time", "PROCTIME()")
+    if proctime is not None:
+        schema = schema.column_by_expression(proctime, "PROCTIME()")
     t_env.drop_temporary_view(view)
     t_env.create_temporary_view(view, Table(t_env._j_tenv.fromDataStream(stream, schema.build()._j_schema), t_env))
 
 
+def _proctime_column(table: Table) -> str | None:
+    """The view's processing-time attribute, if it has one (a column of the same name that is
+    a plain timestamp, as the archive's ingest_time, crosses as it is)."""
+    checks = get_gateway().jvm.org.apache.flink.table.types.logical.utils.LogicalTypeChecks
+    for column in table._j_table.getResolvedSchema().getColumns():
+        if checks.isProctimeAttribute(column.getDataType().getLogicalType()):
+            return str(column.getName())
+    return None
+
+
 # Views several INSERTs read, computed once and shared (see _share).
-SHARED_VIEWS = ("cdr_parsed", "cdr_unique")
+SHARED_VIEWS = ("cdr_parsed", "cdr_final", "cdr_archived")
 
 
 def sink_files(profile: str) -> list[Path]:

@@ -1,5 +1,5 @@
 """The demo: local AWS up, generated traffic on the Kinesis stream, the job in a local Flink
-minicluster until every window has closed, then a summary read back from DynamoDB.
+minicluster until every window has closed, then a summary read back from DynamoDB and S3.
 
     python -m tools.demo [--calls N] [--seed S] [--bad N]
 """
@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
               f"unrated legs: {len(unrated):,}")
         for reason, count in sorted(collections.Counter(d["reason"] for d in dead).items()):
             print(f"  {reason:<22} {count}")
+        archive = aws.s3_dataset(resources.archive_prefix)
+        partitions = {(row["dt"], row["hour"]) for row in archive.to_table(columns=["dt", "hour"]).to_pylist()}
+        store = aws.s3_dataset(resources.dead_letter_prefix).count_rows()
+        print(f"S3 archive s3://{resources.bucket}/{resources.archive_prefix}/: {archive.count_rows():,} distinct "
+              f"valid records in {len(archive.files)} Parquet files, {len(partitions)} dt/hour partitions; "
+              f"dead-letter store s3://{resources.bucket}/{resources.dead_letter_prefix}/: {store:,} records")
         print("\nTop 10 subscribers by talk time (read back from DynamoDB):")
         print(f"  {'subscriber':<12} {'talk time':>12} {'calls':>7}")
         for subscriber, seconds, calls in top_talkers(usage):

@@ -1,5 +1,5 @@
 -- cdr_rated (view): every final call leg (cdr_final) priced under the tariff (RATE_CALL, the
--- rules of udfs/rating.py) from its answered flag and talk seconds (see cdr_unique); MT legs
+-- rules of udfs/rating.py) from its answered flag and talk seconds (see cdr_valid); MT legs
 -- cost 0; an MO leg whose number matches no tariff prefix has rating_error UNRATED_DESTINATION and is never billed.
 -- bill_month: the UTC month of the leg's startTime. Money: DECIMAL(18, 6), half-up per call.
 -- Grain: one row per call leg.
@@ -9,7 +9,6 @@ SELECT
   f.start_time, f.answer_time, f.end_time, DATE_FORMAT(f.start_time, 'yyyy-MM') AS bill_month,
   f.called_number, f.called_destination, f.answered, f.talk_seconds,
   r.tariff_prefix, r.destination, r.rate_per_minute, r.connect_fee, r.billable_seconds,
-  r.amount, r.tax, '${currency}' AS currency, r.rating_error, f.event_time,
-  f.raw_record, f.source_partition, f.source_offset, f.ingest_time
+  r.amount, r.tax, '${currency}' AS currency, r.rating_error, f.event_time
 FROM cdr_final AS f
 CROSS JOIN LATERAL TABLE(rate_call(f.called_number, f.call_direction, f.answered, f.talk_seconds)) AS r

@@ -1,5 +1,5 @@
 -- usage_hourly: per subscriber and hour (event time = the leg's endTime, UTC), over final
--- deduplicated legs: calls, answered calls and talk seconds (as cdr_unique defines them),
+-- deduplicated legs: calls, answered calls and talk seconds (as cdr_valid defines them),
 -- set-up-to-end seconds (a started second counts), MO/MT and per-callType counts,
 -- media bytes. 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.
 -- Feeds: usage_hourly (DynamoDB table in streaming, DIR/usage_hourly/ in replay).

@@ -1,5 +1,5 @@
 -- dead_letter_store: the rejected records (cdr_rejected) and the final legs no tariff prices
--- (cdr_rated with a rating_error), each whole with its reason, detail and place in the stream.
+-- (cdr_archived with a rating_error), each whole with its reason, detail and place in the stream.
 -- Feeds: dead_letter_store (S3 Parquet, streaming).
 INSERT INTO dead_letter_store
 SELECT raw_record, reason, detail, CAST(NULL AS STRING), '${stream_arn}', source_partition, source_offset,
@@ -7,7 +7,6 @@ SELECT raw_record, reason, detail, CAST(NULL AS STRING), '${stream_arn}', source
 FROM cdr_rejected
 UNION ALL
 SELECT raw_record, rating_error, CONCAT('no tariff prefix matches ', called_number), record_id,
-       '${stream_arn}', source_partition, source_offset, CAST(ingest_time AS TIMESTAMP_LTZ(3)),
-       DATE_FORMAT(CAST(ingest_time AS TIMESTAMP_LTZ(3)), 'yyyy-MM-dd')
-FROM cdr_rated
+       '${stream_arn}', source_partition, source_offset, ingest_time, DATE_FORMAT(ingest_time, 'yyyy-MM-dd')
+FROM cdr_archived
 WHERE rating_error IS NOT NULL
