@@ -94,7 +94,8 @@ def test_vendored_packages_import_under_python_3_12(unzipped: Path) -> None:
 
 def test_the_unzipped_package_runs_end_to_end(unzipped: Path, tmp_path: Path) -> None:
     records = list(generate(TrafficSpec(seed=77, calls=400, subscribers=40, hours=3)))
-    with LocalAws.start(Resources(stream="cdr-package", bucket="cdr-package-archive", timestream_database="cdr_package")) as aws:
+    resources = Resources(stream="cdr-package", bucket="cdr-package-archive", timestream_database="cdr_package")
+    with LocalAws.start(resources) as aws:
         put_stream([to_json(r) for r in records], aws.kinesis, aws.resources.stream_arn)
         # Metrics on: the Python operator (thread mode, inside the JVM) runs from the package too.
         properties = aws.write_properties(tmp_path / "application_properties.json", bounded=True, metrics=True)
