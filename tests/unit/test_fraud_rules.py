@@ -1,0 +1,202 @@
+"""The fraud rules in plain Python, with a fake clock (event times given) and a fake store."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from udfs.fraud import CallEvent, DictStore, RemoteNumberDetector, SubscriberDetector, is_high_risk, zone_of
+from udfs.fraud_rules import DEFAULT_RULES, Rule, RulesError, Severity, load_rules, parse_rules
+
+RULES = load_rules()
+T0 = datetime(2026, 11, 4, 14, 0, tzinfo=UTC)  # a Wednesday, 14:00 UTC (15:00 in Paris)
+_ids = itertools.count()
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def call(at: datetime, *, seconds: float = 30, subscriber: str = "sub-1", direction: str = "MOBILE_ORIGINATED",
+         remote: str = "+33612345678", remote_country: str | None = "FR", home: str = "FR",
+         own: str = "+33698765432", answered: bool = True, amount: str | None = None, kind: str = "STOP",
+         call_id: str | None = None) -> CallEvent:
+    call_id = call_id or f"c{next(_ids)}"
+    end = ms(at + timedelta(seconds=seconds)) if kind == "STOP" else None
+    return CallEvent(f"{call_id}:{kind}", call_id, subscriber, kind, direction, ms(at), end, answered, own, remote,
+                     home, remote_country, Decimal(amount) if amount else None)
+
+
+def run(detector, events, store=None):
+    store = store or DictStore()
+    alerts = []
+    for event in events:
+        alerts += detector.on_event(store, event)
+    return alerts, store
+
+
+def test_rules_file_loads_with_both_levels_for_every_rule() -> None:
+    assert set(RULES.levels) == set(Rule)
+    assert all(levels.warning <= levels.critical for levels in RULES.levels.values())
+    assert RULES.windows_ms[Rule.VELOCITY] == 60_000 and RULES.max_ring_ms == 3_000
+
+
+def test_a_bad_rules_file_names_the_key(tmp_path: Path) -> None:
+    text = DEFAULT_RULES.read_text().replace("window: 60 s", "window: sixty")
+    with pytest.raises(RulesError, match=r"rules.VELOCITY.window: expected a duration"):
+        parse_rules(text, "fraud.yaml")
+    text = DEFAULT_RULES.read_text().replace("    warning: 12\n", "    warning: 40\n")
+    with pytest.raises(RulesError, match=r"rules.VELOCITY: needs 0 < warning ≤ critical"):
+        parse_rules(text)
+    with pytest.raises(RulesError, match=r"subscribers.sub-9: unknown class 'vip'"):
+        parse_rules(DEFAULT_RULES.read_text().replace("subscribers: {}", "subscribers: {sub-9: vip}"))
+
+
+def test_velocity_warns_then_escalates_in_the_same_window_with_the_same_id() -> None:
+    events = [call(T0 + timedelta(seconds=4 * i), seconds=1) for i in range(30)]  # 30 attempts in 2 min
+    alerts, _ = run(SubscriberDetector(RULES), events)
+    velocity = [a for a in alerts if a.rule is Rule.VELOCITY]
+    assert [a.severity for a in velocity] == [Severity.WARNING]  # 15 per 60 s: never 30
+    first = velocity[0]
+    assert first.observed == 12 and first.threshold == 12
+    assert first.window_start_ms == ms(T0) and len(first.evidence) == 10
+    burst = [call(T0 + timedelta(seconds=i), seconds=1) for i in range(35)]  # 35 in 35 s
+    alerts, _ = run(SubscriberDetector(RULES), burst)
+    velocity = [a for a in alerts if a.rule is Rule.VELOCITY]
+    assert [(a.severity, a.observed) for a in velocity] == [(Severity.WARNING, 12), (Severity.CRITICAL, 30)]
+    assert velocity[0].alert_id == velocity[1].alert_id  # the escalation overwrites the warning
+
+
+def test_velocity_below_threshold_and_cooldown() -> None:
+    slow = [call(T0 + timedelta(seconds=6 * i), seconds=1) for i in range(60)]  # 10 per minute
+    assert [a for a in run(SubscriberDetector(RULES), slow)[0] if a.rule is Rule.VELOCITY] == []
+    two_bursts = [call(T0 + timedelta(seconds=i), seconds=1) for i in range(12)] + \
+                 [call(T0 + timedelta(minutes=10, seconds=i), seconds=1) for i in range(12)]
+    alerts = [a for a in run(SubscriberDetector(RULES), two_bursts)[0] if a.rule is Rule.VELOCITY]
+    assert len(alerts) == 1  # the second burst falls in the 1 h cooldown
+    later = two_bursts + [call(T0 + timedelta(hours=2, seconds=i), seconds=1) for i in range(12)]
+    alerts = [a for a in run(SubscriberDetector(RULES), later)[0] if a.rule is Rule.VELOCITY]
+    assert len(alerts) == 2 and alerts[0].alert_id != alerts[1].alert_id
+
+
+def test_concurrent_calls_from_overlaps_and_open_starts() -> None:
+    starts = [call(T0 + timedelta(seconds=i), kind="START", call_id=f"open{i}") for i in range(4)]
+    overlapping_stop = call(T0 + timedelta(seconds=10), seconds=60)  # set up while 4 are open
+    alerts, store = run(SubscriberDetector(RULES), [*starts, overlapping_stop])
+    concurrent = [a for a in alerts if a.rule is Rule.CONCURRENT_CALLS]
+    assert [(a.severity, a.observed) for a in concurrent] == [(Severity.WARNING, 5)]
+    assert set(concurrent[0].evidence) == {"open0", "open1", "open2", "open3", overlapping_stop.call_id}
+    # Calls one after the other never overlap.
+    sequential = [call(T0 + timedelta(minutes=i), seconds=50) for i in range(20)]
+    assert not [a for a in run(SubscriberDetector(RULES), sequential)[0] if a.rule is Rule.CONCURRENT_CALLS]
+
+
+def test_high_risk_destination_by_prefix_and_premium_rate() -> None:
+    assert is_high_risk("+881631234567", RULES.high_risk_prefixes, True)
+    assert is_high_risk("+19005550100", RULES.high_risk_prefixes, True)
+    assert is_high_risk("+447000123456", (), False) is False
+    assert not is_high_risk("+33612345678", RULES.high_risk_prefixes, True)
+    satellite = [call(T0 + timedelta(minutes=5 * i), remote="+88163123456" + str(i), remote_country=None)
+                 for i in range(8)]
+    alerts = [a for a in run(SubscriberDetector(RULES), satellite)[0] if a.rule is Rule.HIGH_RISK_DESTINATION]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, 3), (Severity.CRITICAL, 8)]
+    spread = [call(T0 + timedelta(minutes=40 * i), remote="+881631234567", remote_country=None) for i in range(6)]
+    assert not [a for a in run(SubscriberDetector(RULES), spread)[0] if a.rule is Rule.HIGH_RISK_DESTINATION]
+
+
+def test_off_hours_international_uses_the_subscribers_zone() -> None:
+    assert zone_of("+33698765432").key == "Europe/Paris"
+    night = datetime(2026, 11, 4, 2, 0, tzinfo=UTC)  # 03:00 in Paris
+    calls = [call(night + timedelta(minutes=3 * i), remote="+2348031234567", remote_country="NG") for i in range(5)]
+    alerts = [a for a in run(SubscriberDetector(RULES), calls)[0] if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, 5)]
+    daytime = [dataclasses.replace(c, start_ms=c.start_ms + 10 * 3_600_000, end_ms=(c.end_ms or 0) + 10 * 3_600_000)
+               for c in calls]
+    assert not [a for a in run(SubscriberDetector(RULES), daytime)[0] if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
+    domestic_at_night = [call(night + timedelta(minutes=i)) for i in range(8)]
+    assert not [a for a in run(SubscriberDetector(RULES), domestic_at_night)[0]
+                if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
+
+
+def test_spend_spike_needs_the_cap_and_the_multiple_of_the_own_mean() -> None:
+    history = [call(T0 - timedelta(days=d), amount="8.00") for d in range(1, 8)]  # 8 a day for a week
+    spike = [call(T0 + timedelta(minutes=i), amount="10.00") for i in range(5)]  # 50 today
+    alerts, _ = run(SubscriberDetector(RULES), [*history, *spike])
+    spend = [a for a in alerts if a.rule is Rule.SPEND_SPIKE]
+    assert [(a.severity, a.observed) for a in spend] == [(Severity.WARNING, Decimal("40.00"))]  # ≥ 25 and ≥ 5 × 8
+    heavy = [call(T0 - timedelta(days=d), amount="30.00") for d in range(1, 8)]  # always spends 30
+    alerts, _ = run(SubscriberDetector(RULES), [*heavy, *spike])
+    today = [a for a in alerts if a.rule is Rule.SPEND_SPIKE and a.detected_at_ms >= ms(T0)]
+    assert today == []  # above the cap but not 5 × its own mean (its first days, as a newcomer, did alert)
+    newcomer = [call(T0 + timedelta(minutes=i), amount="30.00") for i in range(4)]
+    alerts = [a for a in run(SubscriberDetector(RULES), newcomer)[0] if a.rule is Rule.SPEND_SPIKE]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, Decimal("30.00")),
+                                                          (Severity.CRITICAL, Decimal("120.00"))]
+
+
+def test_new_destination_burst_needs_history_and_new_countries() -> None:
+    history = [call(T0 - timedelta(days=d), remote="+4915112345678", remote_country="DE") for d in range(1, 20)]
+    burst = [call(T0 + timedelta(minutes=5 * i), remote=number, remote_country=country)
+             for i, (number, country) in enumerate([("+2348031234567", "NG"), ("+923001234567", "PK"),
+                                                    ("+639171234567", "PH"), ("+254712345678", "KE")])]
+    alerts = [a for a in run(SubscriberDetector(RULES), [*history, *burst])[0] if a.rule is Rule.NEW_DESTINATION_BURST]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, 4)]
+    known = [call(T0 + timedelta(minutes=i), remote="+4915112345678", remote_country="DE") for i in range(6)]
+    assert not [a for a in run(SubscriberDetector(RULES), [*history, *known])[0]
+                if a.rule is Rule.NEW_DESTINATION_BURST]
+    assert not [a for a in run(SubscriberDetector(RULES), burst)[0] if a.rule is Rule.NEW_DESTINATION_BURST]
+
+
+def test_wangiri_spray_then_callbacks() -> None:
+    number = "+2348031234567"
+    spray = [call(T0 + timedelta(seconds=20 * i), seconds=2, subscriber=f"sub-{i}", direction="MOBILE_TERMINATED",
+                  remote=number, remote_country="NG", answered=False) for i in range(8)]
+    early_callback = call(T0 + timedelta(seconds=70), subscriber="sub-1", remote=number, remote_country="NG")
+    late_callback = call(T0 + timedelta(hours=3), subscriber="sub-5", remote=number, remote_country="NG")
+    too_late = call(T0 + timedelta(hours=30), subscriber="sub-6", remote=number, remote_country="NG")
+    events = sorted([*spray, early_callback, late_callback, too_late], key=lambda e: e.time_ms)
+    alerts, _ = run(RemoteNumberDetector(RULES), events)
+    assert [(a.rule, a.subscriber_id) for a in alerts] == [
+        (Rule.WANGIRI, number), (Rule.WANGIRI_CALLBACK, "sub-1"), (Rule.WANGIRI_CALLBACK, "sub-5")]
+    assert alerts[0].observed == 8 and len(alerts[0].evidence) == 8
+    # One subscriber rung three times is one victim, and rings longer than 3 s are no spray.
+    repeat = [dataclasses.replace(c, subscriber_id="sub-0") for c in spray]
+    slow = [call(T0 + timedelta(seconds=20 * i), seconds=8, subscriber=f"sub-{i}", direction="MOBILE_TERMINATED",
+                 remote=number, remote_country="NG", answered=False) for i in range(8)]
+    assert run(RemoteNumberDetector(RULES), repeat)[0] == [] and run(RemoteNumberDetector(RULES), slow)[0] == []
+
+
+def test_classes_override_levels(tmp_path: Path) -> None:
+    rules = parse_rules(DEFAULT_RULES.read_text().replace("subscribers: {}", "subscribers: {sub-cc: call_centre}"))
+    busy = [call(T0 + timedelta(seconds=i), seconds=1, subscriber="sub-cc") for i in range(40)]
+    assert not [a for a in run(SubscriberDetector(rules), busy)[0] if a.rule is Rule.VELOCITY]
+    assert [a for a in run(SubscriberDetector(rules), [dataclasses.replace(c, subscriber_id="x") for c in busy])[0]
+            if a.rule is Rule.VELOCITY]
+
+
+def test_state_is_bounded_and_cleared_by_expiry() -> None:
+    detector = SubscriberDetector(RULES)
+    store = DictStore()
+    for i in range(500):  # a busy day: calls every 2 minutes, some international, some paid
+        detector.on_event(store, call(T0 + timedelta(minutes=2 * i), remote="+4915112345678", remote_country="DE",
+                                      amount="0.10"))
+        detector.expire(store, ms(T0 + timedelta(minutes=2 * i)))
+    assert store.size() < 60  # windows of minutes, 8 days of spend, one destination
+    due = detector.expire(store, ms(T0 + timedelta(days=40)))
+    assert due is None and store.size() == 0
+    remote = RemoteNumberDetector(RULES)
+    remote_store = DictStore()
+    remote.on_event(remote_store, call(T0, seconds=2, direction="MOBILE_TERMINATED", remote="+2348031234567",
+                                       remote_country="NG", answered=False))
+    assert remote.expire(remote_store, ms(T0)) == ms(T0) + RULES.windows_ms[Rule.WANGIRI]
+    assert remote.expire(remote_store, ms(T0 + timedelta(days=2))) is None and remote_store.size() == 0
+
+
+def test_mt_calls_are_not_subscriber_fraud() -> None:
+    incoming = [call(T0 + timedelta(seconds=i), seconds=1, direction="MOBILE_TERMINATED") for i in range(40)]
+    assert run(SubscriberDetector(RULES), incoming)[0] == []

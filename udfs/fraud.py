@@ -1,0 +1,409 @@
+"""Fraud detection rules as plain Python: what each rule keeps, when it fires, what it says.
+
+No Flink here. A detector sees one key's events (a subscriber's calls, or the calls from and to
+one remote number for WANGIRI) and keeps what it needs in a `Store`: named spaces of small
+values, which the Flink wrapper backs with keyed MapStates and the tests with dicts. Every
+window is event time and bounded: `expire(now)` drops what no window can still need and says
+when to look again, so a subscriber's state is a few entries whatever its traffic.
+
+Events arrive in about event-time order per key (one subscriber's records travel on one Kinesis
+shard); a window is evaluated at each event over the entries within its length before it.
+Alerts are deterministic: the id hashes the key, the rule and the window's first event time,
+so a replay or a restart from a checkpoint reproduces the same ids, and an escalation from
+WARNING to CRITICAL in the same window overwrites the warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as phone_timezone
+
+from udfs.fraud_rules import FraudRules, Rule, Severity
+
+DAY_MS = 86_400_000
+MAX_EVIDENCE = 10
+MO = "MOBILE_ORIGINATED"
+MT = "MOBILE_TERMINATED"
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One record the rules read: a leg's START or STOP, with only the fields they use."""
+
+    record_id: str
+    call_id: str
+    subscriber_id: str
+    record_type: str  # START or STOP
+    direction: str  # MOBILE_ORIGINATED or MOBILE_TERMINATED
+    start_ms: int
+    end_ms: int | None  # None for a START
+    answered: bool
+    own_number: str  # the subscriber's number (E.164)
+    remote_number: str  # the other party's number (E.164)
+    home_country: str | None  # the subscriber's country (ISO 3166-1)
+    remote_country: str | None
+    amount: Decimal | None = None  # rated price of an outgoing final leg
+
+    @property
+    def time_ms(self) -> int:
+        """When the record happened: a STOP at its end, a START at set-up."""
+        return self.end_ms if self.end_ms is not None else self.start_ms
+
+    @property
+    def international(self) -> bool:
+        return self.remote_country is not None and self.remote_country != self.home_country
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    subscriber_id: str  # for WANGIRI: the calling (foreign) number the spray came from
+    rule: Rule
+    severity: Severity
+    detected_at_ms: int
+    window_start_ms: int
+    window_end_ms: int
+    observed: Decimal
+    threshold: Decimal
+    evidence: tuple[str, ...]  # up to 10 call ids, oldest first
+    evidence_records: tuple[str, ...] = field(default=(), compare=False)  # their record ids
+
+    @staticmethod
+    def make_id(key: str, rule: Rule, window_start_ms: int) -> str:
+        return hashlib.sha256(f"{key}|{rule}|{window_start_ms}".encode()).hexdigest()[:32]
+
+
+class Store(Protocol):
+    """Named spaces of key → value, one set per detector key (a Flink MapState each)."""
+
+    def get(self, space: str, key: str) -> Any | None: ...
+    def put(self, space: str, key: str, value: Any) -> None: ...
+    def remove(self, space: str, key: str) -> None: ...
+    def items(self, space: str) -> Iterable[tuple[str, Any]]: ...
+
+
+class DictStore:
+    """A Store in plain dicts: for tests and for replaying rules without Flink."""
+
+    def __init__(self) -> None:
+        self.spaces: dict[str, dict[str, Any]] = {}
+
+    def get(self, space: str, key: str) -> Any | None:
+        return self.spaces.get(space, {}).get(key)
+
+    def put(self, space: str, key: str, value: Any) -> None:
+        self.spaces.setdefault(space, {})[key] = value
+
+    def remove(self, space: str, key: str) -> None:
+        self.spaces.get(space, {}).pop(key, None)
+
+    def items(self, space: str) -> Iterable[tuple[str, Any]]:
+        return list(self.spaces.get(space, {}).items())
+
+    def size(self) -> int:
+        return sum(len(values) for values in self.spaces.values())
+
+
+# An entry of a sliding window: (event time ms, call id, record id, value, tag).
+Entry = tuple[int, str, str, Any, str]
+WINDOWS = "windows"  # rule -> list[Entry]
+COOLDOWN = "cooldown"  # rule -> (until ms, severity, alert id)
+OPEN_CALLS = "calls"  # call id -> (start ms, end ms | None, record id)
+SPEND = "spend"  # UTC day number -> Decimal
+DESTINATIONS = "destinations"  # country -> (first seen ms, last seen ms)
+META = "meta"  # "first_seen" -> ms; "flagged_until" -> ms (WANGIRI)
+
+
+def _window(store: Store, rule: Rule) -> list[Entry]:
+    return list(store.get(WINDOWS, rule.value) or [])
+
+
+def _since(entries: list[Entry], start_ms: int) -> list[Entry]:
+    return [entry for entry in entries if entry[0] > start_ms]
+
+
+class Detector:
+    """Shared bookkeeping: windows, cooldown, alert making, expiry."""
+
+    def __init__(self, rules: FraudRules):
+        self.rules = rules
+
+    def _alert(self, store: Store, key: str, rule: Rule, levels_key: str, observed: Decimal | int,
+               entries: list[Entry], now_ms: int) -> Alert | None:
+        """An alert if `observed` reaches a level and the rule is not cooling down for this key
+        (an escalation to CRITICAL passes)."""
+        levels = self.rules.levels_for(rule, levels_key)
+        severity = levels.severity(observed)
+        if severity is None or not entries:
+            return None
+        cooling = store.get(COOLDOWN, rule.value)
+        if cooling is not None and now_ms < cooling[0]:
+            if not (cooling[1] == Severity.WARNING.value and severity is Severity.CRITICAL):
+                return None
+            alert_id, window_start = cooling[2], cooling[3]
+        else:
+            window_start = min(entry[0] for entry in entries)
+            alert_id = Alert.make_id(key, rule, window_start)
+        store.put(COOLDOWN, rule.value, (now_ms + self.rules.cooldown_ms, severity.value, alert_id, window_start))
+        evidence = sorted(entries)[-MAX_EVIDENCE:]
+        return Alert(alert_id, key, rule, severity, now_ms, window_start, now_ms, Decimal(observed),
+                     levels.threshold(severity), tuple(e[1] for e in evidence), tuple(e[2] for e in evidence))
+
+    def _length(self, rule: Rule) -> int:
+        """A rule's window; SPEND_SPIKE keeps a day's evidence."""
+        return self.rules.windows_ms.get(rule, DAY_MS)
+
+    def _expire_windows(self, store: Store, now_ms: int) -> list[int]:
+        """Drops window entries and cooldowns no rule can still need; the times they fall due."""
+        due = []
+        for name, entries in store.items(WINDOWS):
+            length = self._length(Rule(name))
+            keep = _since(entries, now_ms - length)
+            if keep:
+                store.put(WINDOWS, name, keep)
+                due.append(min(e[0] for e in keep) + length)
+            else:
+                store.remove(WINDOWS, name)
+        for name, cooling in store.items(COOLDOWN):
+            if cooling[0] <= now_ms:
+                store.remove(COOLDOWN, name)
+            else:
+                due.append(cooling[0])
+        return due
+
+    def _add(self, store: Store, rule: Rule, entry: Entry) -> list[Entry]:
+        """Adds an entry to the rule's window; returns the entries within the window at it."""
+        entries = _since(_window(store, rule), entry[0] - self.rules.windows_ms[rule]) + [entry]
+        store.put(WINDOWS, rule.value, entries)
+        return [e for e in entries if e[0] <= entry[0]]
+
+
+class SubscriberDetector(Detector):
+    """The rules keyed by subscriber: VELOCITY, CONCURRENT_CALLS, HIGH_RISK_DESTINATION,
+    OFF_HOURS_INTERNATIONAL, SPEND_SPIKE, NEW_DESTINATION_BURST."""
+
+    def on_event(self, store: Store, event: CallEvent) -> list[Alert]:
+        if event.direction != MO:
+            return []
+        first_seen = store.get(META, "first_seen")
+        if first_seen is None or event.start_ms < first_seen:
+            first_seen = event.start_ms
+            store.put(META, "first_seen", first_seen)
+        alerts = [self._concurrent(store, event)]
+        if event.record_type == "STOP":
+            alerts += [self._velocity(store, event), self._high_risk(store, event), self._off_hours(store, event),
+                       self._spend(store, event, first_seen), self._new_destination(store, event, first_seen)]
+        return [alert for alert in alerts if alert is not None]
+
+    def _count(self, store: Store, rule: Rule, event: CallEvent, tag: str = "") -> Alert | None:
+        """The call joins the rule's window; the alert, if the calls in it reach a level."""
+        entries = self._add(store, rule, (event.start_ms, event.call_id, event.record_id, 1, tag))
+        return self._alert(store, event.subscriber_id, rule, event.subscriber_id, len(entries), entries,
+                           event.time_ms)
+
+    def _velocity(self, store: Store, event: CallEvent) -> Alert | None:
+        return self._count(store, Rule.VELOCITY, event)
+
+    def _concurrent(self, store: Store, event: CallEvent) -> Alert | None:
+        store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id))
+        at = event.start_ms
+        overlapping: list[Entry] = []
+        for call_id, (start, end, record_id) in store.items(OPEN_CALLS):
+            ends = end if end is not None else start + self.rules.max_open_ms
+            if start <= at < ends:
+                overlapping.append((start, call_id, record_id, 1, ""))
+        return self._alert(store, event.subscriber_id, Rule.CONCURRENT_CALLS, event.subscriber_id,
+                           len(overlapping), overlapping, event.time_ms)
+
+    def _high_risk(self, store: Store, event: CallEvent) -> Alert | None:
+        if not is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate):
+            return None
+        return self._count(store, Rule.HIGH_RISK_DESTINATION, event)
+
+    def _off_hours(self, store: Store, event: CallEvent) -> Alert | None:
+        if not event.international:
+            return None
+        local = datetime.fromtimestamp(event.start_ms / 1000, UTC).astimezone(zone_of(event.own_number))
+        if self.rules.is_business_time(local.weekday(), local.time()):
+            return None
+        return self._count(store, Rule.OFF_HOURS_INTERNATIONAL, event)
+
+    def _spend(self, store: Store, event: CallEvent, first_seen: int) -> Alert | None:
+        if not event.amount:
+            return None
+        day = event.start_ms // DAY_MS
+        today = Decimal(store.get(SPEND, str(day)) or 0) + event.amount
+        store.put(SPEND, str(day), today)
+        calls = [(event.start_ms, event.call_id, event.record_id, event.amount, "")]
+        today_calls = _since(_window(store, Rule.SPEND_SPIKE), day * DAY_MS - 1) + calls
+        store.put(WINDOWS, Rule.SPEND_SPIKE.value, today_calls[-MAX_EVIDENCE:])
+        levels = self.rules.levels_for(Rule.SPEND_SPIKE, event.subscriber_id)
+        if levels.severity(today) is None:
+            return None
+        if event.start_ms - first_seen >= self.rules.spend_min_history_ms:
+            history_days = min(7, (day * DAY_MS - first_seen) // DAY_MS + 1)
+            previous = sum((Decimal(store.get(SPEND, str(d)) or 0) for d in range(day - 7, day)), Decimal(0))
+            if today < self.rules.spend_multiple * previous / history_days:
+                return None
+        return self._alert(store, event.subscriber_id, Rule.SPEND_SPIKE, event.subscriber_id, today,
+                           today_calls, event.time_ms)
+
+    def _new_destination(self, store: Store, event: CallEvent, first_seen: int) -> Alert | None:
+        country = event.remote_country
+        if country is None or country == event.home_country:
+            return None
+        seen = store.get(DESTINATIONS, country)
+        store.put(DESTINATIONS, country, (seen[0] if seen else event.start_ms, event.start_ms))
+        window = self.rules.windows_ms[Rule.NEW_DESTINATION_BURST]
+        established = event.start_ms - first_seen >= self.rules.destination_min_history_ms
+        if seen is not None and seen[0] <= event.start_ms - window or not established:
+            return None  # known within the history, or too little history to tell
+        return self._count(store, Rule.NEW_DESTINATION_BURST, event, country)
+
+    def expire(self, store: Store, now_ms: int) -> int | None:
+        """Drops what no rule needs at `now_ms`; returns when to call again (None: nothing kept)."""
+        due = self._expire_windows(store, now_ms)
+        for call_id, (start, end, _) in store.items(OPEN_CALLS):
+            ends = end if end is not None else start + self.rules.max_open_ms
+            if ends <= now_ms:
+                store.remove(OPEN_CALLS, call_id)
+            else:
+                due.append(ends)
+        today = now_ms // DAY_MS
+        for day, _ in store.items(SPEND):
+            if int(day) < today - 7:
+                store.remove(SPEND, day)
+            else:
+                due.append((int(day) + 8) * DAY_MS)
+        for country, (_, last) in store.items(DESTINATIONS):
+            if last <= now_ms - self.rules.destination_history_ms:
+                store.remove(DESTINATIONS, country)
+            else:
+                due.append(last + self.rules.destination_history_ms)
+        if not due:
+            store.remove(META, "first_seen")  # nothing left: the subscriber starts over
+            return None
+        return min(due)
+
+
+class RemoteNumberDetector(Detector):
+    """WANGIRI keyed by the foreign number: brief unanswered calls from it to many distinct
+    subscribers, then (WANGIRI_CALLBACK) subscribers calling it back while it is flagged."""
+
+    def on_event(self, store: Store, event: CallEvent) -> list[Alert]:
+        if event.record_type != "STOP" or not event.international:
+            return []
+        if event.direction == MT:
+            return self._spray(store, event)
+        return self._callback(store, event)
+
+    def _spray(self, store: Store, event: CallEvent) -> list[Alert]:
+        if event.answered or event.end_ms is None or event.end_ms - event.start_ms > self.rules.max_ring_ms:
+            return []
+        entries = self._add(store, Rule.WANGIRI, (event.start_ms, event.call_id, event.record_id, event.subscriber_id,
+                                                  ""))
+        victims = len({entry[3] for entry in entries})
+        alert = self._alert(store, event.remote_number, Rule.WANGIRI, event.remote_number, victims, entries,
+                            event.time_ms)
+        if alert is None:
+            return []
+        store.put(META, "flagged_until", event.time_ms + self.rules.windows_ms[Rule.WANGIRI_CALLBACK])
+        # Subscribers who already called it back in the last day are victims too.
+        return [alert, *self._callbacks_so_far(store, event.time_ms)]
+
+    def _callback(self, store: Store, event: CallEvent) -> list[Alert]:
+        entries = self._add(store, Rule.WANGIRI_CALLBACK,
+                            (event.start_ms, event.call_id, event.record_id, event.subscriber_id, ""))
+        flagged_until = store.get(META, "flagged_until")
+        if flagged_until is None or event.time_ms > flagged_until:
+            return []
+        alert = self._callback_alert(store, event.subscriber_id, entries, event.time_ms)
+        return [alert] if alert else []
+
+    def _callbacks_so_far(self, store: Store, now_ms: int) -> Iterator[Alert]:
+        entries = _window(store, Rule.WANGIRI_CALLBACK)
+        for subscriber in sorted({entry[3] for entry in entries}):
+            alert = self._callback_alert(store, subscriber, entries, now_ms)
+            if alert:
+                yield alert
+
+    def _callback_alert(self, store: Store, subscriber: str, entries: list[Entry], now_ms: int) -> Alert | None:
+        """Per subscriber: its callbacks, and a cooldown of its own (space per subscriber)."""
+        own = [entry for entry in entries if entry[3] == subscriber]
+        scoped = _Scoped(store, subscriber)
+        return self._alert(scoped, subscriber, Rule.WANGIRI_CALLBACK, subscriber, len(own), own, now_ms)
+
+    def expire(self, store: Store, now_ms: int) -> int | None:
+        due = self._expire_windows(store, now_ms)
+        flagged_until = store.get(META, "flagged_until")
+        if flagged_until is not None and flagged_until <= now_ms:
+            store.remove(META, "flagged_until")
+        elif flagged_until is not None:
+            due.append(flagged_until)
+        for name, cooling in store.items(_Scoped.SPACE):
+            if cooling[0] <= now_ms:
+                store.remove(_Scoped.SPACE, name)
+            else:
+                due.append(cooling[0])
+        return min(due) if due else None
+
+
+class _Scoped:
+    """A view of a Store whose cooldowns are per (subscriber, rule): one remote number's
+    callback alerts are one per calling subscriber."""
+
+    SPACE = "callback_cooldown"
+
+    def __init__(self, store: Store, subscriber: str):
+        self.store = store
+        self.subscriber = subscriber
+
+    def get(self, space: str, key: str) -> Any | None:
+        return self.store.get(self.SPACE, self.subscriber) if space == COOLDOWN else self.store.get(space, key)
+
+    def put(self, space: str, key: str, value: Any) -> None:
+        if space == COOLDOWN:
+            self.store.put(self.SPACE, self.subscriber, value)
+        else:
+            self.store.put(space, key, value)
+
+    def remove(self, space: str, key: str) -> None:
+        self.store.remove(space, key)
+
+    def items(self, space: str) -> Iterable[tuple[str, Any]]:
+        return self.store.items(space)
+
+
+@functools.lru_cache(maxsize=65_536)
+def zone_of(number: str) -> ZoneInfo:
+    """The time zone of a subscriber's number (the first phonenumbers names), else UTC."""
+    try:
+        zones = phone_timezone.time_zones_for_geographical_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return ZoneInfo("UTC")
+    name = next((zone for zone in zones if zone != phone_timezone.UNKNOWN_TIMEZONE), "UTC")
+    return ZoneInfo(name)
+
+
+@functools.lru_cache(maxsize=262_144)
+def is_high_risk(number: str, prefixes: tuple[str, ...], premium_rate: bool) -> bool:
+    """A listed high-risk prefix, or (if asked) a number phonenumbers classifies premium rate."""
+    digits = number.lstrip("+")
+    if any(digits.startswith(prefix) for prefix in prefixes):
+        return True
+    if not premium_rate:
+        return False
+    try:
+        return bool(phonenumbers.number_type(phonenumbers.parse(number)) == PhoneNumberType.PREMIUM_RATE)
+    except phonenumbers.NumberParseException:
+        return False

@@ -1,0 +1,190 @@
+"""The fraud rules' settings, read from the operators' rules file (rules/fraud.yaml).
+
+Plain Python, no Flink. A bad file is refused with its name, the key and the problem: a fraud
+rule that silently falls back to a default is worse than a job that does not start.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules" / "fraud.yaml"
+_DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|sec|min|m|h|d)\s*$")
+_UNIT_MS = {"ms": 1, "s": 1_000, "sec": 1_000, "min": 60_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_DAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
+
+
+class Rule(enum.StrEnum):
+    VELOCITY = "VELOCITY"
+    CONCURRENT_CALLS = "CONCURRENT_CALLS"
+    HIGH_RISK_DESTINATION = "HIGH_RISK_DESTINATION"
+    WANGIRI = "WANGIRI"
+    WANGIRI_CALLBACK = "WANGIRI_CALLBACK"
+    OFF_HOURS_INTERNATIONAL = "OFF_HOURS_INTERNATIONAL"
+    SPEND_SPIKE = "SPEND_SPIKE"
+    NEW_DESTINATION_BURST = "NEW_DESTINATION_BURST"
+
+
+class Severity(enum.StrEnum):
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used."""
+
+
+@dataclass(frozen=True)
+class Levels:
+    warning: Decimal
+    critical: Decimal
+
+    def severity(self, observed: Decimal | int) -> Severity | None:
+        if observed >= self.critical:
+            return Severity.CRITICAL
+        if observed >= self.warning:
+            return Severity.WARNING
+        return None
+
+    def threshold(self, severity: Severity) -> Decimal:
+        return self.critical if severity is Severity.CRITICAL else self.warning
+
+
+@dataclass(frozen=True)
+class FraudRules:
+    levels: Mapping[Rule, Levels]
+    windows_ms: Mapping[Rule, int]
+    cooldown_ms: int
+    high_risk_prefixes: tuple[str, ...]
+    premium_rate: bool
+    max_open_ms: int
+    max_ring_ms: int
+    business_start: time
+    business_end: time
+    business_days: frozenset[int]
+    spend_multiple: Decimal
+    spend_min_history_ms: int
+    destination_history_ms: int
+    destination_min_history_ms: int
+    class_levels: Mapping[str, Mapping[Rule, Levels]] = field(default_factory=dict)
+    subscriber_class: Mapping[str, str] = field(default_factory=dict)
+
+    def levels_for(self, rule: Rule, subscriber_id: str) -> Levels:
+        """The subscriber's class's levels for the rule, else the defaults."""
+        klass = self.subscriber_class.get(subscriber_id)
+        return self.class_levels.get(klass, {}).get(rule, self.levels[rule]) if klass else self.levels[rule]
+
+    def is_business_time(self, weekday: int, moment: time) -> bool:
+        return weekday in self.business_days and self.business_start <= moment < self.business_end
+
+
+class _Reader:
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, problem: str) -> RulesError:
+        return RulesError(f"{self.source}: {where}: {problem}")
+
+    def section(self, document: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+        value = document.get(key)
+        if not isinstance(value, Mapping):
+            raise self.fail(f"{where}.{key}" if where else key, "missing, or not a mapping")
+        return value
+
+    def duration(self, document: Mapping[str, Any], key: str, where: str) -> int:
+        match = _DURATION.match(str(document.get(key, "")))
+        if not match:
+            raise self.fail(f"{where}.{key}", f"expected a duration like '60 s' or '1 h', got {document.get(key)!r}")
+        return int(match.group(1)) * _UNIT_MS[match.group(2)]
+
+    def number(self, document: Mapping[str, Any], key: str, where: str) -> Decimal:
+        try:
+            value = Decimal(str(document[key]))
+        except (KeyError, InvalidOperation):
+            raise self.fail(f"{where}.{key}", f"expected a number, got {document.get(key)!r}") from None
+        if not value.is_finite() or value < 0:
+            raise self.fail(f"{where}.{key}", f"must be a number ≥ 0, got {value}")
+        return value
+
+    def levels(self, document: Mapping[str, Any], where: str) -> Levels:
+        levels = Levels(self.number(document, "warning", where), self.number(document, "critical", where))
+        if levels.warning <= 0 or levels.critical < levels.warning:
+            raise self.fail(where, f"needs 0 < warning ≤ critical, got {levels.warning} and {levels.critical}")
+        return levels
+
+
+def parse_rules(text: str, source: str = "rules") -> FraudRules:
+    reader = _Reader(source)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise reader.fail("file", f"not YAML: {error}") from None
+    if not isinstance(document, Mapping):
+        raise reader.fail("file", "expected a mapping with cooldown, rules, classes, subscribers")
+    rules = reader.section(document, "rules", "")
+    unknown = set(rules) - set(Rule)
+    if unknown or set(Rule) - set(rules):
+        raise reader.fail("rules", f"unknown {sorted(unknown)}, missing {sorted(set(Rule) - set(rules))}")
+    settings = {rule: reader.section(rules, rule.value, "rules") for rule in Rule}
+    windowed = (Rule.VELOCITY, Rule.HIGH_RISK_DESTINATION, Rule.WANGIRI, Rule.WANGIRI_CALLBACK,
+                Rule.OFF_HOURS_INTERNATIONAL, Rule.NEW_DESTINATION_BURST)
+    hours = str(settings[Rule.OFF_HOURS_INTERNATIONAL].get("business_hours", ""))
+    match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
+    if not match:
+        raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.business_hours", f"expected 'HH:MM-HH:MM', got {hours!r}")
+    days = settings[Rule.OFF_HOURS_INTERNATIONAL].get("business_days", [])
+    if not isinstance(days, list) or not days or any(str(day).upper() not in _DAYS for day in days):
+        raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.business_days", f"expected a list of MON..SUN, got {days!r}")
+    prefixes = settings[Rule.HIGH_RISK_DESTINATION].get("prefixes", [])
+    if not isinstance(prefixes, list) or any(not re.fullmatch(r"\d{1,15}", str(p)) for p in prefixes):
+        raise reader.fail("rules.HIGH_RISK_DESTINATION.prefixes", "expected a list of digit strings (E.164, no '+')")
+    classes = document.get("classes") or {}
+    members = document.get("subscribers") or {}
+    if not isinstance(classes, Mapping) or not isinstance(members, Mapping):
+        raise reader.fail("classes/subscribers", "expected mappings")
+    class_levels: dict[str, dict[Rule, Levels]] = {}
+    for name, overrides in classes.items():
+        if not isinstance(overrides, Mapping) or set(overrides) - set(Rule):
+            raise reader.fail(f"classes.{name}", f"expected rule names of {sorted(Rule)}")
+        class_levels[str(name)] = {Rule(rule): reader.levels(values, f"classes.{name}.{rule}")
+                                   for rule, values in overrides.items()}
+    for subscriber, klass in members.items():
+        if klass not in class_levels:
+            raise reader.fail(f"subscribers.{subscriber}", f"unknown class {klass!r}")
+    spend = settings[Rule.SPEND_SPIKE]
+    destinations = settings[Rule.NEW_DESTINATION_BURST]
+    return FraudRules(
+        levels={rule: reader.levels(settings[rule], f"rules.{rule}") for rule in Rule},
+        windows_ms={rule: reader.duration(settings[rule], "window", f"rules.{rule}") for rule in windowed},
+        cooldown_ms=reader.duration(document, "cooldown", "file"),
+        high_risk_prefixes=tuple(sorted(str(p) for p in prefixes)),
+        premium_rate=bool(settings[Rule.HIGH_RISK_DESTINATION].get("premium_rate", False)),
+        max_open_ms=reader.duration(settings[Rule.CONCURRENT_CALLS], "max_open", "rules.CONCURRENT_CALLS"),
+        max_ring_ms=reader.duration(settings[Rule.WANGIRI], "max_ring", "rules.WANGIRI"),
+        business_start=time(int(match.group(1)), int(match.group(2))),
+        business_end=time(int(match.group(3)), int(match.group(4))) if match.group(3) != "24" else time.max,
+        business_days=frozenset(_DAYS[str(day).upper()] for day in days),
+        spend_multiple=reader.number(spend, "multiple", "rules.SPEND_SPIKE"),
+        spend_min_history_ms=reader.duration(spend, "min_history", "rules.SPEND_SPIKE"),
+        destination_history_ms=reader.duration(destinations, "history", "rules.NEW_DESTINATION_BURST"),
+        destination_min_history_ms=reader.duration(destinations, "min_history", "rules.NEW_DESTINATION_BURST"),
+        class_levels=class_levels,
+        subscriber_class={str(k): str(v) for k, v in members.items()},
+    )
+
+
+def load_rules(path: Path = DEFAULT_RULES) -> FraudRules:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RulesError(f"cannot read rules file {path}: {error}") from error
+    return parse_rules(text, str(path))
