@@ -67,15 +67,18 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
     try:
         input_dir = stage_input(input_path, staging)
         archive_dir = output / "cdr_archive"
-        if archive_dir.exists():
-            shutil.rmtree(archive_dir)
+        for written_by_flink in (archive_dir, output / "fraud_tagged_calls"):
+            if written_by_flink.exists():
+                shutil.rmtree(written_by_flink)
         t_env = create_table_env(managed=False, batch=True)
         statements = build_pipeline(t_env, config, "replay", {
             "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri(),
-            "archive_path": archive_dir.resolve().as_uri()}, skipped)
+            "archive_path": archive_dir.resolve().as_uri(),
+            "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri()}, skipped)
         statements.execute().wait()
         rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table)
                 for table in staged_tables("replay")}
+        rows["fraud_tagged_calls"] = archive_rows(output / "fraud_tagged_calls")
         if archive:
             rows["cdr_archive"] = archive_rows(archive_dir)
         reasons = collections.Counter(

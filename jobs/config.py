@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from udfs.fraud_rules import DEFAULT_RULES, FraudRules, RulesError, load_rules
 from udfs.rating import TariffError, TariffTable, load_tariffs
 
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
@@ -50,6 +51,8 @@ class SinkConfig:
     rating_errors_table: str
     archive_path: str
     dead_letter_store_path: str
+    fraud_alerts_table: str
+    fraud_tagged_path: str
     s3_endpoint: str = ""  # empty on AWS; an emulator's URL locally (path-style addressing)
 
     def flink_settings(self) -> dict[str, str]:
@@ -96,6 +99,18 @@ class MetricsConfig:
     table: str = ""
 
 
+@dataclass(frozen=True)
+class FraudConfig:
+    """The fraud rules (udfs/fraud_rules.py), checked when loaded; on unless disabled."""
+
+    rules: FraudRules
+    enabled: bool = True
+
+
+def _default_fraud() -> FraudConfig:
+    return FraudConfig(rules=load_rules(DEFAULT_RULES))
+
+
 def _default_billing() -> BillingConfig:
     return BillingConfig(tariffs=load_tariffs(DEFAULT_TARIFFS))
 
@@ -104,6 +119,7 @@ def _default_billing() -> BillingConfig:
 class JobConfig:
     tuning: TuningConfig
     billing: BillingConfig = field(default_factory=_default_billing)
+    fraud: FraudConfig = field(default_factory=_default_fraud)
     metrics: MetricsConfig = MetricsConfig()
     source: SourceConfig | None = None
     sinks: SinkConfig | None = None
@@ -112,7 +128,8 @@ class JobConfig:
     def placeholders(self) -> dict[str, str]:
         """The ${names} the SQL files may use."""
         values = {"watermark_lateness_s": str(self.tuning.watermark_lateness_s),
-                  "billing_state_ttl": self.tuning.billing_state_ttl, "currency": self.billing.currency}
+                  "billing_state_ttl": self.tuning.billing_state_ttl, "currency": self.billing.currency,
+                  "wangiri_max_ring_ms": str(self.fraud.rules.max_ring_ms)}
         if self.source is not None:
             values.update(stream_arn=self.source.stream_arn, aws_region=self.source.region,
                           kinesis_endpoint=self.source.endpoint,
@@ -125,7 +142,9 @@ class JobConfig:
                           billing_monthly_table=self.sinks.billing_monthly_table,
                           rating_errors_table=self.sinks.rating_errors_table,
                           archive_path=self.sinks.archive_path,
-                          dead_letter_store_path=self.sinks.dead_letter_store_path)
+                          dead_letter_store_path=self.sinks.dead_letter_store_path,
+                          fraud_alerts_table=self.sinks.fraud_alerts_table,
+                          fraud_tagged_path=self.sinks.fraud_tagged_path)
         return values
 
     def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
@@ -237,10 +256,11 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         billing_state_ttl=job.optional("billing.state.ttl", defaults.billing_state_ttl),
     )
     billing = _billing(groups, path)
+    fraud = _fraud(groups, path)
     if tuning.watermark_lateness_s < 0:
         raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' must not be negative")
     if not streaming:
-        return JobConfig(tuning=tuning, billing=billing, managed=managed)
+        return JobConfig(tuning=tuning, billing=billing, fraud=fraud, managed=managed)
     src = _Group(groups, "CdrSource", path, required=True)
     position = src.optional("init.position", "LATEST").upper()
     if position not in ("LATEST", "TRIM_HORIZON"):
@@ -262,10 +282,22 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         rating_errors_table=out.required("rating-errors.table"),
         archive_path=_s3_path(out, "archive.path"),
         dead_letter_store_path=_s3_path(out, "dead-letter-store.path"),
+        fraud_alerts_table=out.required("fraud-alerts.table"),
+        fraud_tagged_path=_s3_path(out, "fraud-tagged.path"),
         s3_endpoint=out.optional("s3.endpoint", ""),
     )
-    return JobConfig(tuning=tuning, billing=billing, metrics=_metrics(groups, path), source=source, sinks=sinks,
-                     managed=managed)
+    return JobConfig(tuning=tuning, billing=billing, fraud=fraud, metrics=_metrics(groups, path), source=source,
+                     sinks=sinks, managed=managed)
+
+
+def _fraud(groups: Mapping[str, Mapping[str, str]], path: Path) -> FraudConfig:
+    fraud = _Group(groups, "CdrFraud", path, required=False)
+    rules_path = Path(fraud.optional("rules", str(DEFAULT_RULES)))
+    try:
+        rules = load_rules(rules_path if rules_path.is_absolute() else PROJECT_ROOT / rules_path)
+    except RulesError as error:
+        raise ConfigError(str(error)) from error
+    return FraudConfig(rules=rules, enabled=fraud.boolean("enabled", True))
 
 
 def _s3_path(group: _Group, key: str) -> str:

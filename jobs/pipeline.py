@@ -16,6 +16,7 @@ from pyflink.table import Schema, StatementSet, StreamTableEnvironment, Table, T
 from pyflink.table.expressions import col
 
 from jobs.config import JobConfig
+from jobs.fraud_detection import attach_fraud_detection
 from jobs.sql_files import folder, insert_target, render
 
 
@@ -46,6 +47,8 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
 
     `skip_sinks` leaves result tables out (and with them the work that only feeds them)."""
     values = {**config.placeholders(), **(extra_placeholders or {})}
+    if not config.fraud.enabled:
+        skip_sinks = {*skip_sinks, *FRAUD_SINKS}
     configure_tables(t_env, config)
     for path in folder("functions") + folder("tables") + folder(f"sources/{profile}"):
         t_env.execute_sql(render(path, values).text)
@@ -65,8 +68,12 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
             statements.add_insert_sql(statement.text)
             continue
         t_env.execute_sql(statement.text)
-        if path.stem.split("_", 1)[-1] in SHARED_VIEWS:
-            _share(t_env, path.stem.split("_", 1)[-1])
+        view = path.stem.split("_", 1)[-1]
+        if view in SHARED_VIEWS:
+            _share(t_env, view)
+        if view == FRAUD_INPUT and sinks & FRAUD_SINKS:
+            # The Python stage: its alerts are the view the fraud INSERTs read.
+            attach_fraud_detection(t_env, config.fraud.rules, ordered=profile == "replay")
     return statements
 
 
@@ -105,6 +112,10 @@ def _proctime_column(table: Table) -> str | None:
             return str(column.getName())
     return None
 
+
+# The fraud rules run in Python once their last input view exists, for these sinks.
+FRAUD_INPUT = "fraud_remote_events"
+FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_tagged_calls"})
 
 # Views several INSERTs read, computed once and shared (see _share).
 SHARED_VIEWS = ("cdr_parsed", "cdr_final", "cdr_archived")

@@ -53,6 +53,8 @@ class Resources:
     bucket: str = "cdr-archive"
     archive_prefix: str = "cdr"
     dead_letter_prefix: str = "dead-letters"
+    fraud_tagged_prefix: str = "fraud-tagged"
+    fraud_alerts_table: str = "cdr_fraud_alerts"
     timestream_database: str = "cdr"
     timestream_table: str = "metrics_minutely"
 
@@ -163,7 +165,8 @@ class LocalAws:
         for table, keys in ((r.usage_hourly_table, ("subscriber_id", "window_start")),
                             (r.dead_letters_table, ("source_partition", "source_offset")),
                             (r.billing_monthly_table, ("subscriber_id", "bill_month")),
-                            (r.rating_errors_table, ("record_id",))):
+                            (r.rating_errors_table, ("record_id",)),
+                            (r.fraud_alerts_table, ("alert_id",))):
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
                 AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
@@ -199,6 +202,8 @@ class LocalAws:
                 "billing-monthly.table": r.billing_monthly_table, "rating-errors.table": r.rating_errors_table,
                 "archive.path": f"s3://{r.bucket}/{r.archive_prefix}",
                 "dead-letter-store.path": f"s3://{r.bucket}/{r.dead_letter_prefix}",
+                "fraud-alerts.table": r.fraud_alerts_table,
+                "fraud-tagged.path": f"s3://{r.bucket}/{r.fraud_tagged_prefix}",
                 "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},

@@ -21,6 +21,8 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from udfs.fraud import zone_of
+
 # Home countries of subscribers (ISO 3166-1) with weights: a European operator's mix.
 HOME_COUNTRIES = {"GB": 30, "DE": 15, "FR": 12, "ES": 8, "IT": 8, "NL": 6, "IE": 5, "US": 6, "PL": 4,
                   "SE": 3, "PT": 3}
@@ -30,6 +32,8 @@ DESTINATIONS = {"GB": 20, "DE": 10, "FR": 10, "ES": 6, "IT": 6, "NL": 4, "US": 8
                 "RO": 2, "MA": 1, "ZA": 1, "AE": 1, "JM": 1, "CH": 2, "BE": 2, "AT": 1, "SE": 1,
                 "NO": 1, "DK": 1, "FI": 1, "PL": 2, "PT": 1, "IE": 2, "GR": 1, "EG": 1, "KE": 1,
                 "ID": 1, "VN": 1, "TH": 1, "AR": 1}
+# Share of calls that a subscriber in its local night (00:00-07:00) does not make.
+NIGHT_SKIP = 0.8
 CALL_TYPES = {"VOICE": 85, "VIDEO": 10, "CONFERENCE": 5}
 TERMINATIONS = {"NORMAL": 70, "NO_ANSWER": 12, "BUSY": 8, "FAILED": 5, "CANCELLED": 5}
 CODECS = {"G.711": 40, "Opus": 35, "G.729": 15, "G.722": 10}
@@ -117,13 +121,22 @@ def _talk_seconds(rng: random.Random) -> int:
     return max(1, min(4 * 3600, int(rng.lognormvariate(math.log(60), 1.3))))
 
 
-def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
-    """Yields CDR records (as JSON-ready dicts) in event-time order."""
+def _base(spec: TrafficSpec) -> tuple[random.Random, NumberPool, list[Subscriber]]:
     rng = random.Random(spec.seed)
     pool = NumberPool(rng)
-    subscribers = make_subscribers(spec, rng, pool)
-    # Subscriber activity is skewed: a few call a lot ("top callers").
-    activity = [rng.paretovariate(1.5) for _ in subscribers]
+    return rng, pool, make_subscribers(spec, rng, pool)
+
+
+def subscriber_base(spec: TrafficSpec) -> list[Subscriber]:
+    """The subscribers `generate(spec)` draws its calls from."""
+    return _base(spec)[2]
+
+
+def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
+    """Yields CDR records (as JSON-ready dicts) in event-time order."""
+    rng, pool, subscribers = _base(spec)
+    # Subscriber activity is skewed: a few call a lot ("top callers"), none a thousand times the rest.
+    activity = [min(rng.paretovariate(1.5), 30.0) for _ in subscribers]
     span_s = spec.hours * 3600
     setup_times = sorted(rng.uniform(0, span_s) for _ in range(spec.calls))
     pending: list[tuple[datetime, int, dict[str, Any]]] = []
@@ -133,6 +146,10 @@ def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
         while pending and pending[0][0] <= setup:
             yield from _emit(heapq.heappop(pending)[2], rng, spec)
         subscriber = rng.choices(subscribers, weights=activity)[0]
+        for _ in range(3):  # people sleep: few calls in their local night
+            if not (0 <= setup.astimezone(zone_of(subscriber.number)).hour < 7 and rng.random() < NIGHT_SKIP):
+                break
+            subscriber = rng.choices(subscribers, weights=activity)[0]
         for moment, record in _call_records(spec, rng, pool, subscriber, setup, call_index):
             heapq.heappush(pending, (moment, next(order), record))
     while pending:
@@ -145,6 +162,26 @@ def _emit(record: dict[str, Any], rng: random.Random, spec: TrafficSpec) -> Iter
         yield record  # a producer's retry: the same recordId again
 
 
+@dataclass(frozen=True)
+class CallPlan:
+    """One call leg as it happened; `build_call` writes its records."""
+
+    subscriber: Subscriber
+    direction: str
+    other: str  # the other party's E.164 number
+    other_type: str
+    setup: datetime
+    ring_s: float
+    talk_s: float  # 0 when not answered
+    termination: str
+    call_type: str = "VOICE"
+    call_id: str = ""
+    linked_id: str | None = None
+    leg_sequence: int = 1
+    with_start: bool = False
+    national_format: bool = False
+
+
 def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscriber: Subscriber,
                   setup: datetime, call_index: int) -> list[tuple[datetime, dict[str, Any]]]:
     direction = "MOBILE_ORIGINATED" if rng.random() < 0.6 else "MOBILE_TERMINATED"
@@ -152,25 +189,38 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
     termination = _weighted(rng, TERMINATIONS)
     answered = termination == "NORMAL" or (termination == "FAILED" and rng.random() < 0.3)
     ring_s = rng.uniform(1.5, 25.0 if termination == "NO_ANSWER" else 12.0)
-    answer = setup + timedelta(seconds=round(ring_s, 3)) if answered else None
     talk_s = _talk_seconds(rng) + round(rng.random(), 3) if answered else 0.0
-    end = (answer + timedelta(seconds=talk_s)) if answer else setup + timedelta(seconds=round(ring_s, 3))
     destination = subscriber.country if rng.random() < 0.7 else _weighted(rng, DESTINATIONS)
     other, other_type = pool.draw(destination, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
     if destination != subscriber.country:
         other_type = "INTERNATIONAL"
-    if direction == "MOBILE_ORIGINATED":
-        calling, called = (subscriber.number, subscriber.number_type), (other, other_type)
-    else:
-        calling = (other, "MOBILE" if other_type == "INTERNATIONAL" else other_type)
-        called = (subscriber.number, subscriber.number_type)
-    called_number = called[0]
-    if direction == "MOBILE_ORIGINATED" and destination == subscriber.country \
-            and rng.random() < spec.national_format_share:
-        called_number = phonenumbers.format_number(phonenumbers.parse(called[0]), PhoneNumberFormat.NATIONAL)
-    codec = _weighted(rng, CODECS)
+    national = (direction == "MOBILE_ORIGINATED" and destination == subscriber.country
+                and rng.random() < spec.national_format_share)
     call_id = str(uuid.UUID(int=rng.getrandbits(128)))
     linked_id = f"{call_id}-L" if rng.random() < 0.1 else None
+    plan = CallPlan(subscriber, direction, other, other_type, setup, ring_s, talk_s, termination, call_type,
+                    call_id, linked_id, 1, rng.random() < spec.start_record_share, national)
+    return build_call(plan, rng, spec.interim_every_s, call_index)
+
+
+def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
+               call_index: int = 0) -> list[tuple[datetime, dict[str, Any]]]:
+    """The records of one call leg (START and INTERIMs if asked, the STOP), each with the moment
+    it is sent; the leg's incidental details (codec, QoS, node, ...) drawn from `rng`."""
+    subscriber, setup = plan.subscriber, plan.setup
+    answered = plan.talk_s > 0
+    answer = setup + timedelta(seconds=round(plan.ring_s, 3)) if answered else None
+    end = (answer + timedelta(seconds=plan.talk_s)) if answer else setup + timedelta(seconds=round(plan.ring_s, 3))
+    if plan.direction == "MOBILE_ORIGINATED":
+        calling, called = (subscriber.number, subscriber.number_type), (plan.other, plan.other_type)
+    else:
+        calling = (plan.other, "MOBILE" if plan.other_type == "INTERNATIONAL" else plan.other_type)
+        called = (subscriber.number, subscriber.number_type)
+    called_number = called[0]
+    if plan.national_format:
+        called_number = phonenumbers.format_number(phonenumbers.parse(called[0]), PhoneNumberFormat.NATIONAL)
+    codec = _weighted(rng, CODECS)
+    call_id = plan.call_id or str(uuid.UUID(int=rng.getrandbits(128)))
     base: dict[str, Any] = {
         "callId": call_id,
         "startTime": _iso(setup),
@@ -180,17 +230,17 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
                          "coordinates": {"lat": subscriber.lat, "lon": subscriber.lon}}},
         "calledParty": {"number": called_number, "numberType": called[1],
                         "destination": phonenumbers.region_code_for_number(phonenumbers.parse(called[0]))},
-        "callType": call_type,
-        "callDirection": direction,
+        "callType": plan.call_type,
+        "callDirection": plan.direction,
         "sipData": {"fromUri": f"sip:{calling[0]}@voip.example.net", "toUri": f"sip:{called[0]}@voip.example.net",
                     "callIdHeader": f"{call_id}@{rng.choice(SERVER_NODES)}",
                     "userAgent": rng.choice(USER_AGENTS), "codec": codec,
                     "ipAddress": f"198.51.100.{rng.randrange(1, 255)}"},
         "metadata": {"serverNode": rng.choice(SERVER_NODES), "tags": []},
     }
-    if linked_id:
-        base["linkedId"] = linked_id
-        base["legSequence"] = 1
+    if plan.linked_id:
+        base["linkedId"] = plan.linked_id
+        base["legSequence"] = plan.leg_sequence
     records: list[tuple[datetime, dict[str, Any]]] = []
     sequence = itertools.count(1)
 
@@ -198,25 +248,25 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
         body = {**base, "recordId": f"{call_id}:{kind}:{next(sequence)}", "recordType": kind, **fields}
         records.append((moment, body))
 
-    if rng.random() < spec.start_record_share:
+    if plan.with_start:
         record("START", setup, duration=0)
-        elapsed = spec.interim_every_s
+        elapsed = interim_every_s
         while setup + timedelta(seconds=elapsed) < end:
             record("INTERIM", setup + timedelta(seconds=elapsed), duration=elapsed,
                    **({"answerTime": _iso(answer)} if answer else {}))
-            elapsed += spec.interim_every_s
+            elapsed += interim_every_s
     duration = round((end - setup).total_seconds(), 3)
     stop: dict[str, Any] = {"endTime": _iso(end), "duration": duration,
-                            "billableSeconds": math.ceil(talk_s), "terminationReason": termination}
+                            "billableSeconds": math.ceil(plan.talk_s), "terminationReason": plan.termination}
     if answer:
         stop["answerTime"] = _iso(answer)
         stop["qos"] = {"jitter": round(rng.uniform(1, 40), 1), "packetLoss": round(rng.uniform(0, 3), 2),
                        "latency": round(rng.uniform(20, 250), 1), "mos": round(rng.uniform(2.5, 4.5), 2)}
-        bytes_per_s = CODEC_KBPS[codec] * 1000 // 8 * (4 if call_type == "VIDEO" else 1)
-        stop["dataUsage"] = {"bytesSent": int(talk_s * bytes_per_s * rng.uniform(0.8, 1.0)),
-                             "bytesReceived": int(talk_s * bytes_per_s * rng.uniform(0.8, 1.0))}
+        bytes_per_s = CODEC_KBPS[codec] * 1000 // 8 * (4 if plan.call_type == "VIDEO" else 1)
+        stop["dataUsage"] = {"bytesSent": int(plan.talk_s * bytes_per_s * rng.uniform(0.8, 1.0)),
+                             "bytesReceived": int(plan.talk_s * bytes_per_s * rng.uniform(0.8, 1.0))}
         rate = round(rng.choice([0.01, 0.02, 0.05, 0.1, 0.25]), 4)
-        amount = round(rate * math.ceil(talk_s) / 60, 6) if direction == "MOBILE_ORIGINATED" else 0
+        amount = round(rate * math.ceil(plan.talk_s) / 60, 6) if plan.direction == "MOBILE_ORIGINATED" else 0
         stop["cost"] = {"currency": "EUR", "amount": amount, "perMinuteRate": rate,
                         "taxAmount": round(amount * 0.2, 6)}
         if rng.random() < 0.05:

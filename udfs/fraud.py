@@ -15,6 +15,7 @@ WARNING to CRITICAL in the same window overwrites the warning.
 
 from __future__ import annotations
 
+import abc
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator
@@ -53,6 +54,12 @@ class CallEvent:
     home_country: str | None  # the subscriber's country (ISO 3166-1)
     remote_country: str | None
     amount: Decimal | None = None  # rated price of an outgoing final leg
+    linked_id: str | None = None  # legs of one logical call (a conference, a transfer) share it
+
+    @property
+    def logical_call(self) -> str:
+        """The call this leg belongs to: a conference's many legs are one call attempt."""
+        return self.linked_id or self.call_id
 
     @property
     def time_ms(self) -> int:
@@ -118,7 +125,7 @@ class DictStore:
 Entry = tuple[int, str, str, Any, str]
 WINDOWS = "windows"  # rule -> list[Entry]
 COOLDOWN = "cooldown"  # rule -> (until ms, severity, alert id)
-OPEN_CALLS = "calls"  # call id -> (start ms, end ms | None, record id)
+OPEN_CALLS = "calls"  # call id -> (start ms, end ms | None, record id, logical call)
 SPEND = "spend"  # UTC day number -> Decimal
 DESTINATIONS = "destinations"  # country -> (first seen ms, last seen ms)
 META = "meta"  # "first_seen" -> ms; "flagged_until" -> ms (WANGIRI)
@@ -132,11 +139,19 @@ def _since(entries: list[Entry], start_ms: int) -> list[Entry]:
     return [entry for entry in entries if entry[0] > start_ms]
 
 
-class Detector:
+class Detector(abc.ABC):
     """Shared bookkeeping: windows, cooldown, alert making, expiry."""
 
     def __init__(self, rules: FraudRules):
         self.rules = rules
+
+    @abc.abstractmethod
+    def on_event(self, store: Store, event: CallEvent) -> list[Alert]:
+        """The alerts this event raises (the store updated)."""
+
+    @abc.abstractmethod
+    def expire(self, store: Store, now_ms: int) -> int | None:
+        """Drops what no rule needs at `now_ms`; returns when to call again (None: nothing kept)."""
 
     def _alert(self, store: Store, key: str, rule: Rule, levels_key: str, observed: Decimal | int,
                entries: list[Entry], now_ms: int) -> Alert | None:
@@ -199,6 +214,8 @@ class SubscriberDetector(Detector):
         if first_seen is None or event.start_ms < first_seen:
             first_seen = event.start_ms
             store.put(META, "first_seen", first_seen)
+        if event.start_ms > (store.get(META, "last_seen") or 0):
+            store.put(META, "last_seen", event.start_ms)
         alerts = [self._concurrent(store, event)]
         if event.record_type == "STOP":
             alerts += [self._velocity(store, event), self._high_risk(store, event), self._off_hours(store, event),
@@ -212,18 +229,23 @@ class SubscriberDetector(Detector):
                            event.time_ms)
 
     def _velocity(self, store: Store, event: CallEvent) -> Alert | None:
-        return self._count(store, Rule.VELOCITY, event)
+        """Attempts are logical calls: the legs of one conference count once."""
+        entries = _window(store, Rule.VELOCITY)
+        if any(entry[4] == event.logical_call for entry in entries):
+            return None
+        return self._count(store, Rule.VELOCITY, event, event.logical_call)
 
     def _concurrent(self, store: Store, event: CallEvent) -> Alert | None:
-        store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id))
+        """Logical calls in progress when this one was set up (a conference is one call)."""
+        store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id, event.logical_call))
         at = event.start_ms
-        overlapping: list[Entry] = []
-        for call_id, (start, end, record_id) in store.items(OPEN_CALLS):
+        overlapping: dict[str, Entry] = {}
+        for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):
             ends = end if end is not None else start + self.rules.max_open_ms
             if start <= at < ends:
-                overlapping.append((start, call_id, record_id, 1, ""))
+                overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
         return self._alert(store, event.subscriber_id, Rule.CONCURRENT_CALLS, event.subscriber_id,
-                           len(overlapping), overlapping, event.time_ms)
+                           len(overlapping), list(overlapping.values()), event.time_ms)
 
     def _high_risk(self, store: Store, event: CallEvent) -> Alert | None:
         if not is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate):
@@ -239,24 +261,37 @@ class SubscriberDetector(Detector):
         return self._count(store, Rule.OFF_HOURS_INTERNATIONAL, event)
 
     def _spend(self, store: Store, event: CallEvent, first_seen: int) -> Alert | None:
+        """Today's (UTC) rated spend against the cap and the subscriber's own daily mean; a
+        newcomer (less history than min_history) only at the critical cap. One alert per day:
+        its window is the day, so a later, higher figure overwrites it."""
         if not event.amount:
             return None
         day = event.start_ms // DAY_MS
         today = Decimal(store.get(SPEND, str(day)) or 0) + event.amount
         store.put(SPEND, str(day), today)
-        calls = [(event.start_ms, event.call_id, event.record_id, event.amount, "")]
-        today_calls = _since(_window(store, Rule.SPEND_SPIKE), day * DAY_MS - 1) + calls
-        store.put(WINDOWS, Rule.SPEND_SPIKE.value, today_calls[-MAX_EVIDENCE:])
+        calls = _since(_window(store, Rule.SPEND_SPIKE), day * DAY_MS - 1)
+        calls = (calls + [(event.start_ms, event.call_id, event.record_id, event.amount, "")])[-MAX_EVIDENCE:]
+        store.put(WINDOWS, Rule.SPEND_SPIKE.value, calls)
         levels = self.rules.levels_for(Rule.SPEND_SPIKE, event.subscriber_id)
-        if levels.severity(today) is None:
+        severity = levels.severity(today)
+        if severity is None:
             return None
-        if event.start_ms - first_seen >= self.rules.spend_min_history_ms:
+        if event.start_ms - first_seen < self.rules.spend_min_history_ms:
+            if severity is not Severity.CRITICAL:
+                return None
+        else:
             history_days = min(7, (day * DAY_MS - first_seen) // DAY_MS + 1)
             previous = sum((Decimal(store.get(SPEND, str(d)) or 0) for d in range(day - 7, day)), Decimal(0))
             if today < self.rules.spend_multiple * previous / history_days:
                 return None
-        return self._alert(store, event.subscriber_id, Rule.SPEND_SPIKE, event.subscriber_id, today,
-                           today_calls, event.time_ms)
+        cooling = store.get(COOLDOWN, Rule.SPEND_SPIKE.value)
+        if cooling is not None and cooling[3] == day * DAY_MS and cooling[1] == severity.value:
+            return None  # already said today, at this severity
+        alert_id = Alert.make_id(event.subscriber_id, Rule.SPEND_SPIKE, day * DAY_MS)
+        store.put(COOLDOWN, Rule.SPEND_SPIKE.value, ((day + 1) * DAY_MS, severity.value, alert_id, day * DAY_MS))
+        return Alert(alert_id, event.subscriber_id, Rule.SPEND_SPIKE, severity, event.time_ms, day * DAY_MS,
+                     event.time_ms, today, levels.threshold(severity), tuple(c[1] for c in calls),
+                     tuple(c[2] for c in calls))
 
     def _new_destination(self, store: Store, event: CallEvent, first_seen: int) -> Alert | None:
         country = event.remote_country
@@ -271,9 +306,8 @@ class SubscriberDetector(Detector):
         return self._count(store, Rule.NEW_DESTINATION_BURST, event, country)
 
     def expire(self, store: Store, now_ms: int) -> int | None:
-        """Drops what no rule needs at `now_ms`; returns when to call again (None: nothing kept)."""
         due = self._expire_windows(store, now_ms)
-        for call_id, (start, end, _) in store.items(OPEN_CALLS):
+        for call_id, (start, end, _, _) in store.items(OPEN_CALLS):
             ends = end if end is not None else start + self.rules.max_open_ms
             if ends <= now_ms:
                 store.remove(OPEN_CALLS, call_id)
@@ -290,8 +324,12 @@ class SubscriberDetector(Detector):
                 store.remove(DESTINATIONS, country)
             else:
                 due.append(last + self.rules.destination_history_ms)
+        last_seen = store.get(META, "last_seen")
+        if last_seen is not None and last_seen > now_ms - self.rules.destination_history_ms:
+            due.append(last_seen + self.rules.destination_history_ms)  # its history is still history
         if not due:
-            store.remove(META, "first_seen")  # nothing left: the subscriber starts over
+            store.remove(META, "first_seen")  # silent for the whole history: it starts over
+            store.remove(META, "last_seen")
             return None
         return min(due)
 

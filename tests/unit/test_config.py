@@ -17,7 +17,8 @@ STREAMING = [
         "aws.region": "eu-west-1", "dynamodb.endpoint": "https://dynamodb.eu-west-1.amazonaws.com",
         "usage-hourly.table": "usage", "dead-letters.table": "dead", "billing-monthly.table": "bills",
         "rating-errors.table": "unrated", "archive.path": "s3://cdr-archive-eu/cdr/",
-        "dead-letter-store.path": "s3://cdr-archive-eu/dead-letters"}},
+        "dead-letter-store.path": "s3://cdr-archive-eu/dead-letters", "fraud-alerts.table": "alerts",
+        "fraud-tagged.path": "s3://cdr-archive-eu/fraud-tagged"}},
     {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},
 ]
 

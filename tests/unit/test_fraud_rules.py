@@ -112,9 +112,9 @@ def test_high_risk_destination_by_prefix_and_premium_rate() -> None:
 def test_off_hours_international_uses_the_subscribers_zone() -> None:
     assert zone_of("+33698765432").key == "Europe/Paris"
     night = datetime(2026, 11, 4, 2, 0, tzinfo=UTC)  # 03:00 in Paris
-    calls = [call(night + timedelta(minutes=3 * i), remote="+2348031234567", remote_country="NG") for i in range(5)]
+    calls = [call(night + timedelta(minutes=3 * i), remote="+2348031234567", remote_country="NG") for i in range(8)]
     alerts = [a for a in run(SubscriberDetector(RULES), calls)[0] if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
-    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, 5)]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, 8)]
     daytime = [dataclasses.replace(c, start_ms=c.start_ms + 10 * 3_600_000, end_ms=(c.end_ms or 0) + 10 * 3_600_000)
                for c in calls]
     assert not [a for a in run(SubscriberDetector(RULES), daytime)[0] if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
@@ -125,18 +125,19 @@ def test_off_hours_international_uses_the_subscribers_zone() -> None:
 
 def test_spend_spike_needs_the_cap_and_the_multiple_of_the_own_mean() -> None:
     history = [call(T0 - timedelta(days=d), amount="8.00") for d in range(1, 8)]  # 8 a day for a week
-    spike = [call(T0 + timedelta(minutes=i), amount="10.00") for i in range(5)]  # 50 today
+    spike = [call(T0 + timedelta(minutes=i), amount="10.00") for i in range(16)]  # 160 today
     alerts, _ = run(SubscriberDetector(RULES), [*history, *spike])
     spend = [a for a in alerts if a.rule is Rule.SPEND_SPIKE]
-    assert [(a.severity, a.observed) for a in spend] == [(Severity.WARNING, Decimal("40.00"))]  # ≥ 25 and ≥ 5 × 8
-    heavy = [call(T0 - timedelta(days=d), amount="30.00") for d in range(1, 8)]  # always spends 30
+    # ≥ the 50 cap (and ≥ 5 × its mean of 8) at the 5th call; critical at 150: one id, the day's
+    assert [(a.severity, a.observed) for a in spend] == [(Severity.WARNING, Decimal("50.00")),
+                                                          (Severity.CRITICAL, Decimal("150.00"))]
+    assert spend[0].alert_id == spend[1].alert_id and spend[0].window_start_ms == ms(T0.replace(hour=0))
+    heavy = [call(T0 - timedelta(days=d), amount="40.00") for d in range(1, 8)]  # always spends 40
     alerts, _ = run(SubscriberDetector(RULES), [*heavy, *spike])
-    today = [a for a in alerts if a.rule is Rule.SPEND_SPIKE and a.detected_at_ms >= ms(T0)]
-    assert today == []  # above the cap but not 5 × its own mean (its first days, as a newcomer, did alert)
-    newcomer = [call(T0 + timedelta(minutes=i), amount="30.00") for i in range(4)]
+    assert not [a for a in alerts if a.rule is Rule.SPEND_SPIKE]  # 160 is above the cap, not 5 × its mean
+    newcomer = [call(T0 + timedelta(minutes=i), amount="30.00") for i in range(6)]
     alerts = [a for a in run(SubscriberDetector(RULES), newcomer)[0] if a.rule is Rule.SPEND_SPIKE]
-    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, Decimal("30.00")),
-                                                          (Severity.CRITICAL, Decimal("120.00"))]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.CRITICAL, Decimal("150.00"))]  # only critical
 
 
 def test_new_destination_burst_needs_history_and_new_countries() -> None:
@@ -195,6 +196,16 @@ def test_state_is_bounded_and_cleared_by_expiry() -> None:
                                        remote_country="NG", answered=False))
     assert remote.expire(remote_store, ms(T0)) == ms(T0) + RULES.windows_ms[Rule.WANGIRI]
     assert remote.expire(remote_store, ms(T0 + timedelta(days=2))) is None and remote_store.size() == 0
+
+
+def test_a_conferences_legs_are_one_call() -> None:
+    legs = [dataclasses.replace(call(T0 + timedelta(seconds=i), seconds=1_800, kind=kind), linked_id="conf-1")
+            for i in range(14) for kind in ("START", "STOP")]
+    alerts = run(SubscriberDetector(RULES), legs)[0]
+    assert not [a for a in alerts if a.rule in (Rule.VELOCITY, Rule.CONCURRENT_CALLS)]
+    apart = [call(T0 + timedelta(seconds=i), seconds=1_800) for i in range(14)]
+    alerts = run(SubscriberDetector(RULES), apart)[0]
+    assert {a.rule for a in alerts} == {Rule.VELOCITY, Rule.CONCURRENT_CALLS}
 
 
 def test_mt_calls_are_not_subscriber_fraud() -> None:

@@ -1,8 +1,11 @@
 package org.cdrpipeline.flink.dynamodb;
 
+import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.types.logical.ArrayType;
 import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
 import org.apache.flink.table.types.logical.RowType;
 
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -11,6 +14,7 @@ import java.io.Serializable;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,13 @@ final class ItemConverter implements Serializable {
             case BIGINT: case FLOAT: case DOUBLE: case DECIMAL: case DATE:
             case TIMESTAMP_WITHOUT_TIME_ZONE: case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
                 return;
+            case ARRAY:
+                LogicalType element = ((ArrayType) type).getElementType();
+                if (element.getTypeRoot() == LogicalTypeRoot.VARCHAR || element.getTypeRoot() == LogicalTypeRoot.CHAR) {
+                    return; // a list of strings: a DynamoDB list (L) of S, order kept
+                }
+                throw new IllegalArgumentException("DynamoDB sink: column '" + name + "' is an array of "
+                        + element + "; only arrays of strings are mapped (to a list).");
             default:
                 throw new IllegalArgumentException("DynamoDB sink: column '" + name + "' has type "
                         + type + ", which has no DynamoDB mapping here.");
@@ -89,6 +100,14 @@ final class ItemConverter implements Serializable {
                         ((org.apache.flink.table.data.DecimalData) value).toBigDecimal().toPlainString());
             case DATE:
                 return AttributeValue.fromS(LocalDate.ofEpochDay((Integer) value).toString());
+            case ARRAY:
+                ArrayData array = (ArrayData) value;
+                List<AttributeValue> strings = new ArrayList<>(array.size());
+                for (int i = 0; i < array.size(); i++) {
+                    strings.add(array.isNullAt(i) ? AttributeValue.fromNul(true)
+                            : AttributeValue.fromS(array.getString(i).toString()));
+                }
+                return AttributeValue.fromL(strings);
             case TIMESTAMP_WITHOUT_TIME_ZONE: case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
                 TimestampData ts = (TimestampData) value;
                 DateTimeFormatter format = ts.getMillisecond() % 1000 == 0 ? SECONDS : MILLIS;

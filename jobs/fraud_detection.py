@@ -1,0 +1,166 @@
+"""The fraud rules (udfs/fraud.py) in the job: two keyed process functions and their output.
+
+`fraud_subscriber_events` is keyed by subscriber, `fraud_remote_events` by the other party's
+number (WANGIRI); both are narrow SQL views, so only the columns and records the rules read
+cross into Python. Each key's rule state lives in MapStates (one per space of the rules'
+Store), and an event-time timer chain expires it: when nothing is left, nothing is kept.
+
+Streaming evaluates each event on arrival (an alert within a second of its CDR). A replay runs
+in batch, where records reach a key in no particular time order: there each event waits in
+state for its own event-time timer, and batch fires a key's timers in time order at the end.
+The alerts of both functions become the view `fraud_detected`, which the SQL turns into
+fraud_alerts and fraud_tagged_calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from pyflink.common import Row, Types
+from pyflink.datastream import KeyedProcessFunction, RuntimeContext
+from pyflink.datastream.state import MapStateDescriptor, ValueStateDescriptor
+from pyflink.table import StreamTableEnvironment
+
+from udfs.fraud import (
+    COOLDOWN,
+    DESTINATIONS,
+    META,
+    OPEN_CALLS,
+    SPEND,
+    WINDOWS,
+    Alert,
+    CallEvent,
+    Detector,
+    RemoteNumberDetector,
+    SubscriberDetector,
+)
+from udfs.fraud_rules import FraudRules
+
+SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, SPEND, DESTINATIONS, META, "callback_cooldown")
+UNIT_SEPARATOR = "\x1f"
+DETECTED = Types.ROW_NAMED(
+    ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
+     "observed", "threshold", "evidence_call_ids", "evidence"],
+    [Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.LONG(),
+     Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING()])
+
+
+def to_event(row: Row) -> CallEvent:
+    """A fraud_*_events row as the rules' event (an incoming leg's caller country from its
+    number)."""
+    remote_country = row.remote_country or _country_of(row.remote_number)
+    return CallEvent(row.record_id, row.call_id, row.subscriber_id, row.record_type, row.direction, row.start_ms,
+                     row.end_ms, bool(row.answered), row.own_number or "", row.remote_number or "",
+                     row.home_country, remote_country, Decimal(row.amount) if row.amount else None,
+                     row.linked_id)
+
+
+def _country_of(number: str | None) -> str | None:
+    if not number:
+        return None
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or None
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def to_row(alert: Alert) -> Row:
+    return Row(alert.alert_id, alert.subscriber_id, alert.rule.value, alert.severity.value, alert.detected_at_ms,
+               alert.window_start_ms, alert.window_end_ms, str(alert.observed), str(alert.threshold),
+               json.dumps(list(alert.evidence)),
+               json.dumps([f"{call}{UNIT_SEPARATOR}{record}"
+                           for call, record in zip(alert.evidence, alert.evidence_records, strict=True)]))
+
+
+class _MapStateStore:
+    """The rules' Store on Flink MapStates, one per space."""
+
+    def __init__(self, maps: dict[str, Any]):
+        self._maps = maps
+
+    def get(self, space: str, key: str) -> Any | None:
+        return self._maps[space].get(key)
+
+    def put(self, space: str, key: str, value: Any) -> None:
+        self._maps[space].put(key, value)
+
+    def remove(self, space: str, key: str) -> None:
+        self._maps[space].remove(key)
+
+    def items(self, space: str) -> Iterable[tuple[str, Any]]:
+        return list(self._maps[space].items())
+
+
+class FraudRulesFunction(KeyedProcessFunction):
+    """One detector over one keyed stream (thin: the rules decide, this keeps their state)."""
+
+    def __init__(self, rules: FraudRules, by_remote_number: bool, ordered: bool):
+        self._rules = rules
+        self._by_remote_number = by_remote_number
+        self._ordered = ordered
+        self._detector: Detector | None = None
+        self._store: _MapStateStore | None = None
+        self._next_expiry: Any = None
+        self._pending: Any = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        detector = RemoteNumberDetector if self._by_remote_number else SubscriberDetector
+        self._detector = detector(self._rules)
+        self._store = _MapStateStore({space: runtime_context.get_map_state(
+            MapStateDescriptor(space, Types.STRING(), Types.PICKLED_BYTE_ARRAY())) for space in SPACES})
+        self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
+        self._pending = runtime_context.get_map_state(
+            MapStateDescriptor("pending", Types.LONG(), Types.PICKLED_BYTE_ARRAY()))
+
+    def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        event = to_event(row)
+        if self._ordered:
+            self._pending.put(event.time_ms, [*(self._pending.get(event.time_ms) or []), event])
+            ctx.timer_service().register_event_time_timer(event.time_ms)
+            return
+        yield from self._evaluate(event, ctx)
+
+    def _evaluate(self, event: CallEvent, ctx: Any) -> Iterator[Row]:
+        assert self._detector is not None and self._store is not None
+        for alert in self._detector.on_event(self._store, event):
+            yield to_row(alert)
+        if self._next_expiry.value() is None:  # start the expiry chain
+            self._schedule(ctx, event.time_ms + min(self._rules.windows_ms.values()))
+
+    def _schedule(self, ctx: Any, at_ms: int) -> None:
+        self._next_expiry.update(at_ms)
+        ctx.timer_service().register_event_time_timer(at_ms)
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
+        assert self._detector is not None and self._store is not None
+        if self._ordered:
+            events = self._pending.get(timestamp)
+            if events:
+                self._pending.remove(timestamp)
+                for event in sorted(events, key=lambda e: (e.start_ms, e.record_id)):
+                    yield from self._evaluate(event, ctx)
+        expiry = self._next_expiry.value()
+        if expiry is not None and timestamp >= expiry:
+            due = self._detector.expire(self._store, timestamp)
+            if due is None:
+                self._next_expiry.clear()
+            else:
+                self._schedule(ctx, max(due, timestamp + 1))
+
+
+def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules, ordered: bool) -> None:
+    """Runs the rules over the two event views; their alerts become the view fraud_detected."""
+    streams = []
+    for view, by_remote_number, key in (("fraud_subscriber_events", False, "subscriber_id"),
+                                        ("fraud_remote_events", True, "remote_number")):
+        events = t_env.to_data_stream(t_env.from_path(view))
+        name = "fraud rules by remote number" if by_remote_number else "fraud rules by subscriber"
+        streams.append(events
+                       .key_by(lambda row, field=key: row[field], key_type=Types.STRING())
+                       .process(FraudRulesFunction(rules, by_remote_number, ordered), output_type=DETECTED)
+                       .uid(name.replace(" ", "-")).name(name))
+    t_env.create_temporary_view("fraud_detected", t_env.from_data_stream(streams[0].union(streams[1])))
