@@ -29,6 +29,11 @@ from jobs.pipeline import build_pipeline, staged_tables
 from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
 
 
+# Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
+# replay keeps the last row per key, as the upsert would.
+UPSERT_KEYS = {"fraud_alerts": ("alert_id",)}
+
+
 @dataclass
 class ReplaySummary:
     input_records: int
@@ -76,7 +81,8 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
             "archive_path": archive_dir.resolve().as_uri(),
             "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri()}, skipped)
         statements.execute().wait()
-        rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table)
+        rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table,
+                                     UPSERT_KEYS.get(table, ()))
                 for table in staged_tables("replay")}
         rows["fraud_tagged_calls"] = archive_rows(output / "fraud_tagged_calls")
         if archive:

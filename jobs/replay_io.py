@@ -128,10 +128,12 @@ def arrow_type(flink_type: str) -> pa.DataType:
     return simple[text]
 
 
-def write_parquet(staged: Path, schema: pa.Schema, destination: Path) -> int:
+def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple[str, ...] = ()) -> int:
     """Converts the staged JSON Lines files of one table into Parquet; returns the row count.
 
-    An empty result still gets a (zero-row) file, so readers always find the table."""
+    With a `key`, the table is an upsert table (DynamoDB in streaming): only the last row
+    written for each key is kept, as the streaming upsert would leave it. An empty result
+    still gets a (zero-row) file, so readers always find the table."""
     if destination.exists():
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
@@ -140,6 +142,10 @@ def write_parquet(staged: Path, schema: pa.Schema, destination: Path) -> int:
     tables = [pa_json.read_json(file, parse_options=options).select(schema.names) for file in files
               if file.stat().st_size > 0]
     table = pa.concat_tables(tables) if tables else schema.empty_table()
+    if key and table.num_rows:
+        keys = list(zip(*(table.column(name).to_pylist() for name in key), strict=True))
+        last = {k: index for index, k in enumerate(keys)}
+        table = table.take(sorted(last.values()))
     pq.write_table(table.cast(schema), destination / "part-00000.parquet", compression="zstd")
     return table.num_rows
 
