@@ -28,7 +28,6 @@ from jobs.metrics_sink import attach_metrics
 from jobs.pipeline import build_pipeline, staged_tables
 from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
 
-
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
 # replay keeps the last row per key, as the upsert would.
 UPSERT_KEYS = {"fraud_alerts": ("alert_id",)}
