@@ -43,7 +43,8 @@ def test_layout_is_what_the_run_options_name(package: Path) -> None:
     for folder in RUN_OPTIONS["pyFiles"].split(","):
         assert any(name.startswith(folder) for name in names), folder
     assert {"app/jobs/cdr_pipeline.py", "app/sql/queries/50_cdr_final.sql", "app/tariffs/default.csv",
-            "dep/boto3/__init__.py", "dep/yaml/__init__.py"} <= names
+            "app/rules/fraud.yaml", "dep/boto3/__init__.py", "dep/yaml/__init__.py",
+            "dep/phonenumbers/__init__.py"} <= names
     assert not any("__pycache__" in name or name.startswith("app/tests") for name in names)
     with zipfile.ZipFile(__import__("io").BytesIO(jar)) as inner:
         factories = [line for line in inner.read(SERVICES).decode().splitlines() if line and not line.startswith("#")]
@@ -67,7 +68,7 @@ def _compatible_with_msf(tag: str) -> bool:
 
 def test_vendored_wheels_are_for_python_3_12_manylinux(unzipped: Path) -> None:
     wheels = sorted((unzipped / "dep").glob("*.dist-info/WHEEL"))
-    assert len(wheels) >= 8  # boto3, botocore, s3transfer, jmespath, dateutil, six, urllib3, PyYAML
+    assert len(wheels) >= 9  # boto3, botocore, s3transfer, jmespath, dateutil, six, urllib3, PyYAML, phonenumbers
     for wheel in wheels:
         tags = [line.split(":", 1)[1].strip() for line in wheel.read_text().splitlines() if line.startswith("Tag:")]
         assert tags and any(_compatible_with_msf(tag) for tag in tags), (wheel.parent.name, tags)
@@ -85,7 +86,7 @@ def _python_3_12() -> str | None:
 def test_vendored_packages_import_under_python_3_12(unzipped: Path) -> None:
     python312 = _python_3_12()
     assert python312, "CPython 3.12 (MSF's) checks the vendored wheels: install it, or name it in CDR_PYTHON312"
-    code = ("import sys; sys.path[:0] = ['dep']; import yaml, boto3, botocore;"
+    code = ("import sys; sys.path[:0] = ['dep']; import yaml, boto3, botocore, phonenumbers;"
             "assert sys.version_info[:2] == (3, 12); print(yaml.__with_libyaml__, boto3.__version__)")
     result = subprocess.run([python312, "-I", "-c", code], cwd=unzipped, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
