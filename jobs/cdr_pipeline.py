@@ -57,13 +57,15 @@ def _schema(t_env, table: str) -> pa.Schema:
 
 
 def run_replay(input_path: Path, output: Path, properties: Path | None, *, archive: bool = False,
-               tariffs: Path | None = None, tax_rate: str | None = None) -> ReplaySummary:
+               tariffs: Path | None = None, tax_rate: str | None = None,
+               flink_settings: dict[str, str] | None = None) -> ReplaySummary:
     """Replays files through the job's SQL (batch execution) into DIR/<table>/ Parquet.
 
     `archive` also writes every distinct valid record, all columns and its raw text, to
     DIR/cdr_archive/dt=.../hour=.../ exactly as the streaming job archives to S3 (it costs
     about a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
-    override the configuration's: rerating archived CDRs under a new tariff."""
+    override the configuration's: rerating archived CDRs under a new tariff. `flink_settings`
+    override flink-conf/ (benchmarks compare Python execution modes with it)."""
     skipped = () if archive else ("cdr_archive",)
     config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
     started = time.monotonic()
@@ -74,7 +76,7 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
         for written_by_flink in (archive_dir, output / "fraud_tagged_calls"):
             if written_by_flink.exists():
                 shutil.rmtree(written_by_flink)
-        t_env = create_table_env(managed=False, batch=True)
+        t_env = create_table_env(managed=False, batch=True, overrides=flink_settings)
         statements = build_pipeline(t_env, config, "replay", {
             "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri(),
             "archive_path": archive_dir.resolve().as_uri(),
@@ -99,6 +101,9 @@ def run_stream(properties: Path | None) -> None:
     config = job_config.load(properties, streaming=True)
     env, t_env = create_envs(managed=config.managed,
                              overrides=config.sinks.flink_settings() if config.sinks else None)
+    # A fraud alert must not wait for a bundle of Python input to fill (process mode, as on
+    # MSF, bundles for up to 1 s by default); thread mode hands over each record anyway.
+    t_env.get_config().set("python.fn-execution.bundle.time", "100")
     statements = build_pipeline(t_env, config, "stream")
     if config.metrics.enabled:
         attach_metrics(t_env, statements, config.metrics)

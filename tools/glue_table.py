@@ -1,13 +1,14 @@
-"""The archive's table for Athena and QuickSight, from the archive's own column list.
+"""The tables of the S3 outputs for Athena and QuickSight, from the job's own column lists.
 
     python -m tools.glue_table --location s3://my-cdr-archive/cdr [--database cdr] ddl
     python -m tools.glue_table --location s3://my-cdr-archive/cdr table-input > table.json
+    python -m tools.glue_table --table fraud_tagged_calls --location s3://my-cdr-archive/fraud-tagged ddl
     aws glue create-table --database-name cdr --table-input file://table.json
 
-The columns come from sql/tables/cdr_archive_columns.sql, the same list the job writes, so the
-table cannot drift from the files. Partitions are found by partition projection (dt: a date
-from 2020-01-01 to today, hour: 00 to 23): no crawler, no MSCK REPAIR, a new hour is queryable as
-soon as its first file is committed.
+The columns come from sql/tables/<table>_columns.sql, the same list the job writes, so a table
+cannot drift from its files. Partitions are found by partition projection (dt: a date from
+2020-01-01 to today; the archive's hour: 00 to 23): no crawler, no MSCK REPAIR, a new
+partition is queryable as soon as its first file is committed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from typing import Any
 
 from jobs.sql_files import SQL_ROOT
 
-ARCHIVE_COLUMNS = SQL_ROOT / "tables" / "cdr_archive_columns.sql"
-PARTITION_KEYS = ("dt", "hour")
+# table -> (partition keys, description)
+TABLES = {
+    "cdr_archive": (("dt", "hour"), "Raw CDR archive written by the CDR pipeline (one row per distinct valid record)"),
+    "fraud_tagged_calls": (("dt",), "Call legs named by a fraud alert of the CDR pipeline, with the alert"),
+}
 _SIMPLE = {"STRING": "string", "DOUBLE": "double", "BIGINT": "bigint", "INT": "int", "BOOLEAN": "boolean",
            "TIMESTAMP_LTZ(3)": "timestamp", "TIMESTAMP(3)": "timestamp"}
 
@@ -55,45 +59,47 @@ def _split_top_level(text: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
-def archive_columns() -> list[tuple[str, str]]:
-    """(name, Flink type) of every archive column, partition keys included, in file order."""
-    text = "\n".join(line.split("--", 1)[0] for line in ARCHIVE_COLUMNS.read_text(encoding="utf-8").splitlines())
+def columns_of(table: str) -> list[tuple[str, str]]:
+    """(name, Flink type) of every column of a result table, partition keys included, in file order."""
+    source = SQL_ROOT / "tables" / f"{table}_columns.sql"
+    text = "\n".join(line.split("--", 1)[0] for line in source.read_text(encoding="utf-8").splitlines())
     body = text[text.index("(") + 1:text.rindex(") WITH")]
     columns = []
     for definition in _split_top_level(body):
         name, flink_type = definition.split(None, 1)
-        columns.append((name.strip("`"), flink_type))
+        columns.append((name.strip("`"), flink_type.removesuffix(" NOT NULL")))
     return columns
 
 
-def projection(location: str) -> dict[str, str]:
-    return {
+def projection(location: str, keys: tuple[str, ...]) -> dict[str, str]:
+    parameters = {
         "projection.enabled": "true",
         "projection.dt.type": "date",
         "projection.dt.format": "yyyy-MM-dd",
         "projection.dt.range": "2020-01-01,NOW",
         "projection.dt.interval": "1",
         "projection.dt.interval.unit": "DAYS",
-        "projection.hour.type": "enum",
-        "projection.hour.values": ",".join(f"{hour:02d}" for hour in range(24)),
-        "storage.location.template": f"{location}/dt=${{dt}}/hour=${{hour}}",
-        "parquet.compression": "ZSTD",
-        "classification": "parquet",
     }
+    if "hour" in keys:
+        parameters.update({"projection.hour.type": "enum",
+                           "projection.hour.values": ",".join(f"{hour:02d}" for hour in range(24))})
+    template = "/".join(f"{key}=${{{key}}}" for key in keys)
+    return {**parameters, "storage.location.template": f"{location}/{template}", "parquet.compression": "ZSTD",
+            "classification": "parquet"}
 
 
-def table_input(location: str, name: str = "cdr_archive") -> dict[str, Any]:
+def table_input(location: str, table: str = "cdr_archive") -> dict[str, Any]:
     """The Glue TableInput (aws glue create-table, or AWS::Glue::Table's TableInput)."""
     location = location.rstrip("/")
-    columns = archive_columns()
+    keys, description = TABLES[table]
     return {
-        "Name": name,
-        "Description": "Raw CDR archive written by the CDR pipeline (one row per distinct valid record)",
+        "Name": table,
+        "Description": description,
         "TableType": "EXTERNAL_TABLE",
-        "Parameters": {"EXTERNAL": "TRUE", **projection(location)},
-        "PartitionKeys": [{"Name": key, "Type": "string"} for key in PARTITION_KEYS],
+        "Parameters": {"EXTERNAL": "TRUE", **projection(location, keys)},
+        "PartitionKeys": [{"Name": key, "Type": "string"} for key in keys],
         "StorageDescriptor": {
-            "Columns": [{"Name": n, "Type": hive_type(t)} for n, t in columns if n not in PARTITION_KEYS],
+            "Columns": [{"Name": n, "Type": hive_type(t)} for n, t in columns_of(table) if n not in keys],
             "Location": location + "/",
             "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
             "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
@@ -117,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--location", required=True, help="the archive folder: s3://bucket/prefix")
     parser.add_argument("--database", default="cdr")
-    parser.add_argument("--name", default="cdr_archive")
+    parser.add_argument("--table", dest="name", choices=sorted(TABLES), default="cdr_archive")
     parser.add_argument("what", choices=("ddl", "table-input"))
     args = parser.parse_args(argv)
     if not args.location.startswith("s3://"):

@@ -1,9 +1,13 @@
--- Fraud-tagged calls: final legs (STOP) between two dates whose metadata tags hold
--- 'fraud-alert' (set by the fraud detection), newest first, with what an investigator asks
--- first: who, to where, how long, what it cost.
--- Reads: cdr_archive. Parameters: from, to.
-SELECT record_id, call_id, subscriber_id, calling_number, called_number, called_destination,
-       start_time, end_time, talk_seconds, rated_amount, tags
-FROM cdr_archive
-WHERE dt BETWEEN ? AND ? AND record_type = 'STOP' AND contains(tags, 'fraud-alert')
-ORDER BY start_time DESC, record_id
+-- Fraud-tagged calls: the legs the fraud detection named as evidence (fraud_tagged_calls,
+-- detected between two dates) with their archived record, newest alert first: who, to where,
+-- how long, what it cost, and which rule at which severity.
+-- Reads: fraud_tagged_calls and cdr_archive (Glue tables; `python -m tools.glue_table`).
+-- Parameters: from, to (detection dates), then the archive's dates to read (from a day earlier,
+-- as a leg near midnight is alerted on the next day).
+SELECT t.detected_at, t.rule, t.severity, t.alert_id, a.record_id, a.call_id, a.subscriber_id,
+       a.calling_number, a.called_number, a.called_destination, a.start_time, a.end_time,
+       a.talk_seconds, a.rated_amount, t.tags
+FROM fraud_tagged_calls AS t
+JOIN cdr_archive AS a ON a.record_id = t.record_id
+WHERE t.dt BETWEEN ? AND ? AND a.dt BETWEEN ? AND ?
+ORDER BY t.detected_at DESC, a.start_time DESC, a.record_id

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import collections
 import json
+import random
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,21 +21,32 @@ from jobs.cdr_pipeline import run_replay
 from jobs.config import DEFAULT_TARIFFS
 from tests.expected import final_legs
 from tools.glue_table import hive_type, table_input
-from tools.traffic import TrafficSpec, generate, to_json
+from tools.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
 from udfs.rating import load_tariffs, rate_call
 
 ANALYST = Path(__file__).resolve().parents[2] / "sql" / "analyst"
 DATES = ("2026-11-01", "2026-11-30")
 
 
+FLOOD_AT = datetime(2026, 11, 1, 15, 0, tzinfo=UTC)
+
+
 @pytest.fixture(scope="module")
-def records() -> list[dict[str, Any]]:
-    """A day of traffic; every 40th final leg tagged 'fraud-alert' as the fraud detection would."""
+def flood() -> list[dict[str, Any]]:
+    """A flood the fraud detection must catch: 15 attempts in 30 s by one subscriber."""
+    spec = TrafficSpec(seed=31, subscribers=120)
+    who = subscriber_base(spec)[7]
+    rng = random.Random(31)
+    return [record for attempt in range(15) for _, record in build_call(CallPlan(
+        who, "MOBILE_ORIGINATED", "+442079460958", "LANDLINE", FLOOD_AT + timedelta(seconds=2 * attempt), 1.0, 0,
+        "NO_ANSWER", call_id=f"flood-{attempt:02d}"), rng)]
+
+
+@pytest.fixture(scope="module")
+def records(flood: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A day of traffic with one flood in it."""
     traffic = list(generate(TrafficSpec(seed=31, calls=1_500, subscribers=120, hours=24, duplicate_share=0.02)))
-    for index, record in enumerate(r for r in traffic if r["recordType"] == "STOP"):
-        if index % 40 == 0:
-            record["metadata"]["tags"] = [*record["metadata"].get("tags", []), "fraud-alert"]
-    return traffic
+    return sorted(traffic + flood, key=lambda r: r.get("endTime") or r["startTime"])
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +57,12 @@ def archive(records: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFact
     return root / "out" / "cdr_archive"
 
 
-def _run(archive: Path, name: str, dates: tuple[str, str] = DATES) -> list[dict[str, Any]]:
+def _run(archive: Path, name: str, dates: tuple[str, ...] = DATES) -> list[dict[str, Any]]:
     connection = duckdb.connect()
     connection.execute(f"""CREATE VIEW cdr_archive AS SELECT * FROM read_parquet(
         '{archive}/*/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR, 'hour': VARCHAR}})""")
+    connection.execute(f"""CREATE VIEW fraud_tagged_calls AS SELECT * FROM read_parquet(
+        '{archive.parent / "fraud_tagged_calls"}/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})""")
     cursor = connection.execute((ANALYST / f"{name}.sql").read_text(encoding="utf-8"), list(dates))
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -117,22 +132,29 @@ def test_asr_acd_by_destination(archive: Path, records: list[dict[str, Any]]) ->
         assert r["acd_seconds"] == (pytest.approx(talk / answered) if answered else None)
 
 
-def test_fraud_tagged_calls(archive: Path, records: list[dict[str, Any]]) -> None:
-    tagged = {leg.record["recordId"] for leg in final_legs(records)
-              if "fraud-alert" in leg.record["metadata"].get("tags", [])}
-    rows = _run(archive, "fraud_tagged_calls")
-    assert [r["record_id"] for r in rows] and {r["record_id"] for r in rows} == tagged
-    assert len(rows) == len(tagged)
-    starts = [r["start_time"] for r in rows]
-    assert starts == sorted(starts, reverse=True)
+def test_fraud_tagged_calls(archive: Path, flood: list[dict[str, Any]]) -> None:
+    """VELOCITY warns at the 12th attempt in 60 s and names the 10 most recent: attempts 3-12
+    (critical needs 30, and the cooldown keeps attempts 13-15 quiet)."""
+    rows = _run(archive, "fraud_tagged_calls", (*DATES, *DATES))
+    attempts = [r["callId"] for r in flood if r["recordType"] == "STOP"]
+    assert [r["call_id"] for r in rows] == sorted(attempts[2:12], reverse=True)  # newest leg first
+    assert {(r["rule"], r["severity"], r["subscriber_id"]) for r in rows} == \
+        {("VELOCITY", "WARNING", flood[0]["callingParty"]["subscriberId"])}
+    assert all(r["tags"] == ["fraud-alert", "fraud:VELOCITY"] for r in rows)
+    assert len({r["alert_id"] for r in rows}) == 1
+    assert _run(archive, "fraud_tagged_calls", ("2026-12-01", "2026-12-31", *DATES)) == []
 
 
-def test_glue_table_matches_the_files_the_job_writes(archive: Path) -> None:
-    """The Glue columns (from the archive's column list) are the Parquet files' own schema."""
-    table = table_input("s3://bucket/cdr")
-    files = ds.dataset(archive, format="parquet", partitioning="hive").schema
-    written = {field.name: field.type for field in files if field.name not in ("dt", "hour")}
-    declared = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+@pytest.mark.parametrize("table, prefix, keys", [("cdr_archive", "cdr", ("dt", "hour")),
+                                                 ("fraud_tagged_calls", "fraud-tagged", ("dt",))])
+def test_glue_tables_match_the_files_the_job_writes(archive: Path, table: str, prefix: str,
+                                                    keys: tuple[str, ...]) -> None:
+    """The Glue columns (from each result's column list) are the Parquet files' own schema."""
+    declared_table = table_input(f"s3://bucket/{prefix}", table)
+    folder = archive.parent / table
+    files = ds.dataset(folder, format="parquet", partitioning="hive").schema
+    written = {field.name: field.type for field in files if field.name not in keys}
+    declared = {c["Name"]: c["Type"] for c in declared_table["StorageDescriptor"]["Columns"]}
     assert list(declared) == list(written)
     arrow_to_hive = {"string": "string", "double": "double", "int64": "bigint", "bool": "boolean",
                      "timestamp[ms]": "timestamp", "list<element: string>": "array<string>"}
@@ -140,10 +162,11 @@ def test_glue_table_matches_the_files_the_job_writes(archive: Path) -> None:
         text = str(arrow)
         expected = f"decimal({arrow.precision},{arrow.scale})" if text.startswith("decimal") else arrow_to_hive[text]
         assert declared[name] == expected, name
-    assert [k["Name"] for k in table["PartitionKeys"]] == ["dt", "hour"]
-    parameters = table["Parameters"]
-    assert parameters["storage.location.template"] == "s3://bucket/cdr/dt=${dt}/hour=${hour}"
-    hours = {p.name for p in archive.glob("dt=*/hour=*")}
-    assert hours <= {f"hour={h}" for h in parameters["projection.hour.values"].split(",")}
+    assert tuple(k["Name"] for k in declared_table["PartitionKeys"]) == keys
+    template = "/".join(f"{key}=${{{key}}}" for key in keys)
+    assert declared_table["Parameters"]["storage.location.template"] == f"s3://bucket/{prefix}/{template}"
+    if "hour" in keys:
+        hours = {p.name for p in folder.glob("dt=*/hour=*")}
+        assert hours <= {f"hour={h}" for h in declared_table["Parameters"]["projection.hour.values"].split(",")}
     assert hive_type("DECIMAL(18, 6)") == "decimal(18,6)"
-    json.dumps(table)  # what `aws glue create-table --table-input` takes
+    json.dumps(declared_table)  # what `aws glue create-table --table-input` takes

@@ -101,12 +101,18 @@ def test_the_job_reads_the_templates_configuration(template: dict[str, Any], tmp
     assert config.metrics.enabled is False  # Timestream off unless the parameter turns it on
 
 
-def test_the_glue_table_is_the_archives(template: dict[str, Any]) -> None:
-    declared = template["Resources"]["ArchiveTable"]["Properties"]["TableInput"]
-    expected = table_input("s3://BUCKET/cdr")
+@pytest.mark.parametrize("resource, table, prefix, template_path", [
+    ("ArchiveTable", "cdr_archive", "cdr", "dt=${!dt}/hour=${!hour}"),
+    ("FraudTaggedTable", "fraud_tagged_calls", "fraud-tagged", "dt=${!dt}"),
+])
+def test_the_glue_tables_are_the_jobs(template: dict[str, Any], resource: str, table: str, prefix: str,
+                                      template_path: str) -> None:
+    declared = template["Resources"][resource]["Properties"]["TableInput"]
+    expected = table_input(f"s3://BUCKET/{prefix}", table)
+    assert declared["Name"] == table
     assert declared["StorageDescriptor"]["Columns"] == expected["StorageDescriptor"]["Columns"]
     assert declared["PartitionKeys"] == expected["PartitionKeys"]
     parameters = {k: v for k, v in declared["Parameters"].items() if k != "storage.location.template"}
     assert parameters == {k: v for k, v in expected["Parameters"].items() if k != "storage.location.template"}
     assert declared["Parameters"]["storage.location.template"] == \
-        {"Fn::Sub": "s3://${ArchiveBucket}/cdr/dt=${!dt}/hour=${!hour}"}
+        {"Fn::Sub": f"s3://${{ArchiveBucket}}/{prefix}/{template_path}"}

@@ -1,0 +1,126 @@
+"""Fraud alert latency: from the put of the CDR that crosses a rule's threshold to its alert
+item in DynamoDB, with the streaming job running against the emulators at a steady load.
+
+    python -m bench.fraud_latency [--rate 500] [--seconds 60] [--floods 40]
+
+Normal traffic is put on Kinesis at --rate CDRs/s; every ~1.5 s a new subscriber floods
+(VELOCITY: 12 call attempts within seconds), and the put time of its 12th attempt is noted.
+A poller scans the fraud-alerts table every 50 ms; latency = first sight of the alert − that
+put. Prints p50/p90/p99/max (resolution ~50 ms). This measures the whole path: Kinesis
+polling (200 ms per shard), SQL, the Python rules (thread mode), the DynamoDB sink's flush.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tools.generate import partition_key
+from tools.kinesis_writer import KinesisWriter
+from tools.local_aws import LocalAws
+from tools.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flood_lines(index: int, at: datetime, subscriber_template) -> list[str]:
+    import random
+
+    rng = random.Random(index)
+    subscriber = subscriber_template.__class__(**{**subscriber_template.__dict__,
+                                                  "subscriber_id": f"bench-flood-{index:04d}"})
+    lines = []
+    for attempt in range(12):
+        plan = CallPlan(subscriber, "MOBILE_ORIGINATED", "+442079460958", "LANDLINE",
+                        at + timedelta(milliseconds=300 * attempt), 1.2, 0, "NO_ANSWER",
+                        call_id=f"flood-{index:04d}-{attempt:02d}")
+        lines += [to_json(record) for _, record in build_call(plan, rng)]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fraud_latency", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--floods", type=int, default=40)
+    args = parser.parse_args(argv)
+    with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
+        properties = aws.write_properties(Path(tmp) / "app.json", bounded=False)
+        job = subprocess.Popen([sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            return _measure(aws, args)
+        finally:
+            job.terminate()
+            job.wait(30)
+
+
+def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
+    table = aws.resources.fraud_alerts_table
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            for item in aws.scan(table):
+                if item["rule"] == "VELOCITY":
+                    seen.setdefault(item["subscriber_id"], time.monotonic())
+            time.sleep(0.05)
+
+    start = datetime.now(UTC)
+    spec = TrafficSpec(seed=9, subscribers=2_000, calls=int(args.rate * args.seconds / 1.6), start=start,
+                       hours=args.seconds / 3600, duplicate_share=0.0)
+    normal = (to_json(record) for record in generate(spec))
+    template = subscriber_base(spec)[0]
+    writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn)
+    print("waiting 25 s for the job to start ...", flush=True)
+    time.sleep(25)
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    triggers: dict[str, float] = {}
+    interval = args.seconds / args.floods
+    began = time.monotonic()
+    sent = 0
+    next_flood = 0
+    while time.monotonic() - began < args.seconds:
+        tick = time.monotonic()
+        batch = [line for _, line in zip(range(int(args.rate / 10)), normal, strict=False)]
+        if next_flood < args.floods and tick - began >= next_flood * interval:
+            flood = _flood_lines(next_flood, datetime.now(UTC), template)
+            for line in flood:
+                writer.put(line.encode(), partition_key(line))
+            writer.flush()
+            triggers[f"bench-flood-{next_flood:04d}"] = time.monotonic()
+            sent += len(flood)
+            next_flood += 1
+        for line in batch:
+            writer.put(line.encode(), partition_key(line))
+        writer.flush()
+        sent += len(batch)
+        time.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
+    deadline = time.monotonic() + 15
+    while len(seen) < len(triggers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    latencies = sorted((seen[k] - t) * 1000 for k, t in triggers.items() if k in seen)
+    elapsed = time.monotonic() - began
+    print(f"put {sent:,} CDRs in {elapsed:.0f} s ({sent / elapsed:,.0f}/s); {len(triggers)} floods, "
+          f"{len(latencies)} alerted")
+    if latencies:
+        quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+        print(json.dumps({"p50_ms": round(quantiles[49]), "p90_ms": round(quantiles[89]),
+                          "p99_ms": round(quantiles[98]), "max_ms": round(latencies[-1])}))
+    return 0 if len(latencies) == len(triggers) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
