@@ -21,9 +21,9 @@ from typing import Any
 
 import phonenumbers
 from pyflink.common import Row, Types
-from pyflink.datastream import KeyedProcessFunction, RuntimeContext
+from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment
 from pyflink.datastream.state import MapStateDescriptor, ValueStateDescriptor
-from pyflink.table import StreamTableEnvironment
+from pyflink.table import Schema, StreamTableEnvironment
 
 from udfs.fraud import (
     COOLDOWN,
@@ -44,9 +44,10 @@ SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, SPEND, DESTINATIONS, META, "callback_co
 UNIT_SEPARATOR = "\x1f"
 DETECTED = Types.ROW_NAMED(
     ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
-     "observed", "threshold", "evidence_call_ids", "evidence"],
+     "observed", "threshold", "evidence_call_ids", "evidence", "destination_country", "direction", "call_type"],
     [Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.LONG(),
-     Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING()])
+     Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(),
+     Types.STRING()])
 
 
 def to_event(row: Row) -> CallEvent:
@@ -56,7 +57,7 @@ def to_event(row: Row) -> CallEvent:
     return CallEvent(row.record_id, row.call_id, row.subscriber_id, row.record_type, row.direction, row.start_ms,
                      row.end_ms, bool(row.answered), row.own_number or "", row.remote_number or "",
                      row.home_country, remote_country, Decimal(row.amount) if row.amount else None,
-                     row.linked_id)
+                     row.linked_id, (row.metric_destination, row.direction, row.call_type))
 
 
 def _country_of(number: str | None) -> str | None:
@@ -68,12 +69,13 @@ def _country_of(number: str | None) -> str | None:
         return None
 
 
-def to_row(alert: Alert) -> Row:
+def to_row(alert: Alert, trigger: CallEvent) -> Row:
     return Row(alert.alert_id, alert.subscriber_id, alert.rule.value, alert.severity.value, alert.detected_at_ms,
                alert.window_start_ms, alert.window_end_ms, str(alert.observed), str(alert.threshold),
                json.dumps(list(alert.evidence)),
                json.dumps([f"{call}{UNIT_SEPARATOR}{record}"
-                           for call, record in zip(alert.evidence, alert.evidence_records, strict=True)]))
+                           for call, record in zip(alert.evidence, alert.evidence_records, strict=True)]),
+               *trigger.dimensions)
 
 
 class _MapStateStore:
@@ -127,7 +129,7 @@ class FraudRulesFunction(KeyedProcessFunction):
     def _evaluate(self, event: CallEvent, ctx: Any) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
         for alert in self._detector.on_event(self._store, event):
-            yield to_row(alert)
+            yield to_row(alert, event)
         if self._next_expiry.value() is None:  # start the expiry chain
             self._schedule(ctx, event.time_ms + min(self._rules.windows_ms.values()))
 
@@ -152,8 +154,15 @@ class FraudRulesFunction(KeyedProcessFunction):
                 self._schedule(ctx, max(due, timestamp + 1))
 
 
-def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules, ordered: bool) -> None:
-    """Runs the rules over the two event views; their alerts become the view fraud_detected."""
+def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool) -> None:
+    """Runs the rules over the two event views; their alerts become the view fraud_detected,
+    with event_time (the detection's) as its event time. Without rules (fraud detection off)
+    the view is there but empty, so what reads it (the minute metrics) need not know."""
+    if rules is None:
+        alerts = StreamExecutionEnvironment(t_env._j_tenv.getStreamExecutionEnvironment()) \
+            .from_collection([], type_info=DETECTED)
+        _detected_view(t_env, alerts)
+        return
     streams = []
     for view, by_remote_number, key in (("fraud_subscriber_events", False, "subscriber_id"),
                                         ("fraud_remote_events", True, "remote_number")):
@@ -163,4 +172,11 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules, ord
                        .key_by(lambda row, field=key: row[field], key_type=Types.STRING())
                        .process(FraudRulesFunction(rules, by_remote_number, ordered), output_type=DETECTED)
                        .uid(name.replace(" ", "-")).name(name))
-    t_env.create_temporary_view("fraud_detected", t_env.from_data_stream(streams[0].union(streams[1])))
+    _detected_view(t_env, streams[0].union(streams[1]))
+
+
+def _detected_view(t_env: StreamTableEnvironment, alerts: DataStream) -> None:
+    schema = (Schema.new_builder()
+              .column_by_expression("event_time", "TO_TIMESTAMP_LTZ(detected_at_ms, 3)")
+              .watermark("event_time", "SOURCE_WATERMARK()").build())
+    t_env.create_temporary_view("fraud_detected", t_env.from_data_stream(alerts, schema))

@@ -71,9 +71,10 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
         view = path.stem.split("_", 1)[-1]
         if view in SHARED_VIEWS:
             _share(t_env, view)
-        if view == FRAUD_INPUT and sinks & FRAUD_SINKS:
-            # The Python stage: its alerts are the view the fraud INSERTs read.
-            attach_fraud_detection(t_env, config.fraud.rules, ordered=profile == "replay")
+        if view == FRAUD_INPUT:
+            # The Python stage: its alerts are the view fraud_detected (empty when it is off).
+            rules = config.fraud.rules if sinks & FRAUD_SINKS else None
+            attach_fraud_detection(t_env, rules, ordered=profile == "replay")
     return statements
 
 
@@ -113,7 +114,7 @@ def _proctime_column(table: Table) -> str | None:
     return None
 
 
-# The fraud rules run in Python once their last input view exists, for these sinks.
+# The fraud rules run in Python once their last input view exists, if one of these sinks is written.
 FRAUD_INPUT = "fraud_remote_events"
 FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_tagged_calls"})
 

@@ -137,6 +137,7 @@ def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
     rng, pool, subscribers = _base(spec)
     # Subscriber activity is skewed: a few call a lot ("top callers"), none a thousand times the rest.
     activity = [min(rng.paretovariate(1.5), 30.0) for _ in subscribers]
+    cumulative = list(itertools.accumulate(activity))  # choices() would sum them again for every call
     span_s = spec.hours * 3600
     setup_times = sorted(rng.uniform(0, span_s) for _ in range(spec.calls))
     pending: list[tuple[datetime, int, dict[str, Any]]] = []
@@ -145,11 +146,11 @@ def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
         setup = spec.start + timedelta(seconds=offset)
         while pending and pending[0][0] <= setup:
             yield from _emit(heapq.heappop(pending)[2], rng, spec)
-        subscriber = rng.choices(subscribers, weights=activity)[0]
+        subscriber = rng.choices(subscribers, cum_weights=cumulative)[0]
         for _ in range(3):  # people sleep: few calls in their local night
             if not (0 <= setup.astimezone(zone_of(subscriber.number)).hour < 7 and rng.random() < NIGHT_SKIP):
                 break
-            subscriber = rng.choices(subscribers, weights=activity)[0]
+            subscriber = rng.choices(subscribers, cum_weights=cumulative)[0]
         for moment, record in _call_records(spec, rng, pool, subscriber, setup, call_index):
             heapq.heappush(pending, (moment, next(order), record))
     while pending:

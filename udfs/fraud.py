@@ -55,6 +55,9 @@ class CallEvent:
     remote_country: str | None
     amount: Decimal | None = None  # rated price of an outgoing final leg
     linked_id: str | None = None  # legs of one logical call (a conference, a transfer) share it
+    # (destination country, direction, call type) as the minute metrics group legs: an alert
+    # this event triggers is counted under them
+    dimensions: tuple[str, str, str] = ("ZZ", "", "")
 
     @property
     def logical_call(self) -> str:
@@ -422,7 +425,7 @@ class _Scoped:
         return self.store.items(space)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=1_048_576)
 def zone_of(number: str) -> ZoneInfo:
     """The time zone of a subscriber's number (the first phonenumbers names), else UTC."""
     try:

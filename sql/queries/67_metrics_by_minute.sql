@@ -1,17 +1,20 @@
 -- metrics_by_minute (view): per minute (event time, UTC) and per destination country (as the
 -- PBX saw it; 'ZZ' when unknown), direction and call type, over final legs: attempts,
--- answered calls, talk seconds and revenue (DECIMAL). ASR and ACD are derived from these
--- where they are written (udfs/metrics.py). 1 min tumbling window.
+-- answered calls, talk seconds and revenue (DECIMAL); and the fraud alerts raised in that
+-- minute, counted under the dimensions of the record that triggered them (fraud_detected: an
+-- escalation to CRITICAL is an alert raised again). ASR and ACD are derived from these where
+-- they are written (udfs/metrics.py). 1 min tumbling window.
 -- Feeds: Timestream (streaming, when CdrMetrics.enabled), DIR/metrics_minutely/ (replay).
 CREATE TEMPORARY VIEW metrics_by_minute AS
 SELECT
   window_start AS minute_start,
-  COALESCE(called_destination, 'ZZ') AS destination_country,
-  call_direction AS direction,
+  destination_country,
+  direction,
   call_type,
-  COUNT(*) AS attempts,
-  COUNT(*) FILTER (WHERE answered) AS answered,
+  SUM(leg) AS attempts,
+  SUM(CASE WHEN answered THEN 1 ELSE 0 END) AS answered,
   SUM(talk_seconds) AS talk_seconds,
-  CAST(SUM(amount) AS DECIMAL(20, 6)) AS revenue
-FROM TABLE(TUMBLE(TABLE cdr_rated, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
-GROUP BY window_start, window_end, COALESCE(called_destination, 'ZZ'), call_direction, call_type
+  CAST(SUM(amount) AS DECIMAL(20, 6)) AS revenue,
+  SUM(1 - leg) AS fraud_alerts
+FROM TABLE(TUMBLE(TABLE metric_events, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, destination_country, direction, call_type

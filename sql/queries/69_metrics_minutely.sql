@@ -2,5 +2,6 @@
 -- Timestream from Python instead, see jobs/metrics_sink.py).
 -- Feeds: metrics_minutely (DIR/metrics_minutely/ in replay).
 INSERT INTO metrics_minutely
-SELECT minute_start, destination_country, direction, call_type, attempts, answered, talk_seconds, revenue
+SELECT minute_start, destination_country, direction, call_type, attempts, answered, talk_seconds, revenue,
+       fraud_alerts
 FROM metrics_by_minute

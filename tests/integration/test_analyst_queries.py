@@ -61,8 +61,9 @@ def _run(archive: Path, name: str, dates: tuple[str, ...] = DATES) -> list[dict[
     connection = duckdb.connect()
     connection.execute(f"""CREATE VIEW cdr_archive AS SELECT * FROM read_parquet(
         '{archive}/*/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR, 'hour': VARCHAR}})""")
+    tagged = archive.parent / "fraud_tagged_calls"
     connection.execute(f"""CREATE VIEW fraud_tagged_calls AS SELECT * FROM read_parquet(
-        '{archive.parent / "fraud_tagged_calls"}/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})""")
+        '{tagged}/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})""")
     cursor = connection.execute((ANALYST / f"{name}.sql").read_text(encoding="utf-8"), list(dates))
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

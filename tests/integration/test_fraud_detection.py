@@ -58,6 +58,20 @@ def test_alerts_carry_their_evidence_and_tagged_legs(evaluation: Any) -> None:
     assert all(set(a["evidence_call_ids"]) <= by_alert[a["alert_id"]] for a in alerts)
 
 
+def test_minute_metrics_count_every_alert_raised(evaluation: Any) -> None:
+    """Each alert raised (an escalation is raised again) counts once in the minute metrics,
+    under its triggering record's dimensions; the flood's under the flood calls' own."""
+    _, alerts, workdir = evaluation
+    tagged = ds.dataset(workdir / "out" / "fraud_tagged_calls", partitioning="hive").to_table().to_pylist()
+    raised = {(row["alert_id"], row["severity"]) for row in tagged}
+    metrics = pq.read_table(workdir / "out" / "metrics_minutely").to_pylist()
+    assert sum(row["fraud_alerts"] for row in metrics) == len(raised) > len(Rule)
+    velocity = next(a for a in alerts if a["rule"] == "VELOCITY")
+    minute = velocity["detected_at"].replace(second=0, microsecond=0, tzinfo=None)
+    assert any(row["minute_start"] == minute and row["direction"] == "MOBILE_ORIGINATED" and row["fraud_alerts"]
+               for row in metrics)
+
+
 def test_the_score_counts_entities_and_honest_side_effects() -> None:
     labels = [Label("a", "VELOCITY", "s1"), Label("b", "HIGH_RISK_DESTINATION", "s2", ("SPEND_SPIKE",))]
     alerts = [("VELOCITY", "s1"), ("VELOCITY", "s1"), ("VELOCITY", "s9"), ("SPEND_SPIKE", "s2")]
@@ -73,22 +87,26 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
     rules = tmp_path / "fraud.yaml"
     rules.write_text(DEFAULT_RULES.read_text().replace(
         "subscribers: {}", "subscribers: {" + ", ".join(f"{s}: call_centre" for s in scenarios.call_centres) + "}"))
-    resources = Resources(stream="cdr-fraud", bucket="cdr-fraud-archive", fraud_alerts_table="cdr_fraud_alerts_e2e")
+    resources = Resources(stream="cdr-fraud", bucket="cdr-fraud-archive", fraud_alerts_table="cdr_fraud_alerts_e2e",
+                          timestream_database="cdr_fraud")
     with LocalAws.start(resources) as aws:
         put_stream(lines, aws.kinesis, aws.resources.stream_arn)
-        groups = aws.application_properties(bounded=True)
+        groups = aws.application_properties(bounded=True, metrics=True)
         groups.append({"PropertyGroupId": "CdrFraud", "PropertyMap": {"rules": str(rules)}})
         properties = tmp_path / "app.json"
         properties.write_text(json.dumps(groups))
         run_stream(properties)
         items = aws.scan(aws.resources.fraud_alerts_table)
         tagged = aws.s3_dataset(aws.resources.fraud_tagged_prefix).to_table().to_pylist()
+        measured = sum(int(next(m["Value"] for m in r["MeasureValues"] if m["Name"] == "fraud_alerts"))
+                       for r in aws.timestream_records())
     alerted = {(item["rule"], item["subscriber_id"]) for item in items}
     expected = {(label.rule, label.entity) for label in scenarios.labels}
     assert expected <= alerted
     assert all(isinstance(item["evidence_call_ids"], list) and 0 < len(item["evidence_call_ids"]) <= 10
                for item in items)
     assert {row["alert_id"] for row in tagged} == {item["alert_id"] for item in items}
+    assert measured == len({(row["alert_id"], row["severity"]) for row in tagged})  # Timestream's fraud_alerts
 
 
 def test_replay_writes_fraud_alerts_as_parquet(evaluation: Any) -> None:

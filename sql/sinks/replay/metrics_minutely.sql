@@ -2,7 +2,7 @@
 -- under DIR/metrics_minutely/ when the replay ends.
 CREATE TEMPORARY TABLE metrics_minutely (
   minute_start TIMESTAMP(3), destination_country STRING, direction STRING, call_type STRING,
-  attempts BIGINT, answered BIGINT, talk_seconds BIGINT, revenue DECIMAL(20, 6)
+  attempts BIGINT, answered BIGINT, talk_seconds BIGINT, revenue DECIMAL(20, 6), fraud_alerts BIGINT
 ) WITH (
   'connector' = 'filesystem',
   'path' = '${staging_path}/metrics_minutely',
