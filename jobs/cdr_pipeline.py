@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from jobs import config as job_config
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
-from jobs.pipeline import build_pipeline, staged_tables
+from jobs.pipeline import FRAUD_SINKS, build_pipeline, staged_tables
 from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
 
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
@@ -66,8 +66,8 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
     about a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
     override the configuration's: rerating archived CDRs under a new tariff. `flink_settings`
     override flink-conf/ (benchmarks compare Python execution modes with it)."""
-    skipped = () if archive else ("cdr_archive",)
     config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
+    skipped = ({"cdr_archive"} if not archive else set()) | (set(FRAUD_SINKS) if not config.fraud.enabled else set())
     started = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix="cdr-replay-"))
     try:
@@ -84,7 +84,7 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
         statements.execute().wait()
         rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table,
                                      UPSERT_KEYS.get(table, ()))
-                for table in staged_tables("replay")}
+                for table in staged_tables("replay") if table not in skipped}
         rows["fraud_tagged_calls"] = archive_rows(output / "fraud_tagged_calls")
         if archive:
             rows["cdr_archive"] = archive_rows(archive_dir)

@@ -21,7 +21,7 @@ from typing import Any
 
 import phonenumbers
 from pyflink.common import Row, Types
-from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment
+from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
@@ -159,9 +159,12 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
     with event_time (the detection's) as its event time. Without rules (fraud detection off)
     the view is there but empty, so what reads it (the minute metrics) need not know."""
     if rules is None:
-        alerts = StreamExecutionEnvironment(t_env._j_tenv.getStreamExecutionEnvironment()) \
-            .from_collection([], type_info=DETECTED)
-        _detected_view(t_env, alerts)
+        columns = ", ".join(f"CAST(NULL AS {'BIGINT' if kind == Types.LONG() else 'STRING'}) AS {name}"
+                            for name, kind in zip(DETECTED.get_field_names(), DETECTED.get_field_types(),
+                                                  strict=True))
+        # cdr_final lends its event time (an empty stream with watermarks, not a bounded VALUES).
+        t_env.create_temporary_view("fraud_detected", t_env.sql_query(
+            f"SELECT {columns}, event_time FROM cdr_final WHERE FALSE"))
         return
     streams = []
     for view, by_remote_number, key in (("fraud_subscriber_events", False, "subscriber_id"),

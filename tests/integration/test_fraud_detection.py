@@ -12,7 +12,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.cdr_pipeline import run_stream
+from jobs.cdr_pipeline import run_replay, run_stream
 from tools.fraud_eval import PRECISION_TARGET, RECALL_TARGET, evaluate, score
 from tools.fraud_scenarios import Label, ScenarioSpec, build
 from tools.generate import put_stream
@@ -114,3 +114,17 @@ def test_replay_writes_fraud_alerts_as_parquet(evaluation: Any) -> None:
     table = pq.read_table(workdir / "out" / "fraud_alerts")
     assert str(table.schema.field("observed").type) == "decimal128(18, 6)"
     assert str(table.schema.field("evidence_call_ids").type) == "list<element: string>"
+
+
+def test_fraud_detection_can_be_turned_off(tmp_path: Path) -> None:
+    records, scenarios = build(ScenarioSpec(seed=3, subscribers=100, calls_per_day=100, history_days=1, per_rule=1,
+                                            call_centre_agents=1))
+    cdrs = tmp_path / "cdrs.jsonl"
+    cdrs.write_text("".join(to_json(record) + "\n" for record in records), encoding="utf-8")
+    properties = tmp_path / "app.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {"enabled": "false"}}]))
+    summary = run_replay(cdrs, tmp_path / "out", properties)
+    assert scenarios.labels and "fraud_alerts" not in summary.rows and summary.rows["fraud_tagged_calls"] == 0
+    assert not (tmp_path / "out" / "fraud_alerts").exists()
+    metrics = pq.read_table(tmp_path / "out" / "metrics_minutely").to_pylist()
+    assert metrics and sum(row["fraud_alerts"] for row in metrics) == 0
