@@ -43,6 +43,8 @@ class _Row:
         self.remote_country = called.get("destination") if mo else None
         self.amount = str(record.get("cost", {}).get("amount", "")) or None if mo else None
         self.linked_id = record.get("linkedId")
+        self.call_type = record["callType"]
+        self.metric_destination = called.get("destination") or "ZZ"
         self.remote = remote
 
 

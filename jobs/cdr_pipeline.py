@@ -29,8 +29,8 @@ from jobs.pipeline import FRAUD_SINKS, build_pipeline, staged_tables
 from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
 
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
-# replay keeps the last row per key, as the upsert would.
-UPSERT_KEYS = {"fraud_alerts": ("alert_id",)}
+# replay keeps the latest row per key, as the upsert would: (key, ordered by).
+UPSERT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {"fraud_alerts": (("alert_id",), "detected_at")}
 
 
 @dataclass
@@ -83,7 +83,7 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
             "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri()}, skipped)
         statements.execute().wait()
         rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table,
-                                     UPSERT_KEYS.get(table, ()))
+                                     *UPSERT_KEYS.get(table, ((), "")))
                 for table in staged_tables("replay") if table not in skipped}
         rows["fraud_tagged_calls"] = archive_rows(output / "fraud_tagged_calls")
         if archive:

@@ -71,6 +71,7 @@ class TuningConfig:
     source_idle_timeout: str = "30 s"
     dedup_ttl: str = "1 d"
     billing_state_ttl: str = "45 d"
+    python_execution_mode: str = "thread"
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,11 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         source_idle_timeout=job.optional("source.idle-timeout", defaults.source_idle_timeout),
         dedup_ttl=job.optional("dedup.ttl", defaults.dedup_ttl),
         billing_state_ttl=job.optional("billing.state.ttl", defaults.billing_state_ttl),
+        python_execution_mode=job.optional("python.execution-mode", defaults.python_execution_mode).lower(),
     )
+    if tuning.python_execution_mode not in ("thread", "process"):
+        raise ConfigError(f"{path}: 'CdrJob.python.execution-mode' must be thread or process, "
+                          f"got {tuning.python_execution_mode!r}")
     billing = _billing(groups, path)
     fraud = _fraud(groups, path)
     if tuning.watermark_lateness_s < 0:

@@ -128,12 +128,14 @@ def arrow_type(flink_type: str) -> pa.DataType:
     return simple[text]
 
 
-def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple[str, ...] = ()) -> int:
+def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple[str, ...] = (),
+                  latest_by: str = "") -> int:
     """Converts the staged JSON Lines files of one table into Parquet; returns the row count.
 
-    With a `key`, the table is an upsert table (DynamoDB in streaming): only the last row
-    written for each key is kept, as the streaming upsert would leave it. An empty result
-    still gets a (zero-row) file, so readers always find the table."""
+    With a `key`, the table is an upsert table (DynamoDB in streaming): only the row with the
+    greatest `latest_by` per key is kept, as the streaming upsert would leave it (the files'
+    own order is no guide: parallel writers). An empty result still gets a (zero-row) file, so
+    readers always find the table."""
     if destination.exists():
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
@@ -144,8 +146,12 @@ def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     if key and table.num_rows:
         keys = list(zip(*(table.column(name).to_pylist() for name in key), strict=True))
-        last = {k: index for index, k in enumerate(keys)}
-        table = table.take(sorted(last.values()))
+        order = table.column(latest_by).to_pylist()
+        latest: dict[tuple[Any, ...], int] = {}
+        for index, k in enumerate(keys):
+            if k not in latest or order[index] >= order[latest[k]]:
+                latest[k] = index
+        table = table.take(sorted(latest.values()))
     pq.write_table(table.cast(schema), destination / "part-00000.parquet", compression="zstd")
     return table.num_rows
 
