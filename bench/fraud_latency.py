@@ -6,8 +6,10 @@ item in DynamoDB, with the streaming job running against the emulators at a stea
 Normal traffic is put on Kinesis at --rate CDRs/s; every ~1.5 s a new subscriber floods
 (VELOCITY: 12 call attempts within seconds), and the put time of its 12th attempt is noted.
 A poller scans the fraud-alerts table every 50 ms; latency = first sight of the alert − that
-put. Prints p50/p90/p99/max (resolution ~50 ms). This measures the whole path: Kinesis
-polling (200 ms per shard), SQL, the Python rules (thread mode), the DynamoDB sink's flush.
+put. Prints p50/p90/p99/max (resolution ~50 ms) and how many floods were alerted at all.
+This measures the whole path: Kinesis polling (200 ms per shard), SQL, the Python rules
+(thread mode), the DynamoDB sink's flush. The local producer reaches ~450 CDRs/s against
+kinesis-mock, not more.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
     next_flood = 0
     while time.monotonic() - began < args.seconds:
         tick = time.monotonic()
-        batch = [line for _, line in zip(range(int(args.rate / 10)), normal, strict=False)]
+        batch = [line for _, line in zip(range(int(args.rate / 5)), normal, strict=False)]
         if next_flood < args.floods and tick - began >= next_flood * interval:
             flood = _flood_lines(next_flood, datetime.now(UTC), template)
             for line in flood:
@@ -106,15 +108,15 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
             writer.put(line.encode(), partition_key(line))
         writer.flush()
         sent += len(batch)
-        time.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
-    deadline = time.monotonic() + 15
+        time.sleep(max(0.0, 0.2 - (time.monotonic() - tick)))
+    deadline = time.monotonic() + 60
     while len(seen) < len(triggers) and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
     latencies = sorted((seen[k] - t) * 1000 for k, t in triggers.items() if k in seen)
     elapsed = time.monotonic() - began
     print(f"put {sent:,} CDRs in {elapsed:.0f} s ({sent / elapsed:,.0f}/s); {len(triggers)} floods, "
-          f"{len(latencies)} alerted")
+          f"{len(latencies)} alerted; missing: {sorted(set(triggers) - set(seen))[:5]}")
     if latencies:
         quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
         print(json.dumps({"p50_ms": round(quantiles[49]), "p90_ms": round(quantiles[89]),
