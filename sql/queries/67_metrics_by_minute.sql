@@ -2,7 +2,7 @@
 -- PBX saw it; 'ZZ' when unknown), direction and call type, over final legs: attempts,
 -- answered calls, talk seconds and revenue (DECIMAL); and the fraud alerts raised in that
 -- minute, counted under the dimensions of the record that triggered them (fraud_detected: an
--- escalation to CRITICAL is an alert raised again). ASR and ACD are derived from these where
+-- escalation to CRITICAL, or the same window after the cooldown, raises an alert again). ASR and ACD are derived from these where
 -- they are written (udfs/metrics.py). 1 min tumbling window.
 -- Feeds: Timestream (streaming, when CdrMetrics.enabled), DIR/metrics_minutely/ (replay).
 CREATE TEMPORARY VIEW metrics_by_minute AS

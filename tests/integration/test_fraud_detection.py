@@ -63,7 +63,7 @@ def test_minute_metrics_count_every_alert_raised(evaluation: Any) -> None:
     under its triggering record's dimensions; the flood's under the flood calls' own."""
     _, alerts, workdir = evaluation
     tagged = ds.dataset(workdir / "out" / "fraud_tagged_calls", partitioning="hive").to_table().to_pylist()
-    raised = {(row["alert_id"], row["severity"]) for row in tagged}
+    raised = {(row["alert_id"], row["severity"], row["detected_at"]) for row in tagged}
     metrics = pq.read_table(workdir / "out" / "metrics_minutely").to_pylist()
     assert sum(row["fraud_alerts"] for row in metrics) == len(raised) > len(Rule)
     velocity = next(a for a in alerts if a["rule"] == "VELOCITY")
@@ -106,7 +106,7 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
     assert all(isinstance(item["evidence_call_ids"], list) and 0 < len(item["evidence_call_ids"]) <= 10
                for item in items)
     assert {row["alert_id"] for row in tagged} == {item["alert_id"] for item in items}
-    assert measured == len({(row["alert_id"], row["severity"]) for row in tagged})  # Timestream's fraud_alerts
+    assert measured == len({(row["alert_id"], row["severity"], row["detected_at"]) for row in tagged})
 
 
 def test_replay_writes_fraud_alerts_as_parquet(evaluation: Any) -> None:

@@ -102,10 +102,16 @@ def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[d
         minute = datetime.fromtimestamp(int(record["Time"]) / 1000, UTC).replace(tzinfo=None)
         values = {m["Name"]: m for m in record["MeasureValues"]}
         assert {m["Type"] for m in record["MeasureValues"]} == {"BIGINT", "DOUBLE"}
-        actual[(minute, *(d["Value"] for d in record["Dimensions"]))] = {
-            "attempts": int(values["attempts"]["Value"]), "answered": int(values["answered"]["Value"]),
-            "talk_seconds": round(float(values["talk_minutes"]["Value"]) * 60)}
+        if int(values["attempts"]["Value"]):  # else a minute that only raised a fraud alert
+            actual[(minute, *(d["Value"] for d in record["Dimensions"]))] = {
+                "attempts": int(values["attempts"]["Value"]), "answered": int(values["answered"]["Value"]),
+                "talk_seconds": round(float(values["talk_minutes"]["Value"]) * 60)}
     assert actual == metrics_by_minute(traffic)
+    # Every time a fraud alert is raised (an escalation, or the same window again after the
+    # cooldown, raises it again) counted once.
+    tagged = streamed.s3_dataset(streamed.resources.fraud_tagged_prefix).to_table().to_pylist()
+    alerts = sum(int({m["Name"]: m["Value"] for m in r["MeasureValues"]}["fraud_alerts"]) for r in records)
+    assert alerts == len({(row["alert_id"], row["severity"], row["detected_at"]) for row in tagged})
     revenue = sum(int({m["Name"]: m["Value"] for m in r["MeasureValues"]}["revenue_micros"]) for r in records)
     bills = streamed.scan(streamed.resources.billing_monthly_table)
     assert Decimal(revenue) / 1_000_000 == sum(Decimal(str(b["amount"])) for b in bills)
