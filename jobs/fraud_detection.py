@@ -6,8 +6,9 @@ cross into Python. Each key's rule state lives in MapStates (one per space of th
 Store), and an event-time timer chain expires it: when nothing is left, nothing is kept.
 
 Streaming evaluates each event on arrival (an alert within a second of its CDR). A replay runs
-in batch, where records reach a key in no particular time order: there each event waits in
-state for its own event-time timer, and batch fires a key's timers in time order at the end.
+in batch, where a key's records arrive together but in no particular time order: there they
+are appended to a list and evaluated in event-time order when the key ends (one timer per key,
+which batch fires at the end of its input), the expiry chain played along in between.
 The alerts of both functions become the view `fraud_detected`, which the SQL turns into
 fraud_alerts and fraud_tagged_calls.
 """
@@ -22,7 +23,7 @@ from typing import Any
 import phonenumbers
 from pyflink.common import Row, Types
 from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext
-from pyflink.datastream.state import MapStateDescriptor, ValueStateDescriptor
+from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
 from udfs.fraud import (
@@ -42,6 +43,7 @@ from udfs.fraud_rules import FraudRules
 
 SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, SPEND, DESTINATIONS, META, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
+END_OF_KEY = 2**62  # a replay's one timer per key: batch fires it when the key's input ends
 DETECTED = Types.ROW_NAMED(
     ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
      "observed", "threshold", "evidence_call_ids", "evidence", "destination_country", "direction", "call_type"],
@@ -115,16 +117,29 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._store = _MapStateStore({space: runtime_context.get_map_state(
             MapStateDescriptor(space, Types.STRING(), Types.PICKLED_BYTE_ARRAY())) for space in SPACES})
         self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
-        self._pending = runtime_context.get_map_state(
-            MapStateDescriptor("pending", Types.LONG(), Types.PICKLED_BYTE_ARRAY()))
+        self._pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         event = to_event(row)
         if self._ordered:
-            self._pending.put(event.time_ms, [*(self._pending.get(event.time_ms) or []), event])
-            ctx.timer_service().register_event_time_timer(event.time_ms)
+            self._pending.add(event)
+            ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
             return
         yield from self._evaluate(event, ctx)
+
+    def _replay_key(self) -> Iterator[Row]:
+        """A key's whole history in event-time order, expiring state as time passes."""
+        assert self._detector is not None and self._store is not None
+        due: int | None = None
+        for event in sorted(self._pending.get(), key=lambda e: (e.time_ms, e.start_ms, e.record_id)):
+            while due is not None and due <= event.time_ms:
+                following = self._detector.expire(self._store, due)
+                due = None if following is None else max(following, due + 1)
+            for alert in self._detector.on_event(self._store, event):
+                yield to_row(alert, event)
+            if due is None:
+                due = event.time_ms + min(self._rules.windows_ms.values())
+        self._pending.clear()
 
     def _evaluate(self, event: CallEvent, ctx: Any) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
@@ -139,12 +154,9 @@ class FraudRulesFunction(KeyedProcessFunction):
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
-        if self._ordered:
-            events = self._pending.get(timestamp)
-            if events:
-                self._pending.remove(timestamp)
-                for event in sorted(events, key=lambda e: (e.start_ms, e.record_id)):
-                    yield from self._evaluate(event, ctx)
+        if self._ordered and timestamp == END_OF_KEY:
+            yield from self._replay_key()
+            return
         expiry = self._next_expiry.value()
         if expiry is not None and timestamp >= expiry:
             due = self._detector.expire(self._store, timestamp)

@@ -245,7 +245,9 @@ class SubscriberDetector(Detector):
         overlapping: dict[str, Entry] = {}
         for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):
             ends = end if end is not None else start + self.rules.max_open_ms
-            if start <= at < ends:
+            if ends < at - self.rules.max_open_ms:
+                store.remove(OPEN_CALLS, call_id)  # long over: no later call can overlap it
+            elif start <= at < ends:
                 overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
         return self._alert(store, event.subscriber_id, Rule.CONCURRENT_CALLS, event.subscriber_id,
                            len(overlapping), list(overlapping.values()), event.time_ms)
