@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         for mode in ("thread", "process"):
             started = time.monotonic()
-            summary = run_replay(cdrs, Path(tmp) / mode, None, flink_settings={"python.execution-mode": mode})
+            summary = run_replay(cdrs, Path(tmp) / mode, None, fraud=True,
+                                 flink_settings={"python.execution-mode": mode})
             seconds = time.monotonic() - started
             alerts = sorted(pq.read_table(Path(tmp) / mode / "fraud_alerts").column("alert_id").to_pylist())
             results[mode] = (seconds, summary.input_records, alerts)

@@ -57,17 +57,20 @@ def _schema(t_env, table: str) -> pa.Schema:
 
 
 def run_replay(input_path: Path, output: Path, properties: Path | None, *, archive: bool = False,
-               tariffs: Path | None = None, tax_rate: str | None = None,
+               tariffs: Path | None = None, tax_rate: str | None = None, fraud: bool = False,
                flink_settings: dict[str, str] | None = None) -> ReplaySummary:
     """Replays files through the job's SQL (batch execution) into DIR/<table>/ Parquet.
 
     `archive` also writes every distinct valid record, all columns and its raw text, to
     DIR/cdr_archive/dt=.../hour=.../ exactly as the streaming job archives to S3 (it costs
     about a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
-    override the configuration's: rerating archived CDRs under a new tariff. `flink_settings`
-    override flink-conf/ (benchmarks compare Python execution modes with it)."""
+    override the configuration's: rerating archived CDRs under a new tariff. `fraud` runs the
+    fraud rules too (DIR/fraud_alerts/, DIR/fraud_tagged_calls/, alerts in the minute metrics):
+    every outgoing leg then crosses into Python, which makes a replay ~5x slower (README,
+    Benchmark). `flink_settings` override flink-conf/ (benchmarks compare Python modes with it)."""
     config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
-    skipped = ({"cdr_archive"} if not archive else set()) | (set(FRAUD_SINKS) if not config.fraud.enabled else set())
+    skipped = ({"cdr_archive"} if not archive else set()) | \
+        (set(FRAUD_SINKS) if not (fraud and config.fraud.enabled) else set())
     started = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix="cdr-replay-"))
     try:
@@ -125,12 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--properties", type=Path, help="application_properties.json (CdrJob group)")
     replay.add_argument("--archive", action="store_true",
                         help="also archive every valid record to DIR/cdr_archive/ (as to S3 in streaming)")
+    replay.add_argument("--fraud", action="store_true",
+                        help="also run the fraud rules: DIR/fraud_alerts/ and DIR/fraud_tagged_calls/")
     replay.add_argument("--tariffs", type=Path, help="tariff CSV to rate with (overrides CdrBilling.tariffs)")
     replay.add_argument("--tax-rate", help="tax rate, e.g. 0.2 (overrides CdrBilling.tax.rate)")
     args = parser.parse_args(argv)
     try:
         if args.mode == "replay":
-            print(run_replay(args.input, args.output, args.properties, archive=args.archive,
+            print(run_replay(args.input, args.output, args.properties, archive=args.archive, fraud=args.fraud,
                              tariffs=args.tariffs, tax_rate=args.tax_rate).report())
         else:  # no arguments: how MSF starts the application
             run_stream(getattr(args, "properties", None))

@@ -88,7 +88,7 @@ def evaluate(spec: ScenarioSpec, rules: Path, workdir: Path) -> tuple[list[Score
     properties = workdir / "application_properties.json"
     rules_file = rules_with_classes(rules, scenarios.call_centres, workdir / "fraud.yaml")
     properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {"rules": str(rules_file)}}]))
-    run_replay(cdrs, workdir / "out", properties)
+    run_replay(cdrs, workdir / "out", properties, fraud=True)
     alerts = pq.read_table(workdir / "out" / "fraud_alerts").to_pylist()
     return score(scenarios.labels, [(a["rule"], a["subscriber_id"]) for a in alerts]), alerts
 

@@ -53,7 +53,7 @@ def records(flood: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def archive(records: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("analyst")
     (root / "cdrs.jsonl").write_text("".join(to_json(r) + "\n" for r in records), encoding="utf-8")
-    run_replay(root / "cdrs.jsonl", root / "out", None, archive=True)
+    run_replay(root / "cdrs.jsonl", root / "out", None, archive=True, fraud=True)
     return root / "out" / "cdr_archive"
 
 

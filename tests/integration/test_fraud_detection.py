@@ -123,7 +123,7 @@ def test_fraud_detection_can_be_turned_off(tmp_path: Path) -> None:
     cdrs.write_text("".join(to_json(record) + "\n" for record in records), encoding="utf-8")
     properties = tmp_path / "app.json"
     properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {"enabled": "false"}}]))
-    summary = run_replay(cdrs, tmp_path / "out", properties)
+    summary = run_replay(cdrs, tmp_path / "out", properties, fraud=True)  # asked for, but off in the config
     assert scenarios.labels and "fraud_alerts" not in summary.rows and summary.rows["fraud_tagged_calls"] == 0
     assert not (tmp_path / "out" / "fraud_alerts").exists()
     metrics = pq.read_table(tmp_path / "out" / "metrics_minutely").to_pylist()

@@ -56,6 +56,7 @@ def test_nothing_is_lost(replay: Any, mixed_lines: list) -> None:
     valid = [line for line, bad in mixed_lines if bad is None]
     assert summary.input_records == len(mixed_lines)
     assert dead == len(mixed_lines) - len(valid)
+    assert "fraud_alerts" not in summary.rows and not (out / "fraud_alerts").exists()  # only with --fraud
     archived = _archive(out).column("record_id").to_pylist()
     assert len(archived) == len(set(archived)), "a producer's retry is archived once"
     assert set(archived) == {json.loads(line)["recordId"] for line in valid}
