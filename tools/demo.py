@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         archive = aws.s3_dataset(resources.archive_prefix)
         partitions = {(row["dt"], row["hour"]) for row in archive.to_table(columns=["dt", "hour"]).to_pylist()}
         store = aws.s3_dataset(resources.dead_letter_prefix).count_rows()
+        alerts = aws.scan(resources.fraud_alerts_table)
+        print(f"Fraud alerts: {len(alerts):,}" + "".join(
+            f"   {rule}: {count}" for rule, count in sorted(collections.Counter(a["rule"] for a in alerts).items())))
         print(f"S3 archive s3://{resources.bucket}/{resources.archive_prefix}/: {archive.count_rows():,} distinct "
               f"valid records in {len(archive.files)} Parquet files, {len(partitions)} dt/hour partitions; "
               f"dead-letter store s3://{resources.bucket}/{resources.dead_letter_prefix}/: {store:,} records")
