@@ -84,3 +84,13 @@ def test_replay_needs_no_file_and_streaming_does(tmp_path: Path) -> None:
     assert load(None, streaming=False).source is None
     with pytest.raises(ConfigError, match="--properties"):
         load(None, streaming=True)
+
+
+def test_python_execution_mode_defaults_to_thread_and_is_checked(tmp_path: Path) -> None:
+    assert load(_write(tmp_path, STREAMING), streaming=True).tuning.python_execution_mode == "thread"
+    groups = json.loads(json.dumps(STREAMING))
+    groups[2]["PropertyMap"]["python.execution-mode"] = "PROCESS"
+    assert load(_write(tmp_path, groups), streaming=True).tuning.python_execution_mode == "process"
+    groups[2]["PropertyMap"]["python.execution-mode"] = "fork"
+    with pytest.raises(ConfigError, match="'CdrJob.python.execution-mode' must be thread or process"):
+        load(_write(tmp_path, groups), streaming=True)
