@@ -28,7 +28,7 @@ from udfs.fraud_rules import load_rules
 class _Row:
     """A record as the fraud views would hand it to Python (the columns they select)."""
 
-    def __init__(self, record: dict, remote: bool):
+    def __init__(self, record: dict):
         mo = record["callDirection"] == "MOBILE_ORIGINATED"
         calling, called = record["callingParty"], record["calledParty"]
         self.record_id, self.call_id = record["recordId"], record["callId"]
@@ -45,7 +45,6 @@ class _Row:
         self.linked_id = record.get("linkedId")
         self.call_type = record["callType"]
         self.metric_destination = called.get("destination") or "ZZ"
-        self.remote = remote
 
 
 def _ms(text: str) -> int:
@@ -74,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     for record in generate(spec):
         if record["recordType"] not in ("START", "STOP"):
             continue
-        event = to_event(_Row(record, False))  # type: ignore[arg-type]
+        event = to_event(_Row(record))  # type: ignore[arg-type]
         now = max(now, event.time_ms)
         while timers and timers[0][0] <= now:
             due, kind, key = heapq.heappop(timers)
