@@ -6,19 +6,25 @@ values, which the Flink wrapper backs with keyed MapStates and the tests with di
 window is event time and bounded: `expire(now)` drops what no window can still need and says
 when to look again, so a subscriber's state is a few entries whatever its traffic.
 
-Events arrive in about event-time order per key (one subscriber's records travel on one Kinesis
-shard); a window is evaluated at each event over the entries within its length before it.
+Events do not arrive in event-time order, even per key: a leg's STOP comes when it ends while
+windows count set-up times, and a job at parallelism > 1 reorders a subscriber's records when
+it deduplicates them by record id. So an event is judged by every window it falls in: a late
+event can fill a window that ends after it, and the fullest such window decides (a sliding
+window is anchored at an event). In event-time order this is the window ending at the event.
 Alerts are deterministic: the id hashes the key, the rule and the window's first event time,
 so a replay or a restart from a checkpoint reproduces the same ids, and an escalation from
-WARNING to CRITICAL in the same window overwrites the warning.
+WARNING to CRITICAL in the same window overwrites the warning. (A stream that sees a window's
+events in another order can cross the threshold on a different window than a replay, which
+evaluates in event-time order; the cooldown then keeps it to one alert either way.)
 """
 
 from __future__ import annotations
 
 import abc
+import bisect
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -142,6 +148,30 @@ def _since(entries: list[Entry], start_ms: int) -> list[Entry]:
     return [entry for entry in entries if entry[0] > start_ms]
 
 
+def _count_of(entries: list[Entry]) -> int:
+    return len(entries)
+
+
+def _distinct_keys(entries: list[Entry]) -> int:
+    """Distinct values (WANGIRI: distinct subscribers called)."""
+    return len({entry[3] for entry in entries})
+
+
+def _peak(entries: list[Entry], at_ms: int, length_ms: int,
+          measure: Callable[[list[Entry]], int]) -> tuple[int, list[Entry]]:
+    """The fullest window the event at `at_ms` falls in: windows of `length_ms` ending at an
+    entry in [at_ms, at_ms + length_ms), judged by `measure`; the earliest wins a tie."""
+    ordered = sorted(entries)
+    times = [entry[0] for entry in ordered]
+    best: tuple[int, list[Entry]] = (0, [])
+    for end in sorted({t for t in times if at_ms <= t < at_ms + length_ms}):
+        within = ordered[bisect.bisect_right(times, end - length_ms):bisect.bisect_right(times, end)]
+        value = measure(within)
+        if value > best[0]:
+            best = (value, within)
+    return best
+
+
 class Detector(abc.ABC):
     """Shared bookkeeping: windows, cooldown, alert making, expiry."""
 
@@ -199,11 +229,17 @@ class Detector(abc.ABC):
                 due.append(cooling[0])
         return due
 
-    def _add(self, store: Store, rule: Rule, entry: Entry) -> list[Entry]:
-        """Adds an entry to the rule's window; returns the entries within the window at it."""
+    def _add(self, store: Store, rule: Rule, entry: Entry,
+             measure: Callable[[list[Entry]], int] = _count_of) -> tuple[int, list[Entry]]:
+        """Adds an entry to the rule's window (dropping what no window with it can hold);
+        returns the fullest window it falls in, as (measure, entries)."""
+        return _peak(self._keep(store, rule, entry), entry[0], self.rules.windows_ms[rule], measure)
+
+    def _keep(self, store: Store, rule: Rule, entry: Entry) -> list[Entry]:
+        """Adds an entry to the rule's window; returns the window's entries."""
         entries = _since(_window(store, rule), entry[0] - self.rules.windows_ms[rule]) + [entry]
         store.put(WINDOWS, rule.value, entries)
-        return [e for e in entries if e[0] <= entry[0]]
+        return entries
 
 
 class SubscriberDetector(Detector):
@@ -227,9 +263,8 @@ class SubscriberDetector(Detector):
 
     def _count(self, store: Store, rule: Rule, event: CallEvent, tag: str = "") -> Alert | None:
         """The call joins the rule's window; the alert, if the calls in it reach a level."""
-        entries = self._add(store, rule, (event.start_ms, event.call_id, event.record_id, 1, tag))
-        return self._alert(store, event.subscriber_id, rule, event.subscriber_id, len(entries), entries,
-                           event.time_ms)
+        count, entries = self._add(store, rule, (event.start_ms, event.call_id, event.record_id, 1, tag))
+        return self._alert(store, event.subscriber_id, rule, event.subscriber_id, count, entries, event.time_ms)
 
     def _velocity(self, store: Store, event: CallEvent) -> Alert | None:
         """Attempts are logical calls: the legs of one conference count once."""
@@ -239,18 +274,29 @@ class SubscriberDetector(Detector):
         return self._count(store, Rule.VELOCITY, event, event.logical_call)
 
     def _concurrent(self, store: Store, event: CallEvent) -> Alert | None:
-        """Logical calls in progress when this one was set up (a conference is one call)."""
+        """Logical calls in progress at once (a conference is one call), counted at every set-up
+        while this call was open: a call that arrives late can raise the count at a later one."""
         store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id, event.logical_call))
-        at = event.start_ms
-        overlapping: dict[str, Entry] = {}
+        open_for = self.rules.max_open_ms
+        calls = []
         for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):
-            ends = end if end is not None else start + self.rules.max_open_ms
-            if ends < at - self.rules.max_open_ms:
+            ends = end if end is not None else start + open_for
+            if ends < event.start_ms - open_for:
                 store.remove(OPEN_CALLS, call_id)  # long over: no later call can overlap it
-            elif start <= at < ends:
-                overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
+            else:
+                calls.append((start, ends, call_id, record_id, logical))
+        calls.sort()
+        own_end = event.end_ms if event.end_ms is not None else event.start_ms + open_for
+        busiest: list[Entry] = []
+        for at in sorted({call[0] for call in calls if event.start_ms <= call[0] < max(own_end, event.start_ms + 1)}):
+            overlapping: dict[str, Entry] = {}
+            for start, ends, call_id, record_id, logical in calls:
+                if start <= at < ends:
+                    overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
+            if len(overlapping) > len(busiest):
+                busiest = list(overlapping.values())
         return self._alert(store, event.subscriber_id, Rule.CONCURRENT_CALLS, event.subscriber_id,
-                           len(overlapping), list(overlapping.values()), event.time_ms)
+                           len(busiest), busiest, event.time_ms)
 
     def _high_risk(self, store: Store, event: CallEvent) -> Alert | None:
         if not is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate):
@@ -353,9 +399,8 @@ class RemoteNumberDetector(Detector):
     def _spray(self, store: Store, event: CallEvent) -> list[Alert]:
         if event.answered or event.end_ms is None or event.end_ms - event.start_ms > self.rules.max_ring_ms:
             return []
-        entries = self._add(store, Rule.WANGIRI, (event.start_ms, event.call_id, event.record_id, event.subscriber_id,
-                                                  ""))
-        victims = len({entry[3] for entry in entries})
+        victims, entries = self._add(store, Rule.WANGIRI, (event.start_ms, event.call_id, event.record_id,
+                                                           event.subscriber_id, ""), _distinct_keys)
         alert = self._alert(store, event.remote_number, Rule.WANGIRI, event.remote_number, victims, entries,
                             event.time_ms)
         if alert is None:
@@ -365,8 +410,8 @@ class RemoteNumberDetector(Detector):
         return [alert, *self._callbacks_so_far(store, event.time_ms)]
 
     def _callback(self, store: Store, event: CallEvent) -> list[Alert]:
-        entries = self._add(store, Rule.WANGIRI_CALLBACK,
-                            (event.start_ms, event.call_id, event.record_id, event.subscriber_id, ""))
+        entries = self._keep(store, Rule.WANGIRI_CALLBACK,
+                             (event.start_ms, event.call_id, event.record_id, event.subscriber_id, ""))
         flagged_until = store.get(META, "flagged_until")
         if flagged_until is None or event.time_ms > flagged_until:
             return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -211,3 +212,36 @@ def test_a_conferences_legs_are_one_call() -> None:
 def test_mt_calls_are_not_subscriber_fraud() -> None:
     incoming = [call(T0 + timedelta(seconds=i), seconds=1, direction="MOBILE_TERMINATED") for i in range(40)]
     assert run(SubscriberDetector(RULES), incoming)[0] == []
+
+
+def test_a_flood_in_any_arrival_order_is_one_alert_on_the_same_window() -> None:
+    """Legs reach the rules out of set-up order (a STOP comes when its call ends; parallel
+    deduplication reorders): 12 attempts 300 ms apart alert once whatever the order, on the
+    window of all 12 (first set-up T0), so with the in-order id."""
+    flood = [call(T0 + timedelta(milliseconds=300 * i), seconds=1.2, answered=False) for i in range(12)]
+    in_order = [a for a in run(SubscriberDetector(RULES), flood)[0] if a.rule is Rule.VELOCITY]
+    assert [(a.severity, a.observed, a.window_start_ms) for a in in_order] == [(Severity.WARNING, 12, ms(T0))]
+    for seed in range(20):
+        shuffled = random.Random(seed).sample(flood, len(flood))
+        alerts = [a for a in run(SubscriberDetector(RULES), shuffled)[0] if a.rule is Rule.VELOCITY]
+        assert [(a.alert_id, a.observed) for a in alerts] == [(in_order[0].alert_id, 12)]
+    # The last arrival is the earliest call: only the windows after it were full.
+    reversed_flood = [a for a in run(SubscriberDetector(RULES), flood[::-1])[0] if a.rule is Rule.VELOCITY]
+    assert [a.alert_id for a in reversed_flood] == [in_order[0].alert_id]
+
+
+def test_concurrency_counts_at_later_set_ups_when_a_call_arrives_late() -> None:
+    # Five 10-minute calls set up a second apart; the STOPs arrive latest set-up first, so the
+    # last to arrive (set up at T0) finds no other call open at its own set-up, but five at T0+4s.
+    calls = [call(T0 + timedelta(seconds=i), seconds=600, call_id=f"long{i}") for i in range(5)]
+    alerts = [a for a in run(SubscriberDetector(RULES), calls[::-1])[0] if a.rule is Rule.CONCURRENT_CALLS]
+    assert [(a.severity, a.observed, a.window_start_ms) for a in alerts] == [(Severity.WARNING, 5, ms(T0))]
+    assert set(alerts[0].evidence) == {f"long{i}" for i in range(5)}
+
+
+def test_a_wangiri_spray_arriving_backwards_is_caught() -> None:
+    number = "+2348031234567"
+    spray = [call(T0 + timedelta(seconds=20 * i), seconds=2, subscriber=f"sub-{i}", direction="MOBILE_TERMINATED",
+                  remote=number, remote_country="NG", answered=False) for i in range(8)]
+    alerts = run(RemoteNumberDetector(RULES), spray[::-1])[0]
+    assert [(a.rule, a.observed, a.window_start_ms) for a in alerts] == [(Rule.WANGIRI, 8, ms(T0))]
