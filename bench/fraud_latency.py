@@ -22,30 +22,16 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tools.fraud_scenarios import velocity_flood
 from tools.generate import partition_key
 from tools.kinesis_writer import KinesisWriter
 from tools.local_aws import LocalAws
-from tools.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
+from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _flood_lines(index: int, at: datetime, subscriber_template) -> list[str]:
-    import random
-
-    rng = random.Random(index)
-    subscriber = subscriber_template.__class__(**{**subscriber_template.__dict__,
-                                                  "subscriber_id": f"bench-flood-{index:04d}"})
-    lines = []
-    for attempt in range(12):
-        plan = CallPlan(subscriber, "MOBILE_ORIGINATED", "+442079460958", "LANDLINE",
-                        at + timedelta(milliseconds=300 * attempt), 1.2, 0, "NO_ANSWER",
-                        call_id=f"flood-{index:04d}-{attempt:02d}")
-        lines += [to_json(record) for _, record in build_call(plan, rng)]
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +83,8 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
         tick = time.monotonic()
         batch = [line for _, line in zip(range(int(args.rate / 5)), normal, strict=False)]
         if next_flood < args.floods and tick - began >= next_flood * interval:
-            flood = _flood_lines(next_flood, datetime.now(UTC), template)
+            flood = [to_json(record) for record in
+                     velocity_flood(template, f"bench-flood-{next_flood:04d}", datetime.now(UTC))]
             for line in flood:
                 writer.put(line.encode(), partition_key(line))
             writer.flush()

@@ -99,11 +99,13 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_stream(properties: Path | None) -> None:
-    """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails."""
+def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = None) -> None:
+    """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails.
+    `flink_settings` override flink-conf/ in a local run."""
     config = job_config.load(properties, streaming=True)
     env, t_env = create_envs(managed=config.managed,
-                             overrides=config.sinks.flink_settings() if config.sinks else None)
+                             overrides={**(config.sinks.flink_settings() if config.sinks else {}),
+                                        **(flink_settings or {})})
     # A fraud alert must not wait for a bundle of Python input to fill (process mode, as on
     # MSF, bundles for up to 1 s by default); thread mode hands over each record anyway.
     t_env.get_config().set("python.fn-execution.bundle.time", "100")

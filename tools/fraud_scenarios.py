@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,9 @@ class Label:
     rule: str
     entity: str
     also: tuple[str, ...] = ()
+    # When the fraud began (UTC, ISO 8601 ms): the window its alert should name; SPEND_SPIKE's
+    # is the UTC day of the spending.
+    window_start: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,24 @@ class _Builder:
     def mobile(self, country: str) -> str:
         return self.pool.draw(country, (PhoneNumberType.MOBILE,))[0]
 
-    def label(self, scenario: str, rule: str, entity: str, *also: str) -> None:
-        self.out.labels.append(Label(scenario, rule, entity, tuple(also)))
+    def label(self, scenario: str, rule: str, entity: str, *also: str, began: datetime) -> None:
+        self.out.labels.append(Label(scenario, rule, entity, tuple(also),
+                                     began.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")))
+
+
+def velocity_flood(template: Subscriber, subscriber_id: str, at: datetime, attempts: int = 12) -> list[dict[str, Any]]:
+    """A flood for streaming checks: `attempts` unanswered domestic attempts 300 ms apart (1.2 s
+    of ringing each) from `template` renamed `subscriber_id`, STOPs in set-up order; 12 is
+    VELOCITY's warning level, so the alert's window starts at `at` whatever the arrival order."""
+    subscriber = replace(template, subscriber_id=subscriber_id)
+    rng = random.Random(subscriber_id)
+    records = []
+    for attempt in range(attempts):
+        plan = CallPlan(subscriber, "MOBILE_ORIGINATED", "+442079460958", "LANDLINE",
+                        at + timedelta(milliseconds=300 * attempt), 1.2, 0, "NO_ANSWER",
+                        call_id=f"{subscriber_id}-{attempt:02d}")
+        records += [record for _, record in build_call(plan, rng)]
+    return records
 
 
 def _flood(b: _Builder, index: int) -> None:
@@ -118,7 +137,7 @@ def _flood(b: _Builder, index: int) -> None:
     start = b.local(s, 10 + index)
     for i in range(40):
         b.call(s, b.number(s.country), start + timedelta(seconds=3 * i), talk_s=0, ring_s=1.5)
-    b.label(f"flood-{index}", "VELOCITY", s.subscriber_id)
+    b.label(f"flood-{index}", "VELOCITY", s.subscriber_id, began=start)
 
 
 def _concurrency(b: _Builder, index: int) -> None:
@@ -127,7 +146,7 @@ def _concurrency(b: _Builder, index: int) -> None:
     start = b.local(s, 11 + index)
     for i in range(9):
         b.call(s, b.number(s.country), start + timedelta(seconds=20 * i), talk_s=1_200, with_start=True)
-    b.label(f"concurrency-{index}", "CONCURRENT_CALLS", s.subscriber_id, "VELOCITY")
+    b.label(f"concurrency-{index}", "CONCURRENT_CALLS", s.subscriber_id, "VELOCITY", began=start)
 
 
 def _irsf(b: _Builder, index: int) -> None:
@@ -136,7 +155,8 @@ def _irsf(b: _Builder, index: int) -> None:
     start = b.local(s, 13 + index)
     for i in range(10):
         b.call(s, HIGH_RISK_NUMBERS[i % len(HIGH_RISK_NUMBERS)], start + timedelta(minutes=4 * i), talk_s=240)
-    b.label(f"irsf-{index}", "HIGH_RISK_DESTINATION", s.subscriber_id, "NEW_DESTINATION_BURST", "SPEND_SPIKE")
+    b.label(f"irsf-{index}", "HIGH_RISK_DESTINATION", s.subscriber_id, "NEW_DESTINATION_BURST", "SPEND_SPIKE",
+            began=start)
 
 
 def _wangiri(b: _Builder, index: int) -> None:
@@ -148,10 +168,11 @@ def _wangiri(b: _Builder, index: int) -> None:
     for i, victim in enumerate(victims):
         b.call(victim, source, start + timedelta(seconds=19 * i), direction="MOBILE_TERMINATED", talk_s=0,
                ring_s=1 + b.rng.random())
-    b.label(f"wangiri-{index}", "WANGIRI", source)
+    b.label(f"wangiri-{index}", "WANGIRI", source, began=start)
     for victim in victims[:3]:
-        b.call(victim, source, start + timedelta(minutes=30 + 40 * victims.index(victim)), talk_s=90)
-        b.label(f"wangiri-{index}", "WANGIRI_CALLBACK", victim.subscriber_id, "NEW_DESTINATION_BURST")
+        callback = start + timedelta(minutes=30 + 40 * victims.index(victim))
+        b.call(victim, source, callback, talk_s=90)
+        b.label(f"wangiri-{index}", "WANGIRI_CALLBACK", victim.subscriber_id, "NEW_DESTINATION_BURST", began=callback)
 
 
 def _pbx_hack(b: _Builder, index: int) -> None:
@@ -161,7 +182,7 @@ def _pbx_hack(b: _Builder, index: int) -> None:
     for i in range(14):
         b.call(s, b.number(NEW_COUNTRIES[(index + i) % 4]), start + timedelta(minutes=4 * i + index), talk_s=120)
     b.label(f"pbx-hack-{index}", "OFF_HOURS_INTERNATIONAL", s.subscriber_id, "NEW_DESTINATION_BURST",
-            "VELOCITY", "SPEND_SPIKE")
+            "VELOCITY", "SPEND_SPIKE", began=start + timedelta(minutes=index))
 
 
 def _spend(b: _Builder, index: int) -> None:
@@ -170,7 +191,8 @@ def _spend(b: _Builder, index: int) -> None:
     start = b.local(s, 9)
     for i in range(3):
         b.call(s, b.mobile("MA"), start + timedelta(minutes=185 * i), talk_s=10_800)
-    b.label(f"spend-{index}", "SPEND_SPIKE", s.subscriber_id, "NEW_DESTINATION_BURST")
+    b.label(f"spend-{index}", "SPEND_SPIKE", s.subscriber_id, "NEW_DESTINATION_BURST",
+            began=start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 def _new_destinations(b: _Builder, index: int) -> None:
@@ -180,7 +202,7 @@ def _new_destinations(b: _Builder, index: int) -> None:
     for i in range(6):
         country = NEW_COUNTRIES[(6 + index + i) % len(NEW_COUNTRIES)]
         b.call(s, b.number(country), start + timedelta(minutes=9 * i), talk_s=45)
-    b.label(f"new-destinations-{index}", "NEW_DESTINATION_BURST", s.subscriber_id)
+    b.label(f"new-destinations-{index}", "NEW_DESTINATION_BURST", s.subscriber_id, began=start)
 
 
 def _call_centre(b: _Builder, spec: ScenarioSpec) -> None:

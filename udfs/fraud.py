@@ -276,7 +276,9 @@ class SubscriberDetector(Detector):
     def _concurrent(self, store: Store, event: CallEvent) -> Alert | None:
         """Logical calls in progress at once (a conference is one call), counted at every set-up
         while this call was open: a call that arrives late can raise the count at a later one."""
-        store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id, event.logical_call))
+        known = store.get(OPEN_CALLS, event.call_id)
+        if event.end_ms is not None or known is None or known[1] is None:  # a late START must not reopen it
+            store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id, event.logical_call))
         open_for = self.rules.max_open_ms
         calls = []
         for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):

@@ -245,3 +245,12 @@ def test_a_wangiri_spray_arriving_backwards_is_caught() -> None:
                   remote=number, remote_country="NG", answered=False) for i in range(8)]
     alerts = run(RemoteNumberDetector(RULES), spray[::-1])[0]
     assert [(a.rule, a.observed, a.window_start_ms) for a in alerts] == [(Rule.WANGIRI, 8, ms(T0))]
+
+
+def test_a_start_arriving_after_its_stop_does_not_reopen_the_call() -> None:
+    # Five short calls a minute apart, each STOP before its START (they travel different paths).
+    events = []
+    for i in range(5):
+        stop = call(T0 + timedelta(minutes=i), seconds=20, call_id=f"short{i}")
+        events += [stop, dataclasses.replace(stop, record_id=f"short{i}:START", record_type="START", end_ms=None)]
+    assert not [a for a in run(SubscriberDetector(RULES), events)[0] if a.rule is Rule.CONCURRENT_CALLS]
