@@ -1,0 +1,80 @@
+"""Leg attribution by hand-worked cases: who pays for which leg, and a call counted once."""
+
+from __future__ import annotations
+
+import pytest
+
+from udfs.legs import Charge, Leg, attribute
+
+MO, MT = "MOBILE_ORIGINATED", "MOBILE_TERMINATED"
+ALICE, BOB, CHARLIE = "+442079460001", "+442079460002", "+442079460003"
+S = 1_000  # ms per second
+
+
+def leg(seq: int, calling: str, called: str, start: int, answer: int | None, end: int, *, subscriber: str,
+        callee: str | None = None, direction: str = MO, linked: str = "L1") -> Leg:
+    return Leg(f"r{seq}", f"c{seq}", linked, seq, subscriber, direction, calling, called, start * S,
+               None if answer is None else answer * S, end * S, callee)
+
+
+def charges(call) -> list[tuple[str | None, Charge]]:
+    return [(charged.charged_to, charged.charge) for charged in call.legs]
+
+
+def test_a_simple_answered_call() -> None:
+    call = attribute([leg(1, ALICE, BOB, 0, 5, 65, subscriber="alice", callee="bob")])
+    assert charges(call) == [("alice", Charge.ORIGINATOR)]
+    assert (call.answered, call.conversation_ms, call.first_setup_ms, call.last_end_ms) == (True, 60 * S, 0, 65 * S)
+    assert call.originating_subscriber == "alice"
+
+
+def test_parallel_dial_charges_only_the_answered_phone() -> None:
+    # Dial(bob&charlie): both ring from 0; Charlie answers at 8 and Bob's phone stops ringing.
+    call = attribute([leg(1, ALICE, BOB, 0, None, 8, subscriber="alice", callee="bob"),
+                      leg(2, ALICE, CHARLIE, 0, 8, 98, subscriber="alice", callee="charlie")])
+    assert charges(call) == [(None, Charge.UNANSWERED), ("alice", Charge.ORIGINATOR)]
+    assert call.conversation_ms == 90 * S
+
+
+def test_a_forward_is_paid_by_the_forwarding_subscriber() -> None:
+    # Bob does not answer for 20 s; his forward rings Charlie, who talks 100 s.
+    call = attribute([leg(1, ALICE, BOB, 0, None, 20, subscriber="alice", callee="bob"),
+                      leg(2, ALICE, CHARLIE, 20, 25, 125, subscriber="alice", callee="charlie")])
+    assert charges(call) == [(None, Charge.UNANSWERED), ("bob", Charge.REDIRECTING_PARTY)]
+    assert call.conversation_ms == 100 * S
+
+
+def test_a_blind_transfer_is_paid_by_the_transferring_subscriber_and_time_is_not_summed() -> None:
+    # Alice-Bob 5..60; Bob transfers Alice to Charlie at 60, who answers at 64 and talks to 160.
+    call = attribute([leg(1, ALICE, BOB, 0, 5, 60, subscriber="alice", callee="bob"),
+                      leg(2, ALICE, CHARLIE, 60, 64, 160, subscriber="alice", callee="charlie")])
+    assert charges(call) == [("alice", Charge.ORIGINATOR), ("bob", Charge.REDIRECTING_PARTY)]
+    assert call.conversation_ms == (60 - 5 + 160 - 64) * S
+
+
+def test_a_three_way_call_overlaps_once() -> None:
+    # Alice-Bob 5..300; Bob adds Charlie 100..250 (Bob's own leg, beside the first).
+    call = attribute([leg(1, ALICE, BOB, 0, 5, 300, subscriber="alice", callee="bob"),
+                      leg(2, BOB, CHARLIE, 90, 100, 250, subscriber="bob", callee="charlie")])
+    assert charges(call) == [("alice", Charge.ORIGINATOR), ("bob", Charge.ORIGINATOR)]
+    assert call.conversation_ms == 295 * S  # not 295 + 150
+
+
+def test_an_incoming_call_is_nobody_of_ours_to_pay_unless_forwarded() -> None:
+    outside = "+33144556677"
+    call = attribute([leg(1, outside, BOB, 0, None, 15, subscriber="bob", direction=MT, callee="bob"),
+                      leg(2, outside, CHARLIE, 15, 18, 78, subscriber="charlie", direction=MT, callee="charlie")])
+    assert charges(call) == [(None, Charge.UNANSWERED), ("bob", Charge.REDIRECTING_PARTY)]
+    assert call.originating_subscriber is None
+    plain = attribute([leg(1, outside, BOB, 0, 3, 33, subscriber="bob", direction=MT, callee="bob")])
+    assert charges(plain) == [(None, Charge.INCOMING)]
+
+
+def test_legs_are_ordered_by_sequence_then_setup_and_must_share_the_linked_id() -> None:
+    first = leg(1, ALICE, BOB, 0, 5, 60, subscriber="alice", callee="bob")
+    second = leg(2, ALICE, CHARLIE, 60, 64, 160, subscriber="alice", callee="charlie")
+    assert attribute([second, first]) == attribute([first, second])
+    with pytest.raises(ValueError, match="more than one linkedId"):
+        attribute([first, leg(3, ALICE, BOB, 0, 1, 2, subscriber="alice", linked="L2")])
+    with pytest.raises(ValueError, match="at least one leg"):
+        attribute([])
