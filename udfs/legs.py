@@ -23,8 +23,10 @@ No Flink here: the job's keyed function (by linkedId) and the Asterisk adapter's
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 MO = "MOBILE_ORIGINATED"
 # A leg that starts within this of an earlier leg's end continues it (a forward or a transfer
@@ -61,6 +63,16 @@ class Leg:
     @property
     def answered(self) -> bool:
         return self.answer_ms is not None
+
+    @staticmethod
+    def from_record(record: Mapping[str, Any]) -> Leg:
+        """A validated STOP record (camelCase, E.164 numbers, ISO 8601 times) as a leg."""
+        calling, called = record["callingParty"], record["calledParty"]
+        answer = record.get("answerTime")
+        return Leg(record["recordId"], record["callId"], record.get("linkedId") or record["callId"],
+                   record.get("legSequence"), calling["subscriberId"], record["callDirection"], calling["number"],
+                   called["number"], _ms(record["startTime"]), _ms(answer) if answer else None,
+                   _ms(record["endTime"]), called.get("subscriberId"))
 
 
 @dataclass(frozen=True)
@@ -146,3 +158,7 @@ def _union_ms(spans: list[tuple[int, int]]) -> int:
             total += end - covered_to
             covered_to = end
     return total
+
+
+def _ms(iso: str) -> int:
+    return round(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)

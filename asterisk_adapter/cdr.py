@@ -1,0 +1,242 @@
+"""One Asterisk CDR (Asterisk 12+ semantics) as the pipeline's CDR record (shared/cdr-record.md).
+
+Asterisk writes a CDR per pair of parties: Party A (`channel`, the caller or the older channel
+of a bridge) and Party B (`dstchannel`), with its `accountcode` and `peeraccount`. Every leg of
+one call shares `linkedid`; `sequence` orders them. Every Asterisk CDR is final, so each
+becomes one STOP record: recordId `<uniqueid>-<sequence>:STOP` (or a hash of the line when the
+columns are not logged), stable across re-reads, so the pipeline's deduplication drops a line
+read twice.
+
+Mapping decisions (an operator's PBX is configured this way or can be):
+- A channel whose name starts with a configured trunk prefix is the outside world; any other
+  channel is one of our endpoints. Party A ours → an outgoing leg (MOBILE_ORIGINATED) of Party
+  A's account; Party A a trunk and Party B ours → an incoming leg of Party B's account. The
+  account is `accountcode`/`peeraccount`, else the endpoint's name (PJSIP/alice-0000002a →
+  alice). Trunk to trunk has no subscriber of ours: rejected (NO_SUBSCRIBER).
+- Numbers: internal extensions (all digits, at most `extension_digits`) become E.164 through
+  the configured template (the DID range they answer on); anything else is normalised with
+  the PBX's country. Service extensions (parking lots, conference rooms) get their DID too.
+  The called number is Party B's extension when its endpoint is named by one (FreePBX's
+  convention): `dst` keeps the dialled extension through a forward or a parallel dial.
+- Local-time timestamps ("YYYY-MM-DD HH:MM:SS", cdr_csv without usegmtime) are read in the
+  configured zone; cdr_custom may log epoch seconds (${CDR(start,u)}).
+- disposition: ANSWERED → NORMAL, NO ANSWER → NO_ANSWER, BUSY → BUSY, FAILED and CONGESTION
+  → FAILED. amaflags become a tag (`ama:billing`, `ama:documentation`); OMIT means "do not
+  record" and is refused as AMA_OMIT (kept in the dead letters, never billed).
+- A parked caller talks to nobody: the Park leg is written unanswered (its billsec is hold).
+- lastapp ConfBridge or MeetMe → callType CONFERENCE.
+Extensions beyond the record spec, read by leg attribution: `calledParty.subscriberId` (Party
+B's account, when ours).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from udfs import numbering
+
+BASE_COLUMNS = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
+                "start", "answer", "end", "duration", "billsec", "disposition", "amaflags")
+DISPOSITIONS = {"ANSWERED": "NORMAL", "NO ANSWER": "NO_ANSWER", "BUSY": "BUSY", "FAILED": "FAILED",
+                "CONGESTION": "FAILED"}
+CONFERENCE_APPS = {"confbridge", "meetme"}
+_ENDPOINT = re.compile(r"^[A-Za-z0-9]+/(?P<name>.+?)(-[0-9a-f]{8})?(;\d)?$")
+
+
+class Reason(enum.StrEnum):
+    """Why a line is not a record: dead-letter reason codes of the adapter."""
+
+    BAD_COLUMNS = "ASTERISK_BAD_COLUMNS"
+    BAD_JSON = "ASTERISK_BAD_JSON"
+    BAD_TIMESTAMP = "ASTERISK_BAD_TIMESTAMP"
+    BAD_NUMBER = "ASTERISK_BAD_NUMBER"
+    UNKNOWN_DISPOSITION = "ASTERISK_UNKNOWN_DISPOSITION"
+    NO_SUBSCRIBER = "ASTERISK_NO_SUBSCRIBER"
+    AMA_OMIT = "ASTERISK_AMA_OMIT"
+
+
+class AsteriskLineError(ValueError):
+    def __init__(self, reason: Reason, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class AsteriskConfig:
+    """How this PBX writes its CDRs (cdr.conf) and numbers its endpoints."""
+
+    country: str = "GB"  # region of national numbers
+    zone: str = "Europe/London"  # of local timestamps (cdr.conf usegmtime=no)
+    extension_template: str = "+44207946{}"  # an extension's E.164 number: {} = its digits
+    extension_digits: int = 4
+    trunk_prefixes: tuple[str, ...] = ("PJSIP/trunk", "SIP/trunk", "IAX2/trunk", "DAHDI/")
+    loguniqueid: bool = True
+    loguserfield: bool = True
+    newcdrcolumns: bool = True
+    server_node: str = "asterisk"
+    accounts: Mapping[str, str] = field(default_factory=dict)  # accountcode → subscriber id, when they differ
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (BASE_COLUMNS + (("uniqueid",) if self.loguniqueid else ()) + (("userfield",) if self.loguserfield
+                                                                             else ())
+                + (("peeraccount", "linkedid", "sequence") if self.newcdrcolumns else ()))
+
+
+def parse_csv_line(line: str, config: AsteriskConfig) -> dict[str, Any]:
+    """A Master.csv line (cdr_csv) as a CDR record."""
+    try:
+        values = next(csv.reader([line], strict=True))
+    except (csv.Error, StopIteration) as error:
+        raise AsteriskLineError(Reason.BAD_COLUMNS, f"not a CSV line: {error}") from None
+    if len(values) != len(config.columns):
+        raise AsteriskLineError(Reason.BAD_COLUMNS, f"{len(values)} columns, cdr.conf says {len(config.columns)}")
+    return to_record(dict(zip(config.columns, values, strict=True)), config, line)
+
+
+def parse_json_line(line: str, config: AsteriskConfig) -> dict[str, Any]:
+    """A cdr_custom line whose format writes one JSON object of CDR variables by name."""
+    try:
+        fields = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise AsteriskLineError(Reason.BAD_JSON, str(error)) from None
+    if not isinstance(fields, dict):
+        raise AsteriskLineError(Reason.BAD_JSON, "not a JSON object")
+    return to_record({key: "" if value is None else str(value) for key, value in fields.items()}, config, line)
+
+
+def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict[str, Any]:
+    """Asterisk CDR variables (by their names) as a CDR record."""
+    get = cdr.get
+    if (get("amaflags") or "").upper() == "OMIT":
+        raise AsteriskLineError(Reason.AMA_OMIT, "amaflags=OMIT: the PBX asks for this CDR not to be recorded")
+    termination = DISPOSITIONS.get((get("disposition") or "").upper())
+    if termination is None:
+        raise AsteriskLineError(Reason.UNKNOWN_DISPOSITION, f"disposition {get('disposition')!r}")
+    channel, peer = get("channel") or "", get("dstchannel") or ""
+    caller_account = _account(get("accountcode"), channel, config)
+    callee_account = _account(get("peeraccount"), peer, config)
+    if caller_account is not None:
+        direction, subscriber = "MOBILE_ORIGINATED", caller_account
+    elif callee_account is not None:
+        direction, subscriber = "MOBILE_TERMINATED", callee_account
+    else:
+        raise AsteriskLineError(Reason.NO_SUBSCRIBER, f"neither {channel!r} nor {peer!r} is one of our endpoints")
+    start = _time(get("start"), config, "start")
+    if start is None:
+        raise AsteriskLineError(Reason.BAD_TIMESTAMP, "start is empty")
+    end = _time(get("end"), config, "end") or start
+    answer = _time(get("answer"), config, "answer")
+    app = (get("lastapp") or "").lower()
+    if app == "park":
+        answer = None
+    calling = _number(get("src") or _caller_id_number(get("clid") or ""), config, "src")
+    # Who actually rang: Party B's extension (a forward or a parallel dial keeps the dialled dst).
+    peer_extension = _endpoint(peer) if callee_account is not None else None
+    called = _number(peer_extension if peer_extension and peer_extension.isdigit() else get("dst") or "",
+                     config, "dst")
+    call_id = _call_id(cdr, line)
+    record: dict[str, Any] = {
+        "callId": call_id,
+        "recordId": f"{call_id}:STOP",
+        "recordType": "STOP",
+        "startTime": _iso(start),
+        "endTime": _iso(end),
+        "duration": max(0, int(get("duration") or 0)),
+        "billableSeconds": max(0, int(get("billsec") or 0)) if answer else 0,
+        "callingParty": {"number": calling, "subscriberId": subscriber, "location": {"country": config.country}},
+        "calledParty": {"number": called, "destination": _region(called)},
+        "callType": "CONFERENCE" if app in CONFERENCE_APPS else "VOICE",
+        "callDirection": direction,
+        "terminationReason": termination,
+        "sipData": {"callIdHeader": get("uniqueid") or call_id},
+        "metadata": {"serverNode": config.server_node, "tags": _tags(get("amaflags"), get("userfield"))},
+    }
+    if callee_account is not None:
+        record["calledParty"]["subscriberId"] = callee_account
+    if answer is not None:
+        record["answerTime"] = _iso(answer)
+    if get("linkedid"):
+        record["linkedId"] = get("linkedid")
+    if (get("sequence") or "").isdigit():
+        record["legSequence"] = int(get("sequence") or 0)
+    return record
+
+
+def _account(code: str | None, channel: str, config: AsteriskConfig) -> str | None:
+    """Our subscriber on this channel, or None for a trunk (or no channel)."""
+    if not channel or channel.startswith(config.trunk_prefixes):
+        return None
+    name = code or _endpoint(channel)
+    return config.accounts.get(name, name) if name else None
+
+
+def _endpoint(channel: str) -> str | None:
+    match = _ENDPOINT.match(channel)
+    return match.group("name") if match else None
+
+
+def _caller_id_number(clid: str) -> str:
+    """'"Alice" <2001>' → 2001."""
+    match = re.search(r"<([^>]*)>", clid)
+    return match.group(1) if match else clid
+
+
+def _number(raw: str, config: AsteriskConfig, column: str) -> str:
+    digits = raw.strip()
+    if digits.isdigit() and len(digits) <= config.extension_digits:
+        digits = config.extension_template.format(digits)
+    e164 = numbering.normalise(digits, config.country)
+    if e164 is None:
+        raise AsteriskLineError(Reason.BAD_NUMBER, f"{column} {raw!r} is neither an extension nor a number")
+    return e164
+
+
+def _region(number: str) -> str | None:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or None
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _time(value: str | None, config: AsteriskConfig, column: str) -> datetime | None:
+    """Local 'YYYY-MM-DD HH:MM:SS' (fraction allowed) in the PBX's zone, or epoch seconds."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = Decimal(text)
+            return None if seconds == 0 else datetime.fromtimestamp(float(seconds), UTC)
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(config.zone)).astimezone(UTC)
+    except ValueError:
+        raise AsteriskLineError(Reason.BAD_TIMESTAMP, f"{column} {text!r}") from None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _call_id(cdr: Mapping[str, str], line: str) -> str:
+    uniqueid, sequence = cdr.get("uniqueid"), cdr.get("sequence")
+    if uniqueid and sequence:
+        return f"{uniqueid}-{sequence}"
+    return "ast-" + hashlib.sha256(line.encode()).hexdigest()[:24]
+
+
+def _tags(amaflags: str | None, userfield: str | None) -> list[str]:
+    tags = [f"ama:{amaflags.lower()}"] if amaflags else []
+    return tags + ([f"userfield:{userfield}"] if userfield else [])
