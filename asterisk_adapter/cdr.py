@@ -89,6 +89,14 @@ class AsteriskConfig:
     server_node: str = "asterisk"
     accounts: Mapping[str, str] = field(default_factory=dict)  # accountcode → subscriber id, when they differ
 
+    @staticmethod
+    def from_mapping(fields: Mapping[str, Any]) -> AsteriskConfig:
+        """From a JSON object of these fields (lists where tuples are kept)."""
+        values = dict(fields)
+        if "trunk_prefixes" in values:
+            values["trunk_prefixes"] = tuple(values["trunk_prefixes"])
+        return AsteriskConfig(**values)
+
     @property
     def columns(self) -> tuple[str, ...]:
         return (BASE_COLUMNS + (("uniqueid",) if self.loguniqueid else ()) + (("userfield",) if self.loguserfield

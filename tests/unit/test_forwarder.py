@@ -1,0 +1,131 @@
+"""The Asterisk forwarder: every line once across restarts, rotation and truncation; bad
+lines kept with their reason. Kinesis is a recording double here (the stream itself is
+exercised in tests/integration/test_asterisk_demo.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
+from asterisk_adapter.forwarder import DEAD_LETTERS_FILE, Forwarder, load_position
+from asterisk_adapter.tail import Tail
+from tools.kinesis_writer import KinesisWriter
+from udfs.cdr import validate_record
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk"
+CONFIG = AsteriskConfig()
+LINES = [line for path in sorted(FIXTURES.glob("*.csv")) for line in path.read_text().splitlines()]
+
+
+class RecordingKinesis:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.keys: list[str] = []
+
+    def put_records(self, StreamARN: str, Records: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803 (boto3's)
+        self.records += [json.loads(record["Data"]) for record in Records]
+        self.keys += [record["PartitionKey"] for record in Records]
+        return {"Records": [{"SequenceNumber": str(len(self.records))} for _ in Records]}
+
+    @property
+    def record_ids(self) -> list[str]:
+        return [record["recordId"] for record in self.records]
+
+
+def forwarder(path: Path, state: Path, kinesis: RecordingKinesis, batch_size: int = 4) -> Forwarder:
+    """A forwarder as a restart creates it: from the saved position."""
+    state.mkdir(exist_ok=True)
+    return Forwarder(Tail(path, load_position(state)), KinesisWriter(kinesis, "arn:stream"), state,
+                     lambda text: parse_csv_line(text, CONFIG), batch_size=batch_size)
+
+
+def ids(lines: list[str]) -> list[str]:
+    return [parse_csv_line(line, CONFIG)["recordId"] for line in lines]
+
+
+def append(path: Path, lines: list[str]) -> None:
+    with path.open("a") as out:
+        out.writelines(line + "\n" for line in lines)
+
+
+def test_a_restart_between_batches_neither_loses_nor_repeats(tmp_path: Path) -> None:
+    master, state, kinesis = tmp_path / "Master.csv", tmp_path / "state", RecordingKinesis()
+    bad = ['"only","three","columns"', LINES[0].replace('"ANSWERED"', '"MAYBE"')]
+    append(master, LINES[:9] + bad[:1] + LINES[9:] + bad[1:])
+    first = forwarder(master, state, kinesis)
+    assert first.step() and first.step()  # two batches of 4, then the process dies
+    del first
+    counts = forwarder(master, state, kinesis).run(follow=False)
+    assert kinesis.record_ids == ids(LINES)
+    assert counts.dead == 2
+    dead = [json.loads(line) for line in (state / DEAD_LETTERS_FILE).read_text().splitlines()]
+    assert [(row["reason"], row["raw_record"]) for row in dead] == [
+        ("ASTERISK_BAD_COLUMNS", bad[0]), ("ASTERISK_UNKNOWN_DISPOSITION", bad[1])]
+    assert dead[0]["source_offset"] == str(sum(len(line) + 1 for line in LINES[:9]))
+
+
+def test_a_crash_after_a_put_before_its_position_resends_that_batch_with_the_same_ids(tmp_path: Path) -> None:
+    master, state, kinesis = tmp_path / "Master.csv", tmp_path / "state", RecordingKinesis()
+    append(master, LINES[:10])
+    first = forwarder(master, state, kinesis)
+    first.step()
+    saved = (state / "position.json").read_text()
+    first.step()
+    (state / "position.json").write_text(saved)  # the second batch's position never reached the disk
+    forwarder(master, state, kinesis).run(follow=False)
+    assert kinesis.record_ids == ids(LINES[:8]) + ids(LINES[4:10])  # batch 2 twice: the job drops the copy
+
+
+def test_rotation_and_new_lines_are_followed_while_running(tmp_path: Path) -> None:
+    master, kinesis = tmp_path / "Master.csv", RecordingKinesis()
+    append(master, LINES[:3])
+    running = forwarder(master, tmp_path / "state", kinesis, batch_size=100)
+    running.step()
+    append(master, LINES[3:5])  # written just before logrotate renames the file
+    master.rename(tmp_path / "Master.csv.1")
+    append(master, LINES[5:8])
+    running.run(follow=False)
+    assert kinesis.record_ids == ids(LINES[:8])
+
+
+def test_rotation_while_stopped_finishes_the_old_file_first(tmp_path: Path) -> None:
+    master, state, kinesis = tmp_path / "Master.csv", tmp_path / "state", RecordingKinesis()
+    append(master, LINES[:3])
+    forwarder(master, state, kinesis, batch_size=100).run(follow=False)
+    append(master, LINES[3:6])
+    os.rename(master, tmp_path / "Master.csv-20261103")
+    append(master, LINES[6:9])
+    forwarder(master, state, kinesis, batch_size=100).run(follow=False)
+    assert kinesis.record_ids == ids(LINES[:9])
+
+
+def test_truncation_restarts_from_the_top_and_a_half_written_line_waits(tmp_path: Path) -> None:
+    master, kinesis = tmp_path / "Master.csv", RecordingKinesis()
+    append(master, LINES[:4])
+    running = forwarder(master, tmp_path / "state", kinesis, batch_size=100)
+    running.run(follow=False)
+    master.write_text("")  # copytruncate
+    append(master, LINES[4:6])
+    with master.open("a") as out:
+        out.write(LINES[6][:40])  # Asterisk is mid-write
+    running.run(follow=False)
+    assert kinesis.record_ids == ids(LINES[:6])
+    with master.open("a") as out:
+        out.write(LINES[6][40:] + "\n")
+    running.run(follow=False)
+    assert kinesis.record_ids == ids(LINES[:7])
+
+
+@pytest.mark.parametrize("batch_size", [1, 500])
+def test_records_keep_the_contract_and_are_keyed_by_subscriber(tmp_path: Path, batch_size: int) -> None:
+    master, kinesis = tmp_path / "Master.csv", RecordingKinesis()
+    append(master, LINES)
+    forwarder(master, tmp_path / "state", kinesis, batch_size).run(follow=False)
+    assert [validate_record(json.dumps(record)).reason for record in kinesis.records] == [None] * len(LINES)
+    assert kinesis.keys == [record["callingParty"]["subscriberId"] for record in kinesis.records]
+    assert set(kinesis.keys) == {"2001", "2002", "2003"}  # the endpoints' names: no accounts configured
