@@ -117,12 +117,7 @@ def save_position(state: Path, position: Position) -> None:
     os.replace(temporary, state / STATE_FILE)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import boto3
-
-    from jobs import config as job_config
-    from tools.dead_letters import write_to_store
-
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m asterisk_adapter.forwarder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, required=True, help="Master.csv (cdr_csv) or a cdr_custom file")
@@ -132,7 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pbx", type=Path, help="JSON object of AsteriskConfig fields")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--once", action="store_true", help="stop at the end of the file")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> Counts:
+    import boto3
+
+    from jobs import config as job_config
+    from tools.dead_letters import write_to_store
+
     pbx = AsteriskConfig.from_mapping(json.loads(args.pbx.read_text())) if args.pbx else AsteriskConfig()
     config = job_config.load(args.properties, streaming=True)
     assert config.source is not None and config.sinks is not None
@@ -147,9 +150,14 @@ def main(argv: list[str] | None = None) -> int:
                                     endpoint=sinks.s3_endpoint),
         args.batch_size)
     try:
-        counts = forwarder.run(follow=not args.once)
+        return forwarder.run(follow=not args.once)
     except KeyboardInterrupt:
-        counts = forwarder.counts
+        return forwarder.counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    counts = run(args)
     print(f"forwarded {counts.sent:,} CDRs in {counts.batches:,} batches; {counts.dead:,} dead letters "
           f"({args.state / DEAD_LETTERS_FILE})")
     return 0

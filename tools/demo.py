@@ -1,7 +1,11 @@
 """The demo: local AWS up, generated traffic on the Kinesis stream, the job in a local Flink
 minicluster until every window has closed, then a summary read back from DynamoDB and S3.
 
-    python -m tools.demo [--calls N] [--seed S] [--bad N]
+    python -m tools.demo [--calls N] [--seed S]
+    python -m tools.demo --asterisk Master.csv [--pbx pbx.json]
+
+With --asterisk the traffic is an Asterisk cdr_csv file instead, put on the stream by the
+forwarder (python -m asterisk_adapter.forwarder; `python -m tools.asterisk_sample` writes one).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from asterisk_adapter import forwarder
+from asterisk_adapter.forwarder import Counts
 from tools.bad_records import BAD_RECORDS
 from tools.generate import Progress, put_stream
 from tools.local_aws import LocalAws
@@ -29,24 +35,39 @@ def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int]]:
     return [(sub, seconds, calls[sub]) for sub, seconds in talk.most_common(n)]
 
 
+def forward_file(master: Path, pbx: Path | None, properties: Path, state: Path) -> Counts:
+    """The forwarder over the whole file, once (what `--once` does)."""
+    argv = ["--file", str(master), "--properties", str(properties), "--state", str(state), "--once"]
+    return forwarder.run(forwarder.parse_args(argv + (["--pbx", str(pbx)] if pbx else [])))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=5_000)
     parser.add_argument("--subscribers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--asterisk", type=Path, help="an Asterisk Master.csv to forward instead of generated traffic")
+    parser.add_argument("--pbx", type=Path, help="the PBX's AsteriskConfig fields, as JSON (with --asterisk)")
     args = parser.parse_args(argv)
 
     print("Starting local AWS (kinesis-mock, dynalite, moto) on 127.0.0.1 ...")
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
         resources = aws.resources
-        lines = [to_json(r) for r in generate(TrafficSpec(seed=args.seed, calls=args.calls,
-                                                          subscribers=args.subscribers))]
-        lines += [bad.raw for bad in BAD_RECORDS]
-        print(f"Putting {len(lines):,} CDRs ({len(BAD_RECORDS)} of them malformed on purpose) "
-              f"on Kinesis stream {resources.stream} ...")
-        put_stream(lines, aws.kinesis, resources.stream_arn, Progress())
         properties = aws.write_properties(Path(tmp) / "application_properties.json", bounded=True)
+        if args.asterisk:
+            print(f"Forwarding {args.asterisk} to Kinesis stream {resources.stream} ...")
+            forwarded = forward_file(args.asterisk, args.pbx, properties, Path(tmp) / "forwarder")
+            received = forwarded.sent + forwarded.dead
+            print(f"  {forwarded.sent:,} CDRs put, {forwarded.dead:,} lines refused (in the dead-letter store)")
+        else:
+            lines = [to_json(r) for r in generate(TrafficSpec(seed=args.seed, calls=args.calls,
+                                                              subscribers=args.subscribers))]
+            lines += [bad.raw for bad in BAD_RECORDS]
+            print(f"Putting {len(lines):,} CDRs ({len(BAD_RECORDS)} of them malformed on purpose) "
+                  f"on Kinesis stream {resources.stream} ...")
+            put_stream(lines, aws.kinesis, resources.stream_arn, Progress())
+            received = len(lines)
         print("Running the job in a local Flink minicluster until the stream is read and every "
               "window has closed ...")
         started = time.monotonic()
@@ -59,11 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         bills = aws.scan(resources.billing_monthly_table)
         unrated = aws.scan(resources.rating_errors_table)
         print(f"\nJob finished in {elapsed:.0f} s (including the minicluster's start).")
-        print(f"CDRs in: {len(lines):,}   dead letters: {len(dead):,}   "
+        print(f"CDRs in: {received:,}   dead letters: {len(dead):,}   "
               f"hourly usage items: {len(usage):,}   monthly bills: {len(bills):,}   "
               f"unrated legs: {len(unrated):,}")
         for reason, count in sorted(collections.Counter(d["reason"] for d in dead).items()):
             print(f"  {reason:<22} {count}")
+        if args.asterisk:
+            refused = aws.s3_dataset(resources.dead_letter_prefix).to_table(columns=["reason"]).column("reason")
+            for reason, count in sorted(collections.Counter(refused.to_pylist()).items()):
+                if reason.startswith("ASTERISK_"):
+                    print(f"  {reason:<22} {count}   (refused by the forwarder)")
         archive = aws.s3_dataset(resources.archive_prefix)
         partitions = {(row["dt"], row["hour"]) for row in archive.to_table(columns=["dt", "hour"]).to_pylist()}
         store = aws.s3_dataset(resources.dead_letter_prefix).count_rows()

@@ -293,6 +293,10 @@ class CalledParty(_Part):
     number_type: Annotated[CalledNumberType | None, BeforeValidator(_one_of(CalledNumberType, False))] = (
         Field(default=None, alias="numberType", json_schema_extra={"column": "called_number_type"}))
     destination: Annotated[str | None, BeforeValidator(_text(MAX_ID, False))] = column("called_destination")
+    # Extension: the callee when ours too (Asterisk's peeraccount); leg attribution charges a
+    # forwarded or transferred leg to them.
+    subscriber_id: OptionalId = Field(default=None, alias="subscriberId",
+                                      json_schema_extra={"column": "called_subscriber_id"})
 
 
 class SipData(_Part):

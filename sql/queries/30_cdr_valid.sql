@@ -7,7 +7,7 @@ CREATE TEMPORARY VIEW cdr_valid AS
 SELECT
   call_id, record_id, record_type, start_time, answer_time, end_time, duration_s, switch_billable_s,
   calling_number, calling_number_type, subscriber_id, calling_country, calling_city,
-  calling_lat, calling_lon, called_number, called_number_type, called_destination,
+  calling_lat, calling_lon, called_number, called_number_type, called_destination, called_subscriber_id,
   call_type, call_direction, termination_reason,
   sip_from_uri, sip_to_uri, sip_call_id, sip_user_agent, sip_codec, sip_ip,
   qos_jitter_ms, qos_packet_loss_pct, qos_latency_ms, qos_mos,

@@ -8,7 +8,8 @@ CREATE TEMPORARY VIEW cdr_final AS
 SELECT
   record_id, call_id, linked_id, leg_sequence, subscriber_id, call_type, call_direction,
   termination_reason, start_time, answer_time, end_time, calling_number, calling_country,
-  called_number, called_destination, bytes_sent, bytes_received, answered, talk_seconds, event_time
+  called_number, called_destination, called_subscriber_id, bytes_sent, bytes_received, answered, talk_seconds,
+  event_time
 FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY ingest_time) AS arrival
   FROM cdr_valid

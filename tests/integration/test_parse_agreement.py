@@ -1,6 +1,7 @@
 """The JVM parser (PARSE_CDR) and the reference model (udfs.cdr) agree: same columns, same
-verdict on every record, same values for valid ones — over generated traffic, the bad-record
-catalogue, and seeded random mutations of valid records."""
+verdict on every record, same values for valid ones — over generated traffic, the Asterisk
+adapter's records (with the calledParty.subscriberId extension), the bad-record catalogue, and
+seeded random mutations of valid records."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from typing import Any
 import pytest
 from pyflink.table import DataTypes, TableEnvironment
 
+from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
 from jobs.flink_env import create_table_env
 from jobs.sql_files import folder, render
+from tools.asterisk_sample import sample
 from tools.bad_records import BAD_RECORDS
 from udfs.cdr import flat_columns, validate_record
 
@@ -53,9 +56,10 @@ def _mutate(record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def corpus(traffic: list[dict[str, Any]]) -> list[str]:
     rng = random.Random(7)
-    lines = [json.dumps(record) for record in traffic[:600]]
+    asterisk = [parse_csv_line(line, AsteriskConfig()) for line in sample(60, seed=3)]
+    lines = [json.dumps(record) for record in traffic[:600] + asterisk]
     lines += [bad.raw for bad in BAD_RECORDS]
-    lines += [json.dumps(_mutate(rng.choice(traffic), rng)) for _ in range(MUTATIONS)]
+    lines += [json.dumps(_mutate(rng.choice(traffic + asterisk), rng)) for _ in range(MUTATIONS)]
     return lines
 
 

@@ -91,7 +91,8 @@ def test_first_failing_field_names_the_reason() -> None:
 def test_flat_columns_name_every_leaf_once() -> None:
     columns = flat_columns()
     names = [name for name, _ in columns]
-    assert len(names) == len(set(names)) == 42
+    assert len(names) == len(set(names)) == 43
+    assert ("called_subscriber_id", "STRING") in columns
     assert ("cost_amount", "DECIMAL(18, 6)") in columns
     assert ("start_time", "TIMESTAMP_LTZ(3)") in columns
     assert ("tags", "ARRAY<STRING>") in columns

@@ -42,6 +42,7 @@ final class CdrParser {
             + " calling_number STRING, calling_number_type STRING, subscriber_id STRING,"
             + " calling_country STRING, calling_city STRING, calling_lat DOUBLE, calling_lon DOUBLE,"
             + " called_number STRING, called_number_type STRING, called_destination STRING,"
+            + " called_subscriber_id STRING,"
             + " call_type STRING, call_direction STRING, termination_reason STRING,"
             + " sip_from_uri STRING, sip_to_uri STRING, sip_call_id STRING, sip_user_agent STRING,"
             + " sip_codec STRING, sip_ip STRING,"
@@ -51,7 +52,7 @@ final class CdrParser {
             + " server_node STRING, recording_id STRING, tags ARRAY<STRING>,"
             + " linked_id STRING, leg_sequence BIGINT, bytes_sent BIGINT, bytes_received BIGINT,"
             + " reject_reason STRING, reject_detail STRING>";
-    static final int COLUMNS = 44;
+    static final int COLUMNS = 45;
     static final int START_TIME = 3;
     static final int END_TIME = 5;
     static final int MAX_RECORD_CHARS = 65_536;
@@ -185,48 +186,49 @@ final class CdrParser {
         phoneNumber(called, row, 15);
         row[16] = called.oneOf("numberType", false, CALLED_TYPES);
         row[17] = called.text("destination", false, Fields.MAX_ID);
+        row[18] = called.id("subscriberId", false);
 
-        row[18] = cdr.oneOf("callType", true, CALL_TYPES);
-        row[19] = cdr.oneOf("callDirection", true, DIRECTIONS);
+        row[19] = cdr.oneOf("callType", true, CALL_TYPES);
+        row[20] = cdr.oneOf("callDirection", true, DIRECTIONS);
         String termination = cdr.oneOf("terminationReason", false, TERMINATIONS);
-        row[20] = termination;
+        row[21] = termination;
 
         Fields sip = cdr.object("sipData", false);
         if (sip != null) {
-            row[21] = sip.text("fromUri", false, Fields.MAX_TEXT);
-            row[22] = sip.text("toUri", false, Fields.MAX_TEXT);
-            row[23] = sip.text("callIdHeader", false, Fields.MAX_TEXT);
-            row[24] = sip.text("userAgent", false, Fields.MAX_TEXT);
-            row[25] = sip.text("codec", false, Fields.MAX_ID);
-            row[26] = sip.text("ipAddress", false, Fields.MAX_ID);
+            row[22] = sip.text("fromUri", false, Fields.MAX_TEXT);
+            row[23] = sip.text("toUri", false, Fields.MAX_TEXT);
+            row[24] = sip.text("callIdHeader", false, Fields.MAX_TEXT);
+            row[25] = sip.text("userAgent", false, Fields.MAX_TEXT);
+            row[26] = sip.text("codec", false, Fields.MAX_ID);
+            row[27] = sip.text("ipAddress", false, Fields.MAX_ID);
         }
         Fields qos = cdr.object("qos", false);
         if (qos != null) {
-            row[27] = qos.number("jitter", 0, Fields.MAX_MEASURE);
-            row[28] = qos.number("packetLoss", 0, 100);
-            row[29] = qos.number("latency", 0, Fields.MAX_MEASURE);
-            row[30] = qos.number("mos", 1, 5);
+            row[28] = qos.number("jitter", 0, Fields.MAX_MEASURE);
+            row[29] = qos.number("packetLoss", 0, 100);
+            row[30] = qos.number("latency", 0, Fields.MAX_MEASURE);
+            row[31] = qos.number("mos", 1, 5);
         }
         Fields cost = cdr.object("cost", false);
         if (cost != null) {
-            row[31] = cost.currency("currency");
-            row[32] = cost.money("amount");
-            row[33] = cost.money("perMinuteRate");
-            row[34] = cost.money("taxAmount");
+            row[32] = cost.currency("currency");
+            row[33] = cost.money("amount");
+            row[34] = cost.money("perMinuteRate");
+            row[35] = cost.money("taxAmount");
         }
         Fields metadata = cdr.object("metadata", false);
         if (metadata != null) {
-            row[35] = metadata.id("serverNode", false);
-            row[36] = metadata.id("recordingId", false);
-            row[37] = metadata.texts("tags");
+            row[36] = metadata.id("serverNode", false);
+            row[37] = metadata.id("recordingId", false);
+            row[38] = metadata.texts("tags");
         }
         String linkedId = cdr.id("linkedId", false);
-        row[38] = linkedId == null ? callId : linkedId;
-        row[39] = cdr.integer("legSequence", 0);
+        row[39] = linkedId == null ? callId : linkedId;
+        row[40] = cdr.integer("legSequence", 0);
         Fields data = cdr.object("dataUsage", false);
         if (data != null) {
-            row[40] = data.integer("bytesSent", 0);
-            row[41] = data.integer("bytesReceived", 0);
+            row[41] = data.integer("bytesSent", 0);
+            row[42] = data.integer("bytesReceived", 0);
         }
 
         if ("STOP".equals(recordType)) {
