@@ -30,7 +30,8 @@ from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input,
 
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
 # replay keeps the latest row per key, as the upsert would: (key, ordered by).
-UPSERT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {"fraud_alerts": (("alert_id",), "detected_at")}
+UPSERT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {"fraud_alerts": (("alert_id",), "detected_at"),
+                                                       "logical_calls": (("linked_id",), "completed_at")}
 
 
 @dataclass

@@ -53,6 +53,7 @@ class SinkConfig:
     dead_letter_store_path: str
     fraud_alerts_table: str
     fraud_tagged_path: str
+    logical_calls_table: str
     s3_endpoint: str = ""  # empty on AWS; an emulator's URL locally (path-style addressing)
 
     def flink_settings(self) -> dict[str, str]:
@@ -72,6 +73,10 @@ class TuningConfig:
     dedup_ttl: str = "1 d"
     billing_state_ttl: str = "45 d"
     python_execution_mode: str = "thread"
+    # A multi-leg call is complete once no leg has ended for this long (event time), or at
+    # this age since its first set-up (a leg still open, a STOP that never comes).
+    call_quiet_period_s: int = 30
+    call_max_age_s: int = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,8 @@ class JobConfig:
                           archive_path=self.sinks.archive_path,
                           dead_letter_store_path=self.sinks.dead_letter_store_path,
                           fraud_alerts_table=self.sinks.fraud_alerts_table,
-                          fraud_tagged_path=self.sinks.fraud_tagged_path)
+                          fraud_tagged_path=self.sinks.fraud_tagged_path,
+                          logical_calls_table=self.sinks.logical_calls_table)
         return values
 
     def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
@@ -256,7 +262,11 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         dedup_ttl=job.optional("dedup.ttl", defaults.dedup_ttl),
         billing_state_ttl=job.optional("billing.state.ttl", defaults.billing_state_ttl),
         python_execution_mode=job.optional("python.execution-mode", defaults.python_execution_mode).lower(),
+        call_quiet_period_s=job.integer("calls.quiet-period.seconds", defaults.call_quiet_period_s),
+        call_max_age_s=job.integer("calls.max-age.seconds", defaults.call_max_age_s),
     )
+    if not 0 < tuning.call_quiet_period_s < tuning.call_max_age_s:
+        raise ConfigError(f"{path}: CdrJob needs 0 < calls.quiet-period.seconds < calls.max-age.seconds")
     if tuning.python_execution_mode not in ("thread", "process"):
         raise ConfigError(f"{path}: 'CdrJob.python.execution-mode' must be thread or process, "
                           f"got {tuning.python_execution_mode!r}")
@@ -289,6 +299,7 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         dead_letter_store_path=_s3_path(out, "dead-letter-store.path"),
         fraud_alerts_table=out.required("fraud-alerts.table"),
         fraud_tagged_path=_s3_path(out, "fraud-tagged.path"),
+        logical_calls_table=out.required("logical-calls.table"),
         s3_endpoint=out.optional("s3.endpoint", ""),
     )
     return JobConfig(tuning=tuning, billing=billing, fraud=fraud, metrics=_metrics(groups, path), source=source,

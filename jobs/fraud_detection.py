@@ -5,7 +5,12 @@ number (WANGIRI); both are narrow SQL views, so only the columns and records the
 cross into Python. Each key's rule state lives in MapStates (one per space of the rules'
 Store), and an event-time timer chain expires it: when nothing is left, nothing is kept.
 
-Streaming evaluates each event on arrival (an alert within a second of its CDR). A replay runs
+Streaming evaluates each event on arrival (an alert within a second of its CDR), with one
+exception: a START far ahead of the watermark waits for it. STARTs and STOPs take different
+paths through the job (a STOP is deduplicated and rated first); live they arrive together, but
+catching up a backlog the START path can run hours ahead, and a START judged then would find
+calls "still open" whose STOPs are merely still on their way. The watermark (the slower path's
+progress) reaching the START's set-up says those STOPs are in. A replay runs
 in batch, where a key's records arrive together but in no particular time order: there they
 are appended to a list and evaluated in event-time order when the key ends (one timer per key,
 which batch fires at the end of its input), the expiry chain played along in between.
@@ -29,6 +34,7 @@ from pyflink.table import Schema, StreamTableEnvironment
 from udfs.fraud import (
     COOLDOWN,
     DESTINATIONS,
+    ENDED,
     META,
     OPEN_CALLS,
     SPEND,
@@ -41,7 +47,7 @@ from udfs.fraud import (
 )
 from udfs.fraud_rules import FraudRules
 
-SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, SPEND, DESTINATIONS, META, "callback_cooldown")
+SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
 END_OF_KEY = 2**62  # a replay's one timer per key: batch fires it when the key's input ends
 DETECTED = Types.ROW_NAMED(
@@ -102,14 +108,16 @@ class _MapStateStore:
 class FraudRulesFunction(KeyedProcessFunction):
     """One detector over one keyed stream (thin: the rules decide, this keeps their state)."""
 
-    def __init__(self, rules: FraudRules, by_remote_number: bool, ordered: bool):
+    def __init__(self, rules: FraudRules, by_remote_number: bool, ordered: bool, in_sync_ms: int = 0):
         self._rules = rules
         self._by_remote_number = by_remote_number
         self._ordered = ordered
+        self._in_sync_ms = in_sync_ms  # how far ahead of the watermark a live record may be
         self._detector: Detector | None = None
         self._store: _MapStateStore | None = None
         self._next_expiry: Any = None
         self._pending: Any = None
+        self._early: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
         detector = RemoteNumberDetector if self._by_remote_number else SubscriberDetector
@@ -118,12 +126,17 @@ class FraudRulesFunction(KeyedProcessFunction):
             MapStateDescriptor(space, Types.STRING(), Types.PICKLED_BYTE_ARRAY())) for space in SPACES})
         self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
         self._pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
+        self._early = runtime_context.get_list_state(ListStateDescriptor("early-starts", Types.PICKLED_BYTE_ARRAY()))
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         event = to_event(row)
         if self._ordered:
             self._pending.add(event)
             ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
+            return
+        if event.record_type == "START" and event.start_ms > ctx.timer_service().current_watermark() + self._in_sync_ms:
+            self._early.add(event)  # judged when the watermark reaches its set-up
+            ctx.timer_service().register_event_time_timer(event.start_ms)
             return
         yield from self._evaluate(event, ctx)
 
@@ -157,6 +170,12 @@ class FraudRulesFunction(KeyedProcessFunction):
         if self._ordered and timestamp == END_OF_KEY:
             yield from self._replay_key()
             return
+        early = list(self._early.get())
+        if early:
+            released = sorted((e for e in early if e.start_ms <= timestamp), key=lambda e: (e.start_ms, e.record_id))
+            self._early.update([e for e in early if e.start_ms > timestamp])
+            for event in released:
+                yield from self._evaluate(event, ctx)
         expiry = self._next_expiry.value()
         if expiry is not None and timestamp >= expiry:
             due = self._detector.expire(self._store, timestamp)
@@ -166,7 +185,8 @@ class FraudRulesFunction(KeyedProcessFunction):
                 self._schedule(ctx, max(due, timestamp + 1))
 
 
-def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool) -> None:
+def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool,
+                           in_sync_ms: int = 0) -> None:
     """Runs the rules over the two event views; their alerts become the view fraud_detected,
     with event_time (the detection's) as its event time. Without rules (fraud detection off)
     the view is there but empty, so what reads it (the minute metrics) need not know."""
@@ -185,7 +205,7 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
         name = "fraud rules by remote number" if by_remote_number else "fraud rules by subscriber"
         streams.append(events
                        .key_by(lambda row, field=key: row[field], key_type=Types.STRING())
-                       .process(FraudRulesFunction(rules, by_remote_number, ordered), output_type=DETECTED)
+                       .process(FraudRulesFunction(rules, by_remote_number, ordered, in_sync_ms), output_type=DETECTED)
                        .uid(name.replace(" ", "-")).name(name))
     _detected_view(t_env, streams[0].union(streams[1]))
 

@@ -17,6 +17,7 @@ from pyflink.table.expressions import col
 
 from jobs.config import JobConfig
 from jobs.fraud_detection import attach_fraud_detection
+from jobs.logical_calls import attach_logical_calls
 from jobs.sql_files import folder, insert_target, render
 
 
@@ -75,10 +76,15 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
         view = path.stem.split("_", 1)[-1]
         if view in SHARED_VIEWS:
             _share(t_env, view)
+        if view == LEGS_INPUT:
+            # The Python stage of leg attribution: its logical calls are the view multi_leg_calls.
+            attach_logical_calls(t_env, config.tuning.call_quiet_period_s, config.tuning.call_max_age_s)
         if view == FRAUD_INPUT:
             # The Python stage: its alerts are the view fraud_detected (empty when it is off).
             rules = config.fraud.rules if sinks & FRAUD_SINKS else None
-            attach_fraud_detection(t_env, rules, ordered=profile == "replay")
+            # A live record is up to the watermark's lateness ahead of it, plus some slack.
+            attach_fraud_detection(t_env, rules, ordered=profile == "replay",
+                                   in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000)
     return statements
 
 
@@ -118,6 +124,8 @@ def _proctime_column(table: Table) -> str | None:
     return None
 
 
+# Leg attribution runs in Python once its input view exists.
+LEGS_INPUT = "call_legs"
 # The fraud rules run in Python once their last input view exists, if one of these sinks is written.
 FRAUD_INPUT = "fraud_remote_events"
 FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_tagged_calls"})

@@ -55,6 +55,7 @@ class Resources:
     dead_letter_prefix: str = "dead-letters"
     fraud_tagged_prefix: str = "fraud-tagged"
     fraud_alerts_table: str = "cdr_fraud_alerts"
+    logical_calls_table: str = "cdr_logical_calls"
     timestream_database: str = "cdr"
     timestream_table: str = "metrics_minutely"
 
@@ -166,7 +167,8 @@ class LocalAws:
                             (r.dead_letters_table, ("source_partition", "source_offset")),
                             (r.billing_monthly_table, ("subscriber_id", "bill_month")),
                             (r.rating_errors_table, ("record_id",)),
-                            (r.fraud_alerts_table, ("alert_id",))):
+                            (r.fraud_alerts_table, ("alert_id",)),
+                            (r.logical_calls_table, ("linked_id",))):
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
                 AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
@@ -204,6 +206,7 @@ class LocalAws:
                 "dead-letter-store.path": f"s3://{r.bucket}/{r.dead_letter_prefix}",
                 "fraud-alerts.table": r.fraud_alerts_table,
                 "fraud-tagged.path": f"s3://{r.bucket}/{r.fraud_tagged_prefix}",
+                "logical-calls.table": r.logical_calls_table,
                 "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},

@@ -135,6 +135,7 @@ Entry = tuple[int, str, str, Any, str]
 WINDOWS = "windows"  # rule -> list[Entry]
 COOLDOWN = "cooldown"  # rule -> (until ms, severity, alert id)
 OPEN_CALLS = "calls"  # call id -> (start ms, end ms | None, record id, logical call)
+ENDED = "ended"  # call id -> until ms: calls whose STOP came, so a late START cannot reopen them
 SPEND = "spend"  # UTC day number -> Decimal
 DESTINATIONS = "destinations"  # country -> (first seen ms, last seen ms)
 META = "meta"  # "first_seen" -> ms; "flagged_until" -> ms (WANGIRI)
@@ -276,9 +277,13 @@ class SubscriberDetector(Detector):
     def _concurrent(self, store: Store, event: CallEvent) -> Alert | None:
         """Logical calls in progress at once (a conference is one call), counted at every set-up
         while this call was open: a call that arrives late can raise the count at a later one."""
-        known = store.get(OPEN_CALLS, event.call_id)
-        if event.end_ms is not None or known is None or known[1] is None:  # a late START must not reopen it
+        if event.end_ms is not None:
             store.put(OPEN_CALLS, event.call_id, (event.start_ms, event.end_ms, event.record_id, event.logical_call))
+            # A START can arrive after its STOP (they travel different paths through the job),
+            # even after the ended call has expired: remember it ended while its START could claim it.
+            store.put(ENDED, event.call_id, event.start_ms + self.rules.max_open_ms)
+        elif store.get(ENDED, event.call_id) is None and store.get(OPEN_CALLS, event.call_id) is None:
+            store.put(OPEN_CALLS, event.call_id, (event.start_ms, None, event.record_id, event.logical_call))
         open_for = self.rules.max_open_ms
         calls = []
         for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):
@@ -366,6 +371,11 @@ class SubscriberDetector(Detector):
                 store.remove(OPEN_CALLS, call_id)
             else:
                 due.append(ends)
+        for call_id, until in store.items(ENDED):
+            if until <= now_ms:
+                store.remove(ENDED, call_id)
+            else:
+                due.append(until)
         today = now_ms // DAY_MS
         for day, _ in store.items(SPEND):
             if int(day) < today - 7:

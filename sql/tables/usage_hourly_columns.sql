@@ -1,6 +1,7 @@
 -- usage_hourly_columns: the columns of the usage_hourly result, written once; each profile's
 -- sink (sinks/<profile>/usage_hourly.sql) takes them with LIKE and adds its connector.
--- Grain: one row per subscriber and hour (UTC).
+-- Grain: one row per subscriber and hour (UTC). calls..conference_calls count legs;
+-- logical_calls counts each call (linkedId) the subscriber took part in once.
 CREATE TEMPORARY TABLE usage_hourly_columns (
   subscriber_id STRING NOT NULL,
   window_start TIMESTAMP(3) NOT NULL,
@@ -15,5 +16,7 @@ CREATE TEMPORARY TABLE usage_hourly_columns (
   video_calls BIGINT,
   conference_calls BIGINT,
   bytes_sent BIGINT,
-  bytes_received BIGINT
+  bytes_received BIGINT,
+  logical_calls BIGINT,
+  answered_logical_calls BIGINT
 ) WITH ('connector' = 'blackhole')

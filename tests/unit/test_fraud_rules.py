@@ -188,7 +188,9 @@ def test_state_is_bounded_and_cleared_by_expiry() -> None:
         detector.on_event(store, call(T0 + timedelta(minutes=2 * i), remote="+4915112345678", remote_country="DE",
                                       amount="0.10"))
         detector.expire(store, ms(T0 + timedelta(minutes=2 * i)))
-    assert store.size() < 60  # windows of minutes, 8 days of spend, one destination
+    # windows of minutes, days of spend, one destination; and the calls ended within max_open
+    # (4 h: 120 at one call every 2 minutes), which a late START must not reopen
+    assert len(store.spaces["ended"]) == 120 and store.size() - 120 < 15
     due = detector.expire(store, ms(T0 + timedelta(days=40)))
     assert due is None and store.size() == 0
     remote = RemoteNumberDetector(RULES)
@@ -254,3 +256,10 @@ def test_a_start_arriving_after_its_stop_does_not_reopen_the_call() -> None:
         stop = call(T0 + timedelta(minutes=i), seconds=20, call_id=f"short{i}")
         events += [stop, dataclasses.replace(stop, record_id=f"short{i}:START", record_type="START", end_ms=None)]
     assert not [a for a in run(SubscriberDetector(RULES), events)[0] if a.rule is Rule.CONCURRENT_CALLS]
+    # Even when the STOP's entry would have expired (the call long over) before its START arrives.
+    detector, store = SubscriberDetector(RULES), DictStore()
+    for stop in events[::2]:
+        detector.on_event(store, stop)
+        detector.expire(store, stop.time_ms + 60_000)
+    late_starts = [detector.on_event(store, start) for start in events[1::2]]
+    assert not [a for alerts in late_starts for a in alerts if a.rule is Rule.CONCURRENT_CALLS]

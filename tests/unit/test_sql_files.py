@@ -13,7 +13,8 @@ PLACEHOLDERS = {name: "x" for name in (
     "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "source_bounded",
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
     "staging_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table",
-    "archive_path", "dead_letter_store_path", "wangiri_max_ring_ms", "fraud_alerts_table", "fraud_tagged_path")}
+    "archive_path", "dead_letter_store_path", "wangiri_max_ring_ms", "fraud_alerts_table", "fraud_tagged_path",
+    "logical_calls_table")}
 
 
 @pytest.mark.parametrize("path", ALL_SQL, ids=[str(p.relative_to(SQL_ROOT)) for p in ALL_SQL])

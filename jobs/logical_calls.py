@@ -1,0 +1,117 @@
+"""Leg attribution (udfs/legs.py) in the job: a keyed process function by linkedId.
+
+Only legs of multi-leg calls come here (sql/queries/52_call_legs.sql: a leg whose linkedId is
+its own callId is a call by itself, and SQL summarises it alone). The function keeps a
+linkedId's legs in a ListState and one event-time timer: the call is complete when no leg has
+ended for the quiet period and no leg is still open (a START without its STOP), or at the
+maximum call age since its first set-up, whichever comes first. Then it emits the logical
+call and clears the state. A leg arriving after that makes a second summary of the same
+linkedId, which the upsert by linkedId overwrites.
+
+In a replay (batch) a key's timers fire when its input ends, so each call is summarised once,
+from all its legs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pyflink.common import Row, Types
+from pyflink.datastream import KeyedProcessFunction, RuntimeContext
+from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
+from pyflink.table import Schema, StreamTableEnvironment
+
+from udfs.legs import Leg, LogicalCall, attribute
+
+SUMMARY = Types.ROW_NAMED(
+    ["linked_id", "originating_subscriber", "calling_number", "first_setup_ms", "last_end_ms", "answered",
+     "conversation_ms", "leg_count", "legs", "participants", "completed_ms"],
+    [Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.BOOLEAN(), Types.LONG(),
+     Types.INT(), Types.STRING(), Types.STRING(), Types.LONG()])
+
+
+def to_leg(row: Row) -> Leg:
+    return Leg(row.record_id, row.call_id, row.linked_id, row.leg_sequence, row.subscriber_id, row.call_direction,
+               row.calling_number, row.called_number, row.start_ms, row.answer_ms, row.end_ms,
+               row.called_subscriber_id)
+
+
+def to_row(call: LogicalCall, subscribers: list[str], completed_ms: int) -> Row:
+    legs = [{"record_id": leg.record_id, "call_id": leg.call_id, "charged_to": leg.charged_to,
+             "charge": leg.charge.value, "talk_ms": leg.talk_ms} for leg in call.legs]
+    return Row(call.linked_id, call.originating_subscriber, call.calling_number, call.first_setup_ms,
+               call.last_end_ms, call.answered, call.conversation_ms, len(call.legs), json.dumps(legs),
+               json.dumps(sorted(set(subscribers))), completed_ms)
+
+
+class LogicalCallFunction(KeyedProcessFunction):
+    def __init__(self, quiet_ms: int, max_age_ms: int):
+        self._quiet_ms = quiet_ms
+        self._max_age_ms = max_age_ms
+        self._legs: Any = None
+        self._open: Any = None
+        self._due: Any = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self._legs = runtime_context.get_list_state(ListStateDescriptor("legs", Types.PICKLED_BYTE_ARRAY()))
+        self._open = runtime_context.get_map_state(MapStateDescriptor("open-legs", Types.STRING(), Types.LONG()))
+        self._due = runtime_context.get_state(ValueStateDescriptor("due", Types.LONG()))
+
+    def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        if row.record_type == "START":
+            if not any(leg.call_id == row.call_id for leg in self._legs.get()):
+                self._open.put(row.call_id, row.start_ms)
+        else:
+            self._open.remove(row.call_id)
+            self._legs.add(to_leg(row))
+        self._reschedule(ctx, ctx.timer_service().current_watermark())
+        yield from ()
+
+    def _reschedule(self, ctx: Any, now_ms: int) -> None:
+        """One timer: the quiet period after the last end, or — while a leg is open — a quiet
+        period from now, to look again; never beyond the maximum age."""
+        legs = list(self._legs.get())
+        opened = list(self._open.values())
+        starts = [leg.start_ms for leg in legs] + opened
+        if not starts:
+            return
+        age_limit = min(starts) + self._max_age_ms
+        last_end = max((leg.end_ms for leg in legs), default=min(starts))
+        base = max(now_ms, last_end, *opened) if opened else last_end
+        due = min(base + self._quiet_ms, age_limit)
+        previous = self._due.value()
+        if previous == due:
+            return
+        if previous is not None:
+            ctx.timer_service().delete_event_time_timer(previous)
+        ctx.timer_service().register_event_time_timer(due)
+        self._due.update(due)
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
+        if self._due.value() != timestamp:
+            return
+        self._due.clear()
+        legs = list(self._legs.get())
+        opened = list(self._open.values())
+        if opened and timestamp < min([leg.start_ms for leg in legs] + opened) + self._max_age_ms:
+            self._reschedule(ctx, timestamp)  # a leg is still open: not complete yet
+            return
+        if legs:
+            yield to_row(attribute(legs), [leg.subscriber_id for leg in legs], timestamp)
+        self._legs.clear()
+        self._open.clear()
+
+
+def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int) -> None:
+    """Runs leg attribution over the view call_legs; its logical calls become the view
+    multi_leg_calls, event time = when each was known complete."""
+    legs = t_env.to_data_stream(t_env.from_path("call_legs"))
+    calls = (legs.key_by(lambda row: row.linked_id, key_type=Types.STRING())
+             .process(LogicalCallFunction(quiet_s * 1000, max_age_s * 1000), output_type=SUMMARY)
+             .uid("logical-calls-by-linked-id").name("logical calls by linkedId"))
+    schema = (Schema.new_builder()
+              .column_by_expression("event_time", "TO_TIMESTAMP_LTZ(completed_ms, 3)")
+              .watermark("event_time", "SOURCE_WATERMARK()").build())
+    t_env.create_temporary_view("multi_leg_calls", t_env.from_data_stream(calls, schema))
