@@ -212,15 +212,21 @@ class Detector(abc.ABC):
         """A rule's window; SPEND_SPIKE keeps a day's evidence."""
         return self.rules.windows_ms.get(rule, DAY_MS)
 
+    def _retention(self, rule: Rule) -> int:
+        """How long a window entry is kept after its set-up: its window, and as long again as a
+        leg may last (max_open), since a leg is known at its end: a long call's STOP arrives
+        after later-started calls and still needs the entries of its own window."""
+        return self._length(rule) + self.rules.max_open_ms
+
     def _expire_windows(self, store: Store, now_ms: int) -> list[int]:
         """Drops window entries and cooldowns no rule can still need; the times they fall due."""
         due = []
         for name, entries in store.items(WINDOWS):
-            length = self._length(Rule(name))
-            keep = _since(entries, now_ms - length)
+            retention = self._retention(Rule(name))
+            keep = _since(entries, now_ms - retention)
             if keep:
                 store.put(WINDOWS, name, keep)
-                due.append(min(e[0] for e in keep) + length)
+                due.append(min(e[0] for e in keep) + retention)
             else:
                 store.remove(WINDOWS, name)
         for name, cooling in store.items(COOLDOWN):
@@ -238,7 +244,7 @@ class Detector(abc.ABC):
 
     def _keep(self, store: Store, rule: Rule, entry: Entry) -> list[Entry]:
         """Adds an entry to the rule's window; returns the window's entries."""
-        entries = _since(_window(store, rule), entry[0] - self.rules.windows_ms[rule]) + [entry]
+        entries = _since(_window(store, rule), entry[0] - self._retention(rule)) + [entry]
         store.put(WINDOWS, rule.value, entries)
         return entries
 

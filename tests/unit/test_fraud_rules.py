@@ -197,7 +197,8 @@ def test_state_is_bounded_and_cleared_by_expiry() -> None:
     remote_store = DictStore()
     remote.on_event(remote_store, call(T0, seconds=2, direction="MOBILE_TERMINATED", remote="+2348031234567",
                                        remote_country="NG", answered=False))
-    assert remote.expire(remote_store, ms(T0)) == ms(T0) + RULES.windows_ms[Rule.WANGIRI]
+    # kept for the window and as long again as a leg may last (a long call arrives at its end)
+    assert remote.expire(remote_store, ms(T0)) == ms(T0) + RULES.windows_ms[Rule.WANGIRI] + RULES.max_open_ms
     assert remote.expire(remote_store, ms(T0 + timedelta(days=2))) is None and remote_store.size() == 0
 
 
@@ -263,3 +264,19 @@ def test_a_start_arriving_after_its_stop_does_not_reopen_the_call() -> None:
         detector.expire(store, stop.time_ms + 60_000)
     late_starts = [detector.on_event(store, start) for start in events[1::2]]
     assert not [a for alerts in late_starts for a in alerts if a.rule is Rule.CONCURRENT_CALLS]
+
+
+def test_a_long_call_arriving_at_its_end_still_finds_its_window() -> None:
+    """STOPs come in end order: eight night calls abroad set up 6 minutes apart, the first one
+    lasting 90 minutes, so its STOP comes last — after a domestic call at 03:09 has moved the
+    watermark (and expiry) more than the window past the early calls' set-ups."""
+    night = datetime(2026, 11, 4, 2, 0, tzinfo=UTC)  # 03:00 in Paris
+    calls = [call(night + timedelta(minutes=6 * i), seconds=5_400 if i == 0 else 60, remote="+2348031234567",
+                  remote_country="NG") for i in range(8)]
+    calls.append(call(night + timedelta(minutes=69), seconds=60))
+    detector, store, alerts = SubscriberDetector(RULES), DictStore(), []
+    for event in sorted(calls, key=lambda c: c.time_ms):
+        alerts += detector.on_event(store, event)
+        detector.expire(store, event.time_ms - 60_000)  # the watermark, a minute behind
+    off_hours = [a for a in alerts if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
+    assert [(a.observed, a.window_start_ms) for a in off_hours] == [(8, ms(night))]
