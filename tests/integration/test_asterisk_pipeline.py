@@ -1,0 +1,85 @@
+"""Asterisk's CDRs through the job. A replay of every scenario fixture gives the hand-worked
+logical calls and charges (tests/unit/test_asterisk_cdr.py's EXPECTED) and usage that counts
+each call once per subscriber; the streaming job fed by the forwarder from a Master.csv keeps
+the same counts, and the lines the forwarder refused are in the S3 dead-letter store, whole,
+with their reasons."""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from asterisk_adapter import forwarder
+from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
+from jobs.cdr_pipeline import run_replay, run_stream
+from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
+from tools import dead_letters
+from tools.asterisk_sample import BAD_LINES, sample
+from tools.local_aws import REGION, LocalAws, Resources
+
+
+def calls_per_subscriber(records: list[dict[str, Any]]) -> dict[str, int]:
+    """Independently: the distinct linkedIds each subscriber has a leg in."""
+    calls: dict[str, set[str]] = collections.defaultdict(set)
+    for record in records:
+        calls[record["callingParty"]["subscriberId"]].add(record.get("linkedId") or record["callId"])
+    return {subscriber: len(ids) for subscriber, ids in calls.items()}
+
+
+def test_replay_of_every_scenario_gives_the_hand_worked_calls(tmp_path: Path) -> None:
+    records = [parse_csv_line(line, CONFIG) for scenario in sorted(EXPECTED)
+               for line in (FIXTURES / f"{scenario}.csv").read_text().splitlines()]
+    cdrs = tmp_path / "asterisk.jsonl"
+    cdrs.write_text("".join(json.dumps(record) + "\n" for record in records))
+    run_replay(cdrs, tmp_path / "out", None)
+    rows = pq.read_table(tmp_path / "out" / "logical_calls").to_pylist()
+    actual = {row["linked_id"]: (row["answered"], float(row["conversation_seconds"]),
+                                 [(leg["charged_to"], leg["charge"]) for leg in json.loads(row["legs"])])
+              for row in rows}
+    expected = {linked: (answered, float(seconds), [(who, str(why)) for who, why in legs])
+                for calls in EXPECTED.values() for linked, (answered, seconds, legs) in calls.items()}
+    assert actual == expected
+    usage = pq.read_table(tmp_path / "out" / "usage_hourly").to_pylist()
+    legs, logical = collections.Counter(), collections.Counter()
+    for row in usage:
+        legs[row["subscriber_id"]] += row["calls"]
+        logical[row["subscriber_id"]] += row["logical_calls"]
+    assert dict(logical) == calls_per_subscriber(records)
+    assert dict(legs) == collections.Counter(record["callingParty"]["subscriberId"] for record in records)
+    # Alice: 15 legs in 10 calls (simple, no answer, busy, parallel dial (2 legs), blind transfer (2),
+    # attended transfer (2), forward (2), three-way, conference, park (2)) — legs would say 15.
+    assert (legs["alice"], logical["alice"]) == (15, 10)
+
+
+def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
+    master = tmp_path / "Master.csv"
+    lines = sample(120, seed=11) + list(BAD_LINES)
+    master.write_text("".join(line + "\n" for line in lines))
+    records = [parse_csv_line(line, AsteriskConfig()) for line in lines[:-len(BAD_LINES)]]
+    resources = Resources(stream="cdr-asterisk", bucket="cdr-asterisk-archive", timestream_database="cdr_asterisk")
+    with LocalAws.start(resources) as aws:
+        properties = aws.write_properties(tmp_path / "app.json", bounded=True)
+        counts = forwarder.run(forwarder.parse_args(
+            ["--file", str(master), "--properties", str(properties), "--state", str(tmp_path / "state"), "--once",
+             "--batch-size", "50"]))
+        assert (counts.sent, counts.dead) == (len(records), len(BAD_LINES))
+        run_stream(properties)
+        calls = aws.scan(aws.resources.logical_calls_table)
+        usage = aws.scan(aws.resources.usage_hourly_table)
+        store = dead_letters.open_store(f"s3://{resources.bucket}/{resources.dead_letter_prefix}",
+                                        region=REGION, endpoint=aws.moto_endpoint)
+        refused = store.to_table().to_pylist()
+    assert len(calls) == len({record["linkedId"] for record in records})
+    assert sum(int(item["leg_count"]) for item in calls) == len(records)
+    logical = collections.Counter()
+    for item in usage:
+        logical[item["subscriber_id"]] += int(item["logical_calls"])
+    assert dict(logical) == calls_per_subscriber(records)
+    assert sorted((row["reason"], row["raw_record"]) for row in refused) == sorted(
+        zip(["ASTERISK_BAD_COLUMNS", "ASTERISK_BAD_TIMESTAMP", "ASTERISK_UNKNOWN_DISPOSITION"], BAD_LINES,
+            strict=True))
+    assert all(row["source_stream"] == f"asterisk:{master}" and row["source_offset"].isdigit() for row in refused)
