@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -50,31 +50,51 @@ def final_legs(records: Iterable[dict[str, Any]]) -> Iterator[FinalLeg]:
                        answered, _started_seconds(record["answerTime"], record["endTime"]) if answered else 0)
 
 
+USAGE_FIGURES = ("calls", "answered_calls", "duration_seconds", "talk_seconds", "mo_calls", "mt_calls",
+                 "voice_calls", "video_calls", "conference_calls", "bytes_sent", "bytes_received",
+                 "logical_calls", "answered_logical_calls")
+QUIET_PERIOD = timedelta(seconds=30)  # CdrJob.calls.quiet-period.seconds, the default
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+
+
 def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime], dict[str, int]]:
     """(subscriber, hour start UTC) -> the usage_hourly figures, over STOP records, each
-    recordId once."""
-    usage: dict[tuple[str, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    recordId once. Logical calls: legs grouped by linkedId (absent: the callId), counted once
+    per subscriber on them, answered if any leg was, in the hour the call is known complete:
+    its last end, plus the quiet period when its linkedId is not its only leg's own callId."""
+    usage: dict[tuple[str, datetime], dict[str, int]] = {}
+
+    def row(subscriber: str, hour: datetime) -> dict[str, int]:
+        return usage.setdefault((subscriber, hour), dict.fromkeys(USAGE_FIGURES, 0))
+
+    calls: dict[str, list[FinalLeg]] = defaultdict(list)
     for leg in final_legs(records):
         record = leg.record
-        hour = leg.end.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-        row = usage[(leg.subscriber, hour)]
-        row["calls"] += 1
-        row["answered_calls"] += leg.answered
-        row["duration_seconds"] += _started_seconds(record["startTime"], record["endTime"])
-        row["talk_seconds"] += leg.talk_seconds
-        row["mo_calls"] += record["callDirection"] == "MOBILE_ORIGINATED"
-        row["mt_calls"] += record["callDirection"] == "MOBILE_TERMINATED"
-        row["voice_calls"] += record["callType"] == "VOICE"
-        row["video_calls"] += record["callType"] == "VIDEO"
-        row["conference_calls"] += record["callType"] == "CONFERENCE"
+        figures = row(leg.subscriber, _hour(leg.end))
+        figures["calls"] += 1
+        figures["answered_calls"] += leg.answered
+        figures["duration_seconds"] += _started_seconds(record["startTime"], record["endTime"])
+        figures["talk_seconds"] += leg.talk_seconds
+        figures["mo_calls"] += record["callDirection"] == "MOBILE_ORIGINATED"
+        figures["mt_calls"] += record["callDirection"] == "MOBILE_TERMINATED"
+        figures["voice_calls"] += record["callType"] == "VOICE"
+        figures["video_calls"] += record["callType"] == "VIDEO"
+        figures["conference_calls"] += record["callType"] == "CONFERENCE"
         data = record.get("dataUsage", {})
-        row["bytes_sent"] += data.get("bytesSent", 0)
-        row["bytes_received"] += data.get("bytesReceived", 0)
-    return {key: dict(value) for key, value in usage.items()}
-
-
-USAGE_FIGURES = ("calls", "answered_calls", "duration_seconds", "talk_seconds", "mo_calls", "mt_calls",
-                 "voice_calls", "video_calls", "conference_calls", "bytes_sent", "bytes_received")
+        figures["bytes_sent"] += data.get("bytesSent", 0)
+        figures["bytes_received"] += data.get("bytesReceived", 0)
+        calls[record.get("linkedId") or record["callId"]].append(leg)
+    for linked, legs in calls.items():
+        single = len(legs) == 1 and legs[0].record["callId"] == linked
+        complete = max(leg.end for leg in legs) + (timedelta(0) if single else QUIET_PERIOD)
+        for subscriber in {leg.subscriber for leg in legs}:
+            figures = row(subscriber, _hour(complete))
+            figures["logical_calls"] += 1
+            figures["answered_logical_calls"] += any(leg.answered for leg in legs)
+    return usage
 
 
 def metrics_by_minute(records: Iterable[dict[str, Any]]) -> dict[tuple[datetime, str, str, str], dict[str, int]]:

@@ -4,7 +4,7 @@
 -- udfs/legs.py would: charged to its subscriber when answered and outgoing, to nobody of ours
 -- when incoming or unanswered (event time = its end). legs: JSON array of {record_id, call_id,
 -- charged_to, charge, talk_ms}; participants: JSON array of our subscribers on its legs.
--- Feeds: logical_calls, usage_events.
+-- Feeds: logical_calls.
 CREATE TEMPORARY VIEW call_summaries AS
 SELECT linked_id, originating_subscriber, calling_number, first_setup_ms, last_end_ms, answered, conversation_ms,
        leg_count, legs, participants, event_time

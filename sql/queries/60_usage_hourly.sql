@@ -20,7 +20,7 @@ SELECT
   COUNT(*) FILTER (WHERE is_leg AND call_type = 'CONFERENCE') AS conference_calls,
   SUM(COALESCE(bytes_sent, 0)) AS bytes_sent,
   SUM(COALESCE(bytes_received, 0)) AS bytes_received,
-  COUNT(*) FILTER (WHERE NOT is_leg) AS logical_calls,
-  COUNT(*) FILTER (WHERE NOT is_leg AND answered) AS answered_logical_calls
+  COUNT(*) FILTER (WHERE counts_call) AS logical_calls,
+  COUNT(*) FILTER (WHERE counts_call AND answered) AS answered_logical_calls
 FROM TABLE(TUMBLE(TABLE usage_events, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
 GROUP BY subscriber_id, window_start, window_end
