@@ -4,11 +4,16 @@ Only legs of multi-leg calls come here (sql/queries/52_call_legs.sql: a leg whos
 its own callId is a call by itself, and SQL summarises it alone). The function keeps a
 linkedId's legs in a ListState and one event-time timer: the call is complete when no leg has
 ended for the quiet period and no leg is still open (a START without its STOP), or at the
-maximum call age since its first set-up, whichever comes first. Then it emits the logical
-call and clears the state. A leg arriving after that makes a second summary of the same
-linkedId, which the upsert by linkedId overwrites.
+maximum call age since its first set-up. Then it emits the logical call.
 
-In a replay (batch) a key's timers fire when its input ends, so each call is summarised once,
+A PBX that writes CDRs only when legs end (Asterisk) cannot say a transferred caller is still
+talking: the next leg may end long after the quiet period. So the legs are kept until the
+maximum age, and a leg arriving after an emission emits the call again, whole, as a new
+revision (the upsert by linkedId keeps the latest). Usage must still count the call once: each
+emission names the subscribers not counted before (`new_participants`) and those already
+counted for whom the call has now become answered (`newly_answered`).
+
+In a replay (batch) a key's timers fire when its input ends, so each call is emitted once,
 from all its legs.
 """
 
@@ -27,9 +32,10 @@ from udfs.legs import Leg, LogicalCall, attribute
 
 SUMMARY = Types.ROW_NAMED(
     ["linked_id", "originating_subscriber", "calling_number", "first_setup_ms", "last_end_ms", "answered",
-     "conversation_ms", "leg_count", "legs", "participants", "completed_ms"],
+     "conversation_ms", "leg_count", "legs", "participants", "revision", "new_participants", "newly_answered",
+     "completed_ms"],
     [Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.BOOLEAN(), Types.LONG(),
-     Types.INT(), Types.STRING(), Types.STRING(), Types.LONG()])
+     Types.INT(), Types.STRING(), Types.STRING(), Types.INT(), Types.STRING(), Types.STRING(), Types.LONG()])
 
 
 def to_leg(row: Row) -> Leg:
@@ -38,12 +44,16 @@ def to_leg(row: Row) -> Leg:
                row.called_subscriber_id)
 
 
-def to_row(call: LogicalCall, subscribers: list[str], completed_ms: int) -> Row:
+def to_row(call: LogicalCall, participants: set[str], previous: tuple[set[str], bool, int] | None,
+           completed_ms: int) -> Row:
+    counted, was_answered, revision = previous if previous is not None else (set(), False, -1)
+    newly_answered = sorted(counted & participants) if call.answered and not was_answered else []
     legs = [{"record_id": leg.record_id, "call_id": leg.call_id, "charged_to": leg.charged_to,
              "charge": leg.charge.value, "talk_ms": leg.talk_ms} for leg in call.legs]
     return Row(call.linked_id, call.originating_subscriber, call.calling_number, call.first_setup_ms,
                call.last_end_ms, call.answered, call.conversation_ms, len(call.legs), json.dumps(legs),
-               json.dumps(sorted(set(subscribers))), completed_ms)
+               json.dumps(sorted(participants)), revision + 1, json.dumps(sorted(participants - counted)),
+               json.dumps(newly_answered), completed_ms)
 
 
 class LogicalCallFunction(KeyedProcessFunction):
@@ -53,11 +63,15 @@ class LogicalCallFunction(KeyedProcessFunction):
         self._legs: Any = None
         self._open: Any = None
         self._due: Any = None
+        self._emitted: Any = None
+        self._expires: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self._legs = runtime_context.get_list_state(ListStateDescriptor("legs", Types.PICKLED_BYTE_ARRAY()))
         self._open = runtime_context.get_map_state(MapStateDescriptor("open-legs", Types.STRING(), Types.LONG()))
         self._due = runtime_context.get_state(ValueStateDescriptor("due", Types.LONG()))
+        self._emitted = runtime_context.get_state(ValueStateDescriptor("emitted", Types.PICKLED_BYTE_ARRAY()))
+        self._expires = runtime_context.get_state(ValueStateDescriptor("expires", Types.LONG()))
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         if row.record_type == "START":
@@ -69,16 +83,18 @@ class LogicalCallFunction(KeyedProcessFunction):
         self._reschedule(ctx, ctx.timer_service().current_watermark())
         yield from ()
 
+    def _age_limit(self, legs: list[Leg], opened: list[int]) -> int:
+        return min([leg.start_ms for leg in legs] + opened) + self._max_age_ms
+
     def _reschedule(self, ctx: Any, now_ms: int) -> None:
         """One timer: the quiet period after the last end, or — while a leg is open — a quiet
         period from now, to look again; never beyond the maximum age."""
         legs = list(self._legs.get())
         opened = list(self._open.values())
-        starts = [leg.start_ms for leg in legs] + opened
-        if not starts:
+        if not legs and not opened:
             return
-        age_limit = min(starts) + self._max_age_ms
-        last_end = max((leg.end_ms for leg in legs), default=min(starts))
+        age_limit = self._age_limit(legs, opened)
+        last_end = max((leg.end_ms for leg in legs), default=min(opened or [now_ms]))
         base = max(now_ms, last_end, *opened) if opened else last_end
         due = min(base + self._quiet_ms, age_limit)
         previous = self._due.value()
@@ -90,18 +106,32 @@ class LogicalCallFunction(KeyedProcessFunction):
         self._due.update(due)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
-        if self._due.value() != timestamp:
-            return
-        self._due.clear()
-        legs = list(self._legs.get())
-        opened = list(self._open.values())
-        if opened and timestamp < min([leg.start_ms for leg in legs] + opened) + self._max_age_ms:
-            self._reschedule(ctx, timestamp)  # a leg is still open: not complete yet
-            return
-        if legs:
-            yield to_row(attribute(legs), [leg.subscriber_id for leg in legs], timestamp)
-        self._legs.clear()
-        self._open.clear()
+        if self._due.value() == timestamp:
+            self._due.clear()
+            legs = list(self._legs.get())
+            opened = list(self._open.values())
+            if opened and timestamp < self._age_limit(legs, opened):
+                self._reschedule(ctx, timestamp)  # a leg is still open: not complete yet
+            elif legs:
+                call = attribute(legs)
+                participants = {leg.subscriber_id for leg in legs}
+                previous = self._emitted.value()
+                yield to_row(call, participants, previous, timestamp)
+                counted = participants | (previous[0] if previous else set())
+                self._emitted.update((counted, call.answered, previous[2] + 1 if previous else 0))
+                self._open.clear()
+                if self._expires.value() is None:  # keep the legs for a late one, up to the maximum age
+                    expires = max(self._age_limit(legs, []), timestamp + 1)
+                    ctx.timer_service().register_event_time_timer(expires)
+                    self._expires.update(expires)
+        if self._expires.value() == timestamp:
+            self._legs.clear()
+            self._open.clear()
+            self._emitted.clear()
+            self._expires.clear()
+            if self._due.value() is not None:
+                ctx.timer_service().delete_event_time_timer(self._due.value())
+                self._due.clear()
 
 
 def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int) -> None:

@@ -25,14 +25,16 @@ from tools.local_aws import LocalAws
 from tools.traffic import TrafficSpec, generate, to_json
 
 
-def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int]]:
-    """(subscriber, talk seconds, calls), most talk time first."""
+def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int, int]]:
+    """(subscriber, talk seconds, legs, logical calls), most talk time first."""
     talk: collections.Counter[str] = collections.Counter()
+    legs: collections.Counter[str] = collections.Counter()
     calls: collections.Counter[str] = collections.Counter()
     for item in usage:
         talk[item["subscriber_id"]] += int(item["talk_seconds"])
-        calls[item["subscriber_id"]] += int(item["calls"])
-    return [(sub, seconds, calls[sub]) for sub, seconds in talk.most_common(n)]
+        legs[item["subscriber_id"]] += int(item["calls"])
+        calls[item["subscriber_id"]] += int(item["logical_calls"])
+    return [(sub, seconds, legs[sub], calls[sub]) for sub, seconds in talk.most_common(n)]
 
 
 def forward_file(master: Path, pbx: Path | None, properties: Path, state: Path) -> Counts:
@@ -94,16 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         partitions = {(row["dt"], row["hour"]) for row in archive.to_table(columns=["dt", "hour"]).to_pylist()}
         store = aws.s3_dataset(resources.dead_letter_prefix).count_rows()
         alerts = aws.scan(resources.fraud_alerts_table)
+        logical = aws.scan(resources.logical_calls_table)
+        print(f"Logical calls: {len(logical):,} from {sum(int(c['leg_count']) for c in logical):,} legs "
+              f"({sum(int(c['leg_count']) > 1 for c in logical):,} with several legs: transfers, forwards, "
+              "conferences, parallel dials)")
         print(f"Fraud alerts: {len(alerts):,}" + "".join(
             f"   {rule}: {count}" for rule, count in sorted(collections.Counter(a["rule"] for a in alerts).items())))
         print(f"S3 archive s3://{resources.bucket}/{resources.archive_prefix}/: {archive.count_rows():,} distinct "
               f"valid records in {len(archive.files)} Parquet files, {len(partitions)} dt/hour partitions; "
               f"dead-letter store s3://{resources.bucket}/{resources.dead_letter_prefix}/: {store:,} records")
         print("\nTop 10 subscribers by talk time (read back from DynamoDB):")
-        print(f"  {'subscriber':<12} {'talk time':>12} {'calls':>7}")
-        for subscriber, seconds, calls in top_talkers(usage):
+        print(f"  {'subscriber':<12} {'talk time':>12} {'legs':>6} {'calls':>6}")
+        for subscriber, seconds, legs, calls in top_talkers(usage):
             print(f"  {subscriber:<12} {seconds // 3600:>5d} h {seconds % 3600 // 60:02d} m {seconds % 60:02d} s"
-                  f" {calls:>7}")
+                  f" {legs:>6} {calls:>6}")
         print("\nTop 10 monthly bills (read back from DynamoDB; amounts exact to 6 decimals):")
         print(f"  {'subscriber':<12} {'month':<8} {'calls':>6} {'billable':>10} {'amount':>12} {'tax':>11} "
               f"{'total':>12}")

@@ -1,8 +1,8 @@
 -- usage_hourly: per subscriber and hour (event time UTC: a leg's endTime; a logical call's
 -- completion, see call_summaries): legs (calls), answered legs and talk seconds (as cdr_valid
 -- defines them), set-up-to-end seconds (a started second counts), MO/MT and per-callType leg
--- counts, media bytes; and the logical calls the subscriber took part in, each once, answered
--- or not. 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.
+-- counts, media bytes; and the logical calls the subscriber took part in, each once, and how
+-- many of them were answered (usage_events). 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.
 -- Feeds: usage_hourly (DynamoDB table in streaming, DIR/usage_hourly/ in replay).
 INSERT INTO usage_hourly
 SELECT
@@ -20,7 +20,7 @@ SELECT
   COUNT(*) FILTER (WHERE is_leg AND call_type = 'CONFERENCE') AS conference_calls,
   SUM(COALESCE(bytes_sent, 0)) AS bytes_sent,
   SUM(COALESCE(bytes_received, 0)) AS bytes_received,
-  COUNT(*) FILTER (WHERE counts_call) AS logical_calls,
-  COUNT(*) FILTER (WHERE counts_call AND answered) AS answered_logical_calls
+  CAST(SUM(call_count) AS BIGINT) AS logical_calls,
+  CAST(SUM(answered_call_count) AS BIGINT) AS answered_logical_calls
 FROM TABLE(TUMBLE(TABLE usage_events, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
 GROUP BY subscriber_id, window_start, window_end

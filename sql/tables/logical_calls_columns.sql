@@ -2,7 +2,8 @@
 -- logical call (linkedId): first set-up, last end, answered, conversation seconds (wall time
 -- with at least one leg answered, never a sum of legs), its legs in order with the party
 -- charged for each and why (JSON: record_id, call_id, charged_to, charge, talk_ms), our
--- subscribers on it, and when it was known complete.
+-- subscribers on it, and when it was known complete; revision: 0, or how many times a late leg
+-- made it emitted again (whole).
 -- Grain: one row per logical call.
 CREATE TEMPORARY TABLE logical_calls_columns (
   linked_id STRING NOT NULL,
@@ -15,5 +16,6 @@ CREATE TEMPORARY TABLE logical_calls_columns (
   leg_count INT,
   legs STRING,
   participants ARRAY<STRING>,
+  revision INT,
   completed_at TIMESTAMP_LTZ(3)
 ) WITH ('connector' = 'blackhole')

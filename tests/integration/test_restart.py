@@ -2,7 +2,9 @@
 its checkpoint, more records and producer retries arrive, and every bill still equals the
 independent re-rating and the S3 archive holds every record exactly once: nothing lost,
 nothing added twice. The first, unbounded run (parallelism 2, as deployed) also shows fraud
-alerts delivered while it runs, for floods whose legs arrive latest first."""
+alerts delivered while it runs, for floods whose legs arrive latest first; and a transferred
+call whose second leg comes only after the restart is summarised again, whole, from the
+restored state, and counted once in usage."""
 
 from __future__ import annotations
 
@@ -62,6 +64,22 @@ def _floods(spec: TrafficSpec) -> tuple[list[str], set[str]]:
     return lines, ids
 
 
+def _transfer(spec: TrafficSpec) -> list[str]:
+    """Alice calls Bob (answered), Bob transfers her to Charlie at 01:00, who talks until 02:30."""
+    legs = []
+    for sequence, (callee, number, setup, answer, end) in enumerate(
+            [("xfer-bob", "+442079460002", 50, 51, 60), ("xfer-charlie", "+442079460003", 60, 60.1, 150)], 1):
+        leg = copy.deepcopy(GOOD)
+        at = [spec.start + timedelta(minutes=m) for m in (setup, answer, end)]
+        leg.update(callId=f"xfer-{sequence}", recordId=f"xfer-{sequence}:STOP", linkedId="xfer",
+                   legSequence=sequence, startTime=at[0].isoformat(), answerTime=at[1].isoformat(),
+                   endTime=at[2].isoformat(), duration=(at[2] - at[0]).total_seconds())
+        leg["callingParty"].update(number="+442079460001", subscriberId="xfer-alice")
+        leg["calledParty"] = {"number": number, "subscriberId": callee, "destination": "GB"}
+        legs.append(to_json(leg))
+    return legs
+
+
 def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> None:
     spec = TrafficSpec(seed=99, calls=800, subscribers=60, hours=4)
     lines = [to_json(r) for r in generate(spec)]
@@ -70,8 +88,11 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
     unrated.update(recordId="unrated:STOP", callId="unrated", callDirection="MOBILE_ORIGINATED")
     unrated["calledParty"]["number"] = "+999123456"
     lines.append(to_json(unrated))
-    first, second = lines[: len(lines) // 2] + floods, lines[len(lines) // 2:]
-    lines += floods
+    transfer = _transfer(spec)
+    # The second leg comes after the restart, in time (first of the second half, which starts
+    # about two hours in): later, it would miss its usage window, as any late record does.
+    first, second = lines[: len(lines) // 2] + floods + transfer[:1], transfer[1:] + lines[len(lines) // 2:]
+    lines += floods + transfer
     with LocalAws.start(Resources(stream="cdr-restart", bucket="cdr-restart-archive")) as aws:
         bills_table = aws.resources.billing_monthly_table
         live = aws.write_properties(tmp_path / "live.json", bounded=False)
@@ -83,6 +104,9 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         # Alerted while the job runs (unbounded: nothing is flushed by an end of input).
         _wait_for(lambda: {item["alert_id"] for item in aws.scan(aws.resources.fraud_alerts_table)
                            if item["rule"] == "VELOCITY"} == flood_alerts)
+        # The transfer's first leg, quiet for 30 s of event time: summarised alone (revision 0).
+        _wait_for(lambda: [(int(c["leg_count"]), int(c["revision"])) for c in aws.scan(
+            aws.resources.logical_calls_table) if c["linked_id"] == "xfer"] == [(1, 0)])
         time.sleep(3)  # a checkpoint that holds every first-half record
         result.get_job_client().cancel().result()
         # After the restart: the rest, plus a producer's retry of 50 records already counted.
@@ -94,7 +118,15 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         _run(bounded, tmp_path / "checkpoints", _latest_checkpoint(tmp_path / "checkpoints")).wait()
         expected = expected_bills(lines, billing).bills
         assert compare(expected, dynamodb_bills(aws.dynamodb, bills_table)) == []
-        assert sum(bill["calls"] for key, bill in expected.items() if "flood" not in str(key)) == 800
+        assert sum(bill["calls"] for key, bill in expected.items() if "flood" not in str(key)
+                   and "xfer" not in str(key)) == 800
+        [call] = [c for c in aws.scan(aws.resources.logical_calls_table) if c["linked_id"] == "xfer"]
+        assert (int(call["leg_count"]), int(call["revision"]), call["answered"]) == (2, 1, True)
+        assert [(leg["charged_to"], leg["charge"]) for leg in json.loads(call["legs"])] == [
+            ("xfer-alice", "ORIGINATOR"), ("xfer-bob", "REDIRECTING_PARTY")]
+        alice = [item for item in aws.scan(aws.resources.usage_hourly_table) if item["subscriber_id"] == "xfer-alice"]
+        assert (sum(int(item["calls"]) for item in alice), sum(int(item["logical_calls"]) for item in alice),
+                sum(int(item["answered_logical_calls"]) for item in alice)) == (2, 1, 1)
         archived = aws.s3_dataset(aws.resources.archive_prefix).to_table(columns=["record_id"])
         ids = archived.column("record_id").to_pylist()
         assert sorted(ids) == sorted({json.loads(line)["recordId"] for line in lines})
