@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -40,16 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--floods", type=int, default=40)
+    parser.add_argument("--job-log", type=Path, help="keep the job's output here (to look into a missed alert)")
     args = parser.parse_args(argv)
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
         properties = aws.write_properties(Path(tmp) / "app.json", bounded=False)
+        log = (args.job_log or Path(os.devnull)).open("w")
         job = subprocess.Popen([sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties)],
-                               cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             return _measure(aws, args)
         finally:
             job.terminate()
             job.wait(30)
+            log.close()
 
 
 def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
