@@ -94,7 +94,7 @@ def _uid(at: datetime, pbx: _Pbx) -> str:
 
 
 def simple(pbx: _Pbx, at: datetime, disposition: str = "ANSWERED") -> None:
-    a, b = pbx.extension(), None
+    a = pbx.extension()
     b = pbx.others(a, 1)[0]
     ca, cb = pbx.channel(a), pbx.channel(b)
     uid = _uid(at, pbx)
