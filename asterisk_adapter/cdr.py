@@ -106,24 +106,34 @@ class AsteriskConfig:
 
 def parse_csv_line(line: str, config: AsteriskConfig) -> dict[str, Any]:
     """A Master.csv line (cdr_csv) as a CDR record."""
-    try:
-        values = next(csv.reader([line], strict=True))
-    except (csv.Error, StopIteration) as error:
-        raise AsteriskLineError(Reason.BAD_COLUMNS, f"not a CSV line: {error}") from None
-    if len(values) != len(config.columns):
-        raise AsteriskLineError(Reason.BAD_COLUMNS, f"{len(values)} columns, cdr.conf says {len(config.columns)}")
-    return to_record(dict(zip(config.columns, values, strict=True)), config, line)
+    return to_record(csv_fields(line, config.columns, "cdr.conf"), config, line)
 
 
 def parse_json_line(line: str, config: AsteriskConfig) -> dict[str, Any]:
     """A cdr_custom line whose format writes one JSON object of CDR variables by name."""
+    fields = json_object(line)
+    return to_record({key: "" if value is None else str(value) for key, value in fields.items()}, config, line)
+
+
+def csv_fields(line: str, columns: tuple[str, ...], configured_by: str) -> dict[str, str]:
+    """One CSV line's values by the column names its writer's configuration gives."""
+    try:
+        values = next(csv.reader([line], strict=True))
+    except (csv.Error, StopIteration) as error:
+        raise AsteriskLineError(Reason.BAD_COLUMNS, f"not a CSV line: {error}") from None
+    if len(values) != len(columns):
+        raise AsteriskLineError(Reason.BAD_COLUMNS, f"{len(values)} columns, {configured_by} says {len(columns)}")
+    return dict(zip(columns, values, strict=True))
+
+
+def json_object(line: str) -> dict[str, Any]:
     try:
         fields = json.loads(line)
     except json.JSONDecodeError as error:
         raise AsteriskLineError(Reason.BAD_JSON, str(error)) from None
     if not isinstance(fields, dict):
         raise AsteriskLineError(Reason.BAD_JSON, "not a JSON object")
-    return to_record({key: "" if value is None else str(value) for key, value in fields.items()}, config, line)
+    return fields
 
 
 def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict[str, Any]:
@@ -143,11 +153,11 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
         direction, subscriber = "MOBILE_TERMINATED", callee_account
     else:
         raise AsteriskLineError(Reason.NO_SUBSCRIBER, f"neither {channel!r} nor {peer!r} is one of our endpoints")
-    start = _time(get("start"), config, "start")
+    start = parse_time(get("start"), config, "start")
     if start is None:
         raise AsteriskLineError(Reason.BAD_TIMESTAMP, "start is empty")
-    end = _time(get("end"), config, "end") or start
-    answer = _time(get("answer"), config, "answer")
+    end = parse_time(get("end"), config, "end") or start
+    answer = parse_time(get("answer"), config, "answer")
     app = (get("lastapp") or "").lower()
     if app == "park":
         answer = None
@@ -220,8 +230,8 @@ def _region(number: str) -> str | None:
         return None
 
 
-def _time(value: str | None, config: AsteriskConfig, column: str) -> datetime | None:
-    """Local 'YYYY-MM-DD HH:MM:SS' (fraction allowed) in the PBX's zone, or epoch seconds."""
+def parse_time(value: str | None, config: AsteriskConfig, column: str) -> datetime | None:
+    """A timestamp column: local 'YYYY-MM-DD HH:MM:SS' (fraction allowed) in the PBX's zone, or epoch seconds."""
     text = (value or "").strip()
     if not text:
         return None

@@ -13,6 +13,10 @@ revision (the upsert by linkedId keeps the latest). Usage must still count the c
 emission names the subscribers not counted before (`new_participants`) and those already
 counted for whom the call has now become answered (`newly_answered`).
 
+Billing is per charged leg: a side output names, per leg, whose bill its rated price goes on
+(`LegCharge.billed_to`) — once per leg, and again only if a revision changes it; the SQL keeps
+the latest per leg (sql/queries/56_cdr_billed.sql).
+
 In a replay (batch) a key's timers fire when its input ends, so each call is emitted once,
 from all its legs.
 """
@@ -24,7 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pyflink.common import Row, Types
-from pyflink.datastream import KeyedProcessFunction, RuntimeContext
+from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
@@ -36,6 +40,9 @@ SUMMARY = Types.ROW_NAMED(
      "completed_ms"],
     [Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.BOOLEAN(), Types.LONG(),
      Types.INT(), Types.STRING(), Types.STRING(), Types.INT(), Types.STRING(), Types.STRING(), Types.LONG()])
+LEG_BILLING = Types.ROW_NAMED(["record_id", "billed_subscriber_id", "revision"],
+                              [Types.STRING(), Types.STRING(), Types.INT()])
+BILLING_TAG = OutputTag("leg-billing", LEG_BILLING)
 
 
 def to_leg(row: Row) -> Leg:
@@ -44,9 +51,9 @@ def to_leg(row: Row) -> Leg:
                row.called_subscriber_id)
 
 
-def to_row(call: LogicalCall, participants: set[str], previous: tuple[set[str], bool, int] | None,
+def to_row(call: LogicalCall, participants: set[str], previous: tuple[set[str], bool, int, dict[str, str]] | None,
            completed_ms: int) -> Row:
-    counted, was_answered, revision = previous if previous is not None else (set(), False, -1)
+    counted, was_answered, revision, _ = previous if previous is not None else (set(), False, -1, {})
     newly_answered = sorted(counted & participants) if call.answered and not was_answered else []
     legs = [{"record_id": leg.record_id, "call_id": leg.call_id, "charged_to": leg.charged_to,
              "charge": leg.charge.value, "talk_ms": leg.talk_ms} for leg in call.legs]
@@ -105,7 +112,7 @@ class LogicalCallFunction(KeyedProcessFunction):
         ctx.timer_service().register_event_time_timer(due)
         self._due.update(due)
 
-    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Any]:
         if self._due.value() == timestamp:
             self._due.clear()
             legs = list(self._legs.get())
@@ -117,8 +124,14 @@ class LogicalCallFunction(KeyedProcessFunction):
                 participants = {leg.subscriber_id for leg in legs}
                 previous = self._emitted.value()
                 yield to_row(call, participants, previous, timestamp)
+                revision = previous[2] + 1 if previous else 0
+                billed = dict(previous[3]) if previous else {}
+                for leg in call.legs:
+                    if billed.get(leg.record_id) != leg.billed_to:
+                        billed[leg.record_id] = leg.billed_to
+                        yield BILLING_TAG, Row(leg.record_id, leg.billed_to, revision)
                 counted = participants | (previous[0] if previous else set())
-                self._emitted.update((counted, call.answered, previous[2] + 1 if previous else 0))
+                self._emitted.update((counted, call.answered, revision, billed))
                 self._open.clear()
                 if self._expires.value() is None:  # keep the legs for a late one, up to the maximum age
                     expires = max(self._age_limit(legs, []), timestamp + 1)
@@ -136,7 +149,8 @@ class LogicalCallFunction(KeyedProcessFunction):
 
 def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int) -> None:
     """Runs leg attribution over the view call_legs; its logical calls become the view
-    multi_leg_calls, event time = when each was known complete."""
+    multi_leg_calls, event time = when each was known complete; whose bill each leg goes on,
+    the view multi_leg_billing."""
     legs = t_env.to_data_stream(t_env.from_path("call_legs"))
     calls = (legs.key_by(lambda row: row.linked_id, key_type=Types.STRING())
              .process(LogicalCallFunction(quiet_s * 1000, max_age_s * 1000), output_type=SUMMARY)
@@ -145,3 +159,4 @@ def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s:
               .column_by_expression("event_time", "TO_TIMESTAMP_LTZ(completed_ms, 3)")
               .watermark("event_time", "SOURCE_WATERMARK()").build())
     t_env.create_temporary_view("multi_leg_calls", t_env.from_data_stream(calls, schema))
+    t_env.create_temporary_view("multi_leg_billing", t_env.from_data_stream(calls.get_side_output(BILLING_TAG)))

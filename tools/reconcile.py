@@ -23,8 +23,9 @@ from typing import Any
 
 from jobs import config as job_config
 from jobs.replay_io import input_files, read_lines
-from udfs.cdr import CallDirection, RecordType, TerminationReason, validate_record
-from udfs.rating import rate_call
+from udfs.cdr import CallDirection, Cdr, RecordType, TerminationReason, validate_record
+from udfs.legs import Leg, attribute
+from udfs.rating import Rating, rate_call
 
 MONEY = ("amount", "tax", "total", "voice_amount", "video_amount", "conference_amount")
 COUNTS = ("calls", "answered_calls", "talk_seconds", "billable_seconds", "voice_calls", "video_calls",
@@ -59,13 +60,16 @@ def _started_seconds(start: datetime, end: datetime) -> int:
 
 
 def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> Expected:
-    """The monthly bills the CDRs should produce, computed without Flink."""
+    """The monthly bills the CDRs should produce, computed without Flink: each rated leg on the
+    bill of the subscriber charged for it (udfs/legs.py: a forwarded or transferred leg on the
+    redirecting subscriber's)."""
     zero = Decimal("0.000000")
     bills: dict[Key, dict[str, Any]] = defaultdict(
         lambda: {**{figure: 0 for figure in COUNTS}, **{figure: zero for figure in MONEY},
                  "currency": billing.currency})
     seen: set[str] = set()
     result = Expected(bills)
+    rated: list[tuple[Cdr, bool, int, Rating]] = []
     for line in lines:
         result.records += 1
         cdr = validate_record(line).cdr
@@ -85,7 +89,10 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
             result.unrated_legs += 1
             continue
         result.rated_legs += 1
-        bill = bills[(cdr.calling_party.subscriber_id, cdr.start_time.strftime("%Y-%m"))]
+        rated.append((cdr, answered, talk, rating))
+    payers = _payers([(cdr, answered) for cdr, answered, _, _ in rated])
+    for cdr, answered, talk, rating in rated:
+        bill = bills[(payers.get(cdr.record_id, cdr.calling_party.subscriber_id), cdr.start_time.strftime("%Y-%m"))]
         kind = cdr.call_type.value.lower()
         bill["calls"] += 1
         bill["answered_calls"] += answered
@@ -98,6 +105,24 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
         bill[f"{kind}_amount"] += rating.amount
     result.bills = dict(bills)
     return result
+
+
+def _payers(legs: list[tuple[Cdr, bool]]) -> dict[str, str]:
+    """recordId → whose bill, for the legs of multi-leg calls (linkedId set and not the callId)."""
+    calls: dict[str, list[Leg]] = defaultdict(list)
+    for cdr, answered in legs:
+        if cdr.linked_id is None or cdr.linked_id == cdr.call_id or cdr.end_time is None:
+            continue
+        calls[cdr.linked_id].append(Leg(
+            cdr.record_id, cdr.call_id, cdr.linked_id, cdr.leg_sequence, cdr.calling_party.subscriber_id,
+            cdr.call_direction.value, cdr.calling_party.number, cdr.called_party.number, _ms(cdr.start_time),
+            _ms(cdr.answer_time) if answered and cdr.answer_time else None, _ms(cdr.end_time),
+            cdr.called_party.subscriber_id))
+    return {charged.record_id: charged.billed_to for call in calls.values() for charged in attribute(call).legs}
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
 
 
 def compare(expected: Mapping[Key, Mapping[str, Any]], actual: Mapping[Key, Mapping[str, Any]]) -> list[Difference]:

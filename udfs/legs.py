@@ -82,6 +82,10 @@ class ChargedLeg:
     charged_to: str | None
     charge: Charge
     talk_ms: int  # this leg's own answered time
+    # Whose bill the leg's rated price goes on: the charged party when another of ours pays
+    # (a forward or transfer); otherwise the leg's own subscriber, on whose bill an unanswered
+    # or incoming leg still counts as a call (it costs nothing).
+    billed_to: str
 
 
 @dataclass(frozen=True)
@@ -125,14 +129,15 @@ def attribute(legs: Iterable[Leg]) -> LogicalCall:
 
 def _charge(leg: Leg, before: list[Leg]) -> ChargedLeg:
     talk = leg.end_ms - leg.answer_ms if leg.answer_ms is not None else 0
+    own = leg.subscriber_id
     if not leg.answered:
-        return ChargedLeg(leg.record_id, leg.call_id, None, Charge.UNANSWERED, 0)
+        return ChargedLeg(leg.record_id, leg.call_id, None, Charge.UNANSWERED, 0, own)
     redirected_by = _redirecting_party(leg, before)
     if redirected_by is not None:
-        return ChargedLeg(leg.record_id, leg.call_id, redirected_by, Charge.REDIRECTING_PARTY, talk)
+        return ChargedLeg(leg.record_id, leg.call_id, redirected_by, Charge.REDIRECTING_PARTY, talk, redirected_by)
     if leg.direction != MO:
-        return ChargedLeg(leg.record_id, leg.call_id, None, Charge.INCOMING, talk)
-    return ChargedLeg(leg.record_id, leg.call_id, leg.subscriber_id, Charge.ORIGINATOR, talk)
+        return ChargedLeg(leg.record_id, leg.call_id, None, Charge.INCOMING, talk, own)
+    return ChargedLeg(leg.record_id, leg.call_id, own, Charge.ORIGINATOR, talk, own)
 
 
 def _redirecting_party(leg: Leg, before: list[Leg]) -> str | None:

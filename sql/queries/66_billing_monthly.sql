@@ -1,12 +1,12 @@
 -- billing_monthly: per subscriber and calendar month (UTC, month of the leg's startTime) over
--- the rated legs: calls, answered calls, talk and billable seconds, amount, tax, total, and
--- the same per callType. Money is DECIMAL, summed exactly. In streaming it is a running total
+-- the rated legs, each on the bill of the subscriber charged for it (cdr_billed): calls,
+-- answered calls, talk and billable seconds, amount, tax, total, and the same per callType. Money is DECIMAL, summed exactly. In streaming it is a running total
 -- upserted as calls come in (each month's state lives ${billing_state_ttl}); replaying the
 -- same input gives the same rows, never a double add.
 -- Feeds: billing_monthly (DynamoDB table in streaming, DIR/billing_monthly/ in replay).
 INSERT INTO billing_monthly
-SELECT /*+ STATE_TTL('cdr_rated' = '${billing_state_ttl}') */
-  subscriber_id,
+SELECT /*+ STATE_TTL('cdr_billed' = '${billing_state_ttl}') */
+  billed_subscriber_id AS subscriber_id,
   bill_month,
   currency,
   COUNT(*) AS calls,
@@ -22,6 +22,6 @@ SELECT /*+ STATE_TTL('cdr_rated' = '${billing_state_ttl}') */
   CAST(COALESCE(SUM(amount) FILTER (WHERE call_type = 'VIDEO'), 0) AS DECIMAL(20, 6)) AS video_amount,
   COUNT(*) FILTER (WHERE call_type = 'CONFERENCE') AS conference_calls,
   CAST(COALESCE(SUM(amount) FILTER (WHERE call_type = 'CONFERENCE'), 0) AS DECIMAL(20, 6)) AS conference_amount
-FROM cdr_rated
+FROM cdr_billed
 WHERE rating_error IS NULL
-GROUP BY subscriber_id, bill_month, currency
+GROUP BY billed_subscriber_id, bill_month, currency

@@ -1,13 +1,15 @@
 """Asterisk's CDRs through the job. A replay of every scenario fixture gives the hand-worked
-logical calls and charges (tests/unit/test_asterisk_cdr.py's EXPECTED) and usage that counts
-each call once per subscriber; the streaming job fed by the forwarder from a Master.csv keeps
-the same counts, and the lines the forwarder refused are in the S3 dead-letter store, whole,
-with their reasons."""
+logical calls and charges (tests/unit/test_asterisk_cdr.py's EXPECTED), usage that counts
+each call once per subscriber and bills with each leg on its payer's bill; the streaming job
+fed by the forwarder from a Master.csv keeps the same counts, and the lines the forwarder
+refused are in the S3 dead-letter store, whole, with their reasons."""
 
 from __future__ import annotations
 
 import collections
 import json
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
 from tools import dead_letters
 from tools.asterisk_sample import BAD_LINES, sample
 from tools.local_aws import REGION, LocalAws, Resources
+from udfs.legs import Charge
 
 
 def calls_per_subscriber(records: list[dict[str, Any]]) -> dict[str, int]:
@@ -28,6 +31,24 @@ def calls_per_subscriber(records: list[dict[str, Any]]) -> dict[str, int]:
     for record in records:
         calls[record["callingParty"]["subscriberId"]].add(record.get("linkedId") or record["callId"])
     return {subscriber: len(ids) for subscriber, ids in calls.items()}
+
+
+def billed_to(records: list[dict[str, Any]]) -> dict[str, str]:
+    """recordId → whose bill: the hand-worked payer of a redirected leg, else the leg's own subscriber."""
+    by_call: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for record in records:
+        by_call[record["linkedId"]].append(record)
+    billed = {}
+    for linked, legs in by_call.items():
+        charges = next(calls[linked][2] for calls in EXPECTED.values() if linked in calls)
+        for record, (who, why) in zip(sorted(legs, key=lambda r: r["legSequence"]), charges, strict=True):
+            own = record["callingParty"]["subscriberId"]
+            billed[record["recordId"]] = who if why is Charge.REDIRECTING_PARTY else own
+    return billed
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def test_replay_of_every_scenario_gives_the_hand_worked_calls(tmp_path: Path) -> None:
@@ -53,6 +74,22 @@ def test_replay_of_every_scenario_gives_the_hand_worked_calls(tmp_path: Path) ->
     # Alice: 15 legs in 10 calls (simple, no answer, busy, parallel dial (2 legs), blind transfer (2),
     # attended transfer (2), forward (2), three-way, conference, park (2)) — legs would say 15.
     assert (legs["alice"], logical["alice"]) == (15, 10)
+    # Billing is per charged leg: the hand-worked payer of a forwarded or transferred leg gets it.
+    billed = billed_to(records)
+    assert billed["1793701200.10-11:STOP"] == "bob"  # Alice's leg to Charlie after Bob's blind transfer
+    bills = {row["subscriber_id"]: (row["calls"], row["answered_calls"], row["talk_seconds"], row["amount"])
+             for row in pq.read_table(tmp_path / "out" / "billing_monthly").to_pylist()}
+    price = {row["record_id"]: row["amount"] for row in pq.read_table(tmp_path / "out" / "rated_calls").to_pylist()}
+    expected_bills: dict[str, list] = collections.defaultdict(lambda: [0, 0, 0, Decimal(0)])
+    for record in records:
+        bill = expected_bills[billed[record["recordId"]]]
+        bill[0] += 1
+        if "answerTime" in record:
+            bill[1] += 1
+            bill[2] += round((instant(record["endTime"]) - instant(record["answerTime"])).total_seconds())
+        bill[3] += price[record["recordId"]]
+    assert bills == {subscriber: tuple(bill) for subscriber, bill in expected_bills.items()}
+    assert bills["bob"][0] == 3 + 3  # his own 3 legs + the blind transfer, attended transfer and forward
 
 
 def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:

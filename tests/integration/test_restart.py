@@ -118,6 +118,9 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         _run(bounded, tmp_path / "checkpoints", _latest_checkpoint(tmp_path / "checkpoints")).wait()
         expected = expected_bills(lines, billing).bills
         assert compare(expected, dynamodb_bills(aws.dynamodb, bills_table)) == []
+        # Billing per charged leg: Alice's leg after the transfer is on Bob's bill, not hers.
+        assert [(key[0], bill["calls"]) for key, bill in expected.items() if "xfer" in key[0]] == [
+            ("xfer-alice", 1), ("xfer-bob", 1)]
         assert sum(bill["calls"] for key, bill in expected.items() if "flood" not in str(key)
                    and "xfer" not in str(key)) == 800
         [call] = [c for c in aws.scan(aws.resources.logical_calls_table) if c["linked_id"] == "xfer"]

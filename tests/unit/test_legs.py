@@ -50,6 +50,7 @@ def test_a_blind_transfer_is_paid_by_the_transferring_subscriber_and_time_is_not
                       leg(2, ALICE, CHARLIE, 60, 64, 160, subscriber="alice", callee="charlie")])
     assert charges(call) == [("alice", Charge.ORIGINATOR), ("bob", Charge.REDIRECTING_PARTY)]
     assert call.conversation_ms == (60 - 5 + 160 - 64) * S
+    assert [charged.billed_to for charged in call.legs] == ["alice", "bob"]  # Alice's 2nd leg goes on Bob's bill
 
 
 def test_a_three_way_call_overlaps_once() -> None:
@@ -66,6 +67,8 @@ def test_an_incoming_call_is_nobody_of_ours_to_pay_unless_forwarded() -> None:
                       leg(2, outside, CHARLIE, 15, 18, 78, subscriber="charlie", direction=MT, callee="charlie")])
     assert charges(call) == [(None, Charge.UNANSWERED), ("bob", Charge.REDIRECTING_PARTY)]
     assert call.originating_subscriber is None
+    # an unanswered leg costs nothing but is a call on its own subscriber's bill
+    assert [charged.billed_to for charged in call.legs] == ["bob", "bob"]
     plain = attribute([leg(1, outside, BOB, 0, 3, 33, subscriber="bob", direction=MT, callee="bob")])
     assert charges(plain) == [(None, Charge.INCOMING)]
 

@@ -1,0 +1,27 @@
+-- cdr_billed (view): every rated leg (cdr_rated) with the subscriber whose bill it goes on —
+-- billing is per charged leg. A call of one leg (linkedId = its callId) is billed to its own
+-- subscriber at once. A leg of a multi-leg call waits for leg attribution (multi_leg_billing,
+-- jobs/logical_calls.py, once its call is complete): a forwarded or transferred leg goes on the
+-- redirecting subscriber's bill, any other leg on its own subscriber's (unanswered and incoming
+-- legs cost nothing there but count as calls). If a late leg changes a leg's payer, the latest
+-- decision wins and the bill it left is corrected. A leg waits for its call in state for at
+-- most ${billing_state_ttl}.
+-- Feeds: billing_monthly.
+CREATE TEMPORARY VIEW cdr_billed AS
+SELECT subscriber_id AS billed_subscriber_id, bill_month, currency, call_type, answered, talk_seconds,
+       billable_seconds, amount, tax, rating_error
+FROM cdr_rated
+WHERE linked_id = call_id
+UNION ALL
+SELECT /*+ STATE_TTL('r' = '${billing_state_ttl}', 'b' = '${billing_state_ttl}') */
+       b.billed_subscriber_id, r.bill_month, r.currency, r.call_type, r.answered, r.talk_seconds,
+       r.billable_seconds, r.amount, r.tax, r.rating_error
+FROM cdr_rated AS r
+JOIN (
+  SELECT record_id, billed_subscriber_id
+  FROM (SELECT record_id, billed_subscriber_id,
+               ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY revision DESC) AS latest
+        FROM multi_leg_billing)
+  WHERE latest = 1
+) AS b ON r.record_id = b.record_id
+WHERE r.linked_id <> r.call_id
