@@ -54,6 +54,8 @@ class SinkConfig:
     fraud_alerts_table: str
     fraud_tagged_path: str
     logical_calls_table: str
+    metrics_minutely_table: str
+    pipeline_minutely_table: str
     s3_endpoint: str = ""  # empty on AWS; an emulator's URL locally (path-style addressing)
 
     def flink_settings(self) -> dict[str, str]:
@@ -154,7 +156,9 @@ class JobConfig:
                           dead_letter_store_path=self.sinks.dead_letter_store_path,
                           fraud_alerts_table=self.sinks.fraud_alerts_table,
                           fraud_tagged_path=self.sinks.fraud_tagged_path,
-                          logical_calls_table=self.sinks.logical_calls_table)
+                          logical_calls_table=self.sinks.logical_calls_table,
+                          metrics_minutely_table=self.sinks.metrics_minutely_table,
+                          pipeline_minutely_table=self.sinks.pipeline_minutely_table)
         return values
 
     def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
@@ -303,6 +307,8 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         fraud_alerts_table=out.required("fraud-alerts.table"),
         fraud_tagged_path=_s3_path(out, "fraud-tagged.path"),
         logical_calls_table=out.required("logical-calls.table"),
+        metrics_minutely_table=out.required("metrics-minutely.table"),
+        pipeline_minutely_table=out.required("pipeline-minutely.table"),
         s3_endpoint=out.optional("s3.endpoint", ""),
     )
     return JobConfig(tuning=tuning, billing=billing, fraud=fraud, metrics=_metrics(groups, path), source=source,

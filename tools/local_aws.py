@@ -56,6 +56,8 @@ class Resources:
     fraud_tagged_prefix: str = "fraud-tagged"
     fraud_alerts_table: str = "cdr_fraud_alerts"
     logical_calls_table: str = "cdr_logical_calls"
+    metrics_minutely_table: str = "cdr_metrics_minutely"
+    pipeline_minutely_table: str = "cdr_pipeline_minutely"
     timestream_database: str = "cdr"
     timestream_table: str = "metrics_minutely"
 
@@ -168,7 +170,9 @@ class LocalAws:
                             (r.billing_monthly_table, ("subscriber_id", "bill_month")),
                             (r.rating_errors_table, ("record_id",)),
                             (r.fraud_alerts_table, ("alert_id",)),
-                            (r.logical_calls_table, ("linked_id",))):
+                            (r.logical_calls_table, ("linked_id",)),
+                            (r.metrics_minutely_table, ("minute_start", "dimensions")),
+                            (r.pipeline_minutely_table, ("minute_start",))):
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
                 AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
@@ -207,6 +211,8 @@ class LocalAws:
                 "fraud-alerts.table": r.fraud_alerts_table,
                 "fraud-tagged.path": f"s3://{r.bucket}/{r.fraud_tagged_prefix}",
                 "logical-calls.table": r.logical_calls_table,
+                "metrics-minutely.table": r.metrics_minutely_table,
+                "pipeline-minutely.table": r.pipeline_minutely_table,
                 "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},

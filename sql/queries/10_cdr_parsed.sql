@@ -2,6 +2,6 @@
 -- numbers in E.164, with its verdict (reject_reason NULL: the record keeps the contract).
 -- Grain: one row per input record, nothing dropped.
 CREATE TEMPORARY VIEW cdr_parsed AS
-SELECT r.line, r.source_partition, r.source_offset, r.event_time, r.ingest_time, p.*
+SELECT r.line, r.source_partition, r.source_offset, r.arrival_time, r.event_time, r.ingest_time, p.*
 FROM cdr_raw AS r
 CROSS JOIN LATERAL TABLE(parse_cdr(r.line)) AS p

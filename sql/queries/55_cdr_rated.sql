@@ -8,7 +8,7 @@ SELECT
   f.record_id, f.call_id, f.linked_id, f.subscriber_id, f.call_type, f.call_direction,
   f.start_time, f.answer_time, f.end_time, DATE_FORMAT(f.start_time, 'yyyy-MM') AS bill_month,
   f.calling_number, f.calling_country, f.called_number, f.called_destination, f.answered,
-  f.talk_seconds,
+  f.talk_seconds, f.bytes_sent, f.bytes_received,
   r.tariff_prefix, r.destination, r.rate_per_minute, r.connect_fee, r.billable_seconds,
   r.amount, r.tax, '${currency}' AS currency, r.rating_error, f.event_time
 FROM cdr_final AS f

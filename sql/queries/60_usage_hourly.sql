@@ -2,7 +2,7 @@
 -- completion, see call_summaries): legs (calls), answered legs and talk seconds (as cdr_valid
 -- defines them), set-up-to-end seconds (a started second counts), MO/MT and per-callType leg
 -- counts, media bytes; and the logical calls the subscriber took part in, each once, and how
--- many of them were answered (usage_events). 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.
+-- many of them were answered (usage_events); spend: the rated amount of the subscriber's legs. 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.
 -- Feeds: usage_hourly (DynamoDB table in streaming, DIR/usage_hourly/ in replay).
 INSERT INTO usage_hourly
 SELECT
@@ -21,6 +21,7 @@ SELECT
   SUM(COALESCE(bytes_sent, 0)) AS bytes_sent,
   SUM(COALESCE(bytes_received, 0)) AS bytes_received,
   CAST(SUM(call_count) AS BIGINT) AS logical_calls,
-  CAST(SUM(answered_call_count) AS BIGINT) AS answered_logical_calls
+  CAST(SUM(answered_call_count) AS BIGINT) AS answered_logical_calls,
+  CAST(SUM(amount) AS DECIMAL(20, 6)) AS spend
 FROM TABLE(TUMBLE(TABLE usage_events, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
 GROUP BY subscriber_id, window_start, window_end

@@ -18,5 +18,6 @@ CREATE TEMPORARY TABLE usage_hourly_columns (
   bytes_sent BIGINT,
   bytes_received BIGINT,
   logical_calls BIGINT,
-  answered_logical_calls BIGINT
+  answered_logical_calls BIGINT,
+  spend DECIMAL(20, 6)
 ) WITH ('connector' = 'blackhole')

@@ -1,10 +1,12 @@
 -- cdr_raw: every record of the CDR Kinesis stream as its raw text, with its shard and
--- sequence number (so a dead letter can be traced and re-read).
+-- sequence number (so a dead letter can be traced and re-read), and when it arrived on the
+-- stream (Kinesis' approximate arrival timestamp: how far behind the job is).
 -- Event time: a valid record's endTime, else its startTime; watermark ${watermark_lateness_s} s behind the newest.
 CREATE TEMPORARY TABLE cdr_raw (
   line STRING,
   source_partition STRING METADATA FROM 'shard-id' VIRTUAL,
   source_offset STRING METADATA FROM 'sequence-number' VIRTUAL,
+  arrival_time TIMESTAMP_LTZ(3) METADATA FROM 'arrival-time' VIRTUAL,
   event_time AS cdr_event_time(line),
   ingest_time AS PROCTIME(),
   WATERMARK FOR event_time AS event_time - INTERVAL '${watermark_lateness_s}' SECOND

@@ -1,0 +1,185 @@
+"""The dashboard's figures, computed from the job's result rows (plain Python, no I/O).
+
+Each panel reads one result table, as the job wrote it: top subscribers from usage_hourly
+(talk time, data, spend of the current hour and day) and billing_monthly (the month's spend:
+the bill); calls per minute and per hour of day, ASR, ACD and revenue by destination from
+metrics_minutely; alerts from fraud_alerts; the pipeline's health from pipeline_minutely and
+dead_letters. Times are UTC. "Current" is the newest hour with usage at or before the end of
+the chosen time range, so a replay of last month shows last month.
+
+Filters: the time range applies to the per-minute panels, alerts and health; the subscriber to
+the top lists and the alerts; the destination country to the per-minute call panels (the
+tables without that dimension say so on the page).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+Row = dict[str, Any]
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Snapshots of the result tables, rows normalised (datetimes UTC, Decimal money)."""
+
+    usage_hourly: list[dict[str, Any]]
+    billing_monthly: list[dict[str, Any]]
+    metrics_minutely: list[dict[str, Any]]
+    fraud_alerts: list[dict[str, Any]]
+    pipeline_minutely: list[dict[str, Any]]
+    dead_letters: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime | None = None
+    end: datetime | None = None
+    subscriber: str | None = None
+    country: str | None = None
+
+    def in_range(self, moment: datetime | None) -> bool:
+        return moment is not None and (self.start is None or moment >= self.start) and (
+            self.end is None or moment < self.end)
+
+
+def dashboard(tables: Tables, filters: Filters, now: datetime) -> dict[str, Any]:
+    reference = current_hour(tables.usage_hourly, filters.end)
+    metrics = [row for row in tables.metrics_minutely if filters.in_range(row["minute_start"])
+               and (filters.country is None or row["destination_country"] == filters.country)]
+    return {
+        "generated_at": _iso(now),
+        "current_hour": _iso(reference) if reference else None,
+        "top": top_subscribers(tables.usage_hourly, tables.billing_monthly, reference, filters.subscriber),
+        "calls_per_minute": calls_per_minute(metrics),
+        "calls_per_hour_of_day": calls_per_hour_of_day(metrics),
+        "destinations": by_destination(metrics),
+        "alerts": latest_alerts(tables.fraud_alerts, filters),
+        "health": health(tables.pipeline_minutely, tables.dead_letters, filters),
+    }
+
+
+def current_hour(usage: Iterable[Row], end: datetime | None) -> datetime | None:
+    hours = [row["window_start"] for row in usage if end is None or row["window_start"] < end]
+    return max(hours, default=None)
+
+
+def top_subscribers(usage: list[Row], bills: list[Row], reference: datetime | None,
+                    subscriber: str | None) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per measure (talk seconds, data bytes, spend) and period (hour, day, month): the top 10."""
+    periods: dict[str, list[Row]] = {"hour": [], "day": [], "month": []}
+    if reference is not None:
+        for row in usage:
+            start = row["window_start"]
+            if (start.year, start.month) == (reference.year, reference.month):
+                periods["month"].append(row)
+            if start.date() == reference.date():
+                periods["day"].append(row)
+            if start == reference:
+                periods["hour"].append(row)
+    month = f"{reference:%Y-%m}" if reference else None
+    spend_month: dict[str, Decimal] = defaultdict(Decimal)
+    for bill in bills:
+        if bill["bill_month"] == month:
+            spend_month[bill["subscriber_id"]] += bill["total"]
+    result: dict[str, dict[str, list[dict[str, Any]]]] = {"talk_seconds": {}, "data_bytes": {}, "spend": {}}
+    for period, rows in periods.items():
+        talk: Counter[str] = Counter()
+        data: Counter[str] = Counter()
+        spend: dict[str, Decimal] = defaultdict(Decimal)
+        for row in rows:
+            talk[row["subscriber_id"]] += row["talk_seconds"]
+            data[row["subscriber_id"]] += row["bytes_sent"] + row["bytes_received"]
+            spend[row["subscriber_id"]] += row["spend"]
+        result["talk_seconds"][period] = _top(talk, subscriber)
+        result["data_bytes"][period] = _top(data, subscriber)
+        result["spend"][period] = _top(spend_month if period == "month" else spend, subscriber)
+    return result
+
+
+def _top(values: Mapping[str, Any], subscriber: str | None) -> list[dict[str, Any]]:
+    ranked = sorted(((who, value) for who, value in values.items() if value > 0), key=lambda item: (-item[1], item[0]))
+    if subscriber is not None:
+        ranked = [item for item in ranked if item[0] == subscriber]
+    return [{"subscriber": who, "value": _json_number(value)} for who, value in ranked[:TOP]]
+
+
+def calls_per_minute(metrics: list[Row]) -> list[dict[str, Any]]:
+    minutes: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    for row in metrics:
+        minutes[row["minute_start"]][0] += row["answered"]
+        minutes[row["minute_start"]][1] += row["attempts"] - row["answered"]
+    return [{"minute": _iso(minute), "answered": answered, "unanswered": unanswered}
+            for minute, (answered, unanswered) in sorted(minutes.items())]
+
+
+def calls_per_hour_of_day(metrics: list[Row]) -> list[dict[str, int]]:
+    hours = [[0, 0] for _ in range(24)]
+    for row in metrics:
+        hours[row["minute_start"].hour][0] += row["answered"]
+        hours[row["minute_start"].hour][1] += row["attempts"] - row["answered"]
+    return [{"hour": hour, "answered": answered, "unanswered": unanswered}
+            for hour, (answered, unanswered) in enumerate(hours)]
+
+
+def by_destination(metrics: list[Row]) -> list[dict[str, Any]]:
+    """ASR (answered / attempts), ACD (talk seconds / answered call) and revenue per destination
+    country, most revenue first."""
+    figures: dict[str, list[Any]] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
+    for row in metrics:
+        figure = figures[row["destination_country"]]
+        figure[0] += row["attempts"]
+        figure[1] += row["answered"]
+        figure[2] += row["talk_seconds"]
+        figure[3] += row["revenue"]
+    rows = [{"country": country, "attempts": attempts, "answered": answered,
+             "asr": round(answered / attempts, 4) if attempts else None,
+             "acd_seconds": round(talk / answered, 1) if answered else None, "revenue": str(revenue)}
+            for country, (attempts, answered, talk, revenue) in figures.items()]
+    return sorted(rows, key=lambda row: (-Decimal(row["revenue"]), -row["attempts"], row["country"]))
+
+
+def latest_alerts(alerts: list[Row], filters: Filters, n: int = 20) -> list[dict[str, Any]]:
+    chosen = [alert for alert in alerts if filters.in_range(alert["detected_at"])
+              and (filters.subscriber is None or alert["subscriber_id"] == filters.subscriber)]
+    chosen.sort(key=lambda alert: (alert["detected_at"], alert["alert_id"]), reverse=True)
+    return [{"alert_id": alert["alert_id"], "detected_at": _iso(alert["detected_at"]), "rule": alert["rule"],
+             "severity": alert["severity"], "subscriber": alert["subscriber_id"],
+             "observed": _json_number(alert["observed"]), "threshold": _json_number(alert["threshold"]),
+             "evidence": list(alert["evidence_call_ids"] or [])} for alert in chosen[:n]]
+
+
+def health(pipeline: list[Row], dead_letters: list[Row], filters: Filters) -> dict[str, Any]:
+    """Records in and dead letters by reason per minute; lag: the longest a record of the newest
+    minute waited on the stream before the job parsed it."""
+    minutes = sorted((row for row in pipeline if filters.in_range(row["minute_start"])),
+                     key=lambda row: row["minute_start"])
+    dead: dict[datetime, Counter[str]] = defaultdict(Counter)
+    for letter in dead_letters:
+        moment = letter["ingest_time"]
+        if filters.in_range(moment):
+            dead[moment.replace(second=0, microsecond=0)][letter["reason"]] += 1
+    newest = minutes[-1] if minutes else None
+    return {
+        "records_per_minute": [{"minute": _iso(row["minute_start"]), "records_in": row["records_in"],
+                                "rejected": row["rejected"]} for row in minutes],
+        "dead_letters_per_minute": [{"minute": _iso(minute), "by_reason": dict(sorted(reasons.items()))}
+                                    for minute, reasons in sorted(dead.items())],
+        "lag_ms": newest["max_lag_ms"] if newest else None,
+        "last_read_minute": _iso(newest["minute_start"]) if newest else None,
+    }
+
+
+def _json_number(value: Any) -> Any:
+    """Counts as numbers; money (Decimal) as its exact text."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,96 @@
+"""Where the dashboard reads the job's results: the streaming job's DynamoDB tables, or a
+replay's output folder (DIR/<table>/ Parquet). Never a copy made for the page: each refresh
+reads the tables (a snapshot is reused for at most `max_age_s`, so many open pages cost one
+read per table per interval)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from dashboard.figures import Tables
+
+# table → (time columns, count columns, money columns)
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "usage_hourly": (("window_start",), ("talk_seconds", "bytes_sent", "bytes_received", "calls"), ("spend",)),
+    "billing_monthly": ((), ("calls",), ("amount", "tax", "total")),
+    "metrics_minutely": (("minute_start",), ("attempts", "answered", "talk_seconds", "fraud_alerts"), ("revenue",)),
+    "fraud_alerts": (("detected_at", "window_start", "window_end"), (), ("observed", "threshold")),
+    "pipeline_minutely": (("minute_start",), ("records_in", "rejected", "max_lag_ms"), ()),
+    "dead_letters": (("ingest_time",), (), ()),
+}
+
+
+def normalise(table: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    times, counts, money = COLUMNS[table]
+    out = []
+    for row in rows:
+        item = dict(row)
+        for column in times:
+            item[column] = _utc(item.get(column))
+        for column in counts:
+            value = item.get(column)
+            item[column] = None if value is None and column == "max_lag_ms" else int(value or 0)
+        for column in money:
+            item[column] = Decimal(str(item.get(column) or 0))
+        out.append(item)
+    return out
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Snapshot:
+    """Reads every table at most once per `max_age_s`, whatever the number of requests."""
+
+    def __init__(self, read: Callable[[str], list[dict[str, Any]]], max_age_s: float = 1.0):
+        self._read = read
+        self._max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._taken = -1e9
+        self._tables: Tables | None = None
+
+    def tables(self) -> Tables:
+        with self._lock:
+            if self._tables is None or time.monotonic() - self._taken > self._max_age_s:
+                self._tables = Tables(**{table: normalise(table, self._read(table)) for table in COLUMNS})
+                self._taken = time.monotonic()
+            return self._tables
+
+
+def replay_reader(directory: Path) -> Callable[[str], list[dict[str, Any]]]:
+    """A replay's output folder: DIR/<table>/*.parquet (a table the replay did not write is empty)."""
+    import pyarrow.parquet as pq
+
+    def read(table: str) -> list[dict[str, Any]]:
+        folder = directory / table
+        if not folder.exists() or not any(folder.glob("*.parquet")):
+            return []
+        rows: list[dict[str, Any]] = pq.read_table(folder).to_pylist()
+        return rows
+
+    return read
+
+
+def dynamodb_reader(client: Any, table_names: Mapping[str, str]) -> Callable[[str], list[dict[str, Any]]]:
+    """The streaming job's DynamoDB tables (CdrSinks' names), scanned whole."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+
+    def read(table: str) -> list[dict[str, Any]]:
+        rows = []
+        for page in client.get_paginator("scan").paginate(TableName=table_names[table]):
+            rows += [{key: deserializer.deserialize(value) for key, value in item.items()} for item in page["Items"]]
+        return rows
+
+    return read

@@ -1,0 +1,126 @@
+// The dashboard page: reads /api/dashboard every 2 s with the chosen filters and redraws.
+// Text goes in with textContent only (names and ids come from records).
+"use strict";
+
+const REFRESH_MS = 2000;
+const page = new URLSearchParams(location.search);
+const form = document.getElementById("filters");
+for (const name of ["from", "to", "subscriber", "country", "period"]) {
+  if (page.get(name)) form.elements[name].value = page.get(name);
+}
+const charts = {};
+
+function chart(id, type, options = {}) {
+  if (!charts[id]) {
+    charts[id] = new Chart(document.getElementById(id), {
+      type, data: { labels: [], datasets: [] },
+      options: { animation: false, responsive: true, maintainAspectRatio: true, ...options },
+    });
+  }
+  return charts[id];
+}
+
+function draw(id, type, labels, datasets, options) {
+  const c = chart(id, type, options);
+  c.data.labels = labels;
+  c.data.datasets = datasets;
+  c.update("none");
+}
+
+function table(id, header, rows) {
+  const element = document.getElementById(id);
+  element.replaceChildren();
+  const head = element.insertRow();
+  for (const title of header) {
+    const th = document.createElement("th");
+    th.textContent = title;
+    head.appendChild(th);
+  }
+  for (const row of rows) {
+    const tr = element.insertRow();
+    for (const cell of row) {
+      const td = tr.insertCell();
+      const value = typeof cell === "object" && cell !== null ? cell : { text: cell };
+      td.textContent = value.text ?? "";
+      if (value.className) td.className = value.className;
+    }
+  }
+}
+
+const SCALE = { talk_seconds: (v) => v / 60, data_bytes: (v) => v / 1e6, spend: (v) => Number(v) };
+const SHOW = {
+  talk_seconds: (v) => `${Math.floor(v / 3600)} h ${String(Math.floor(v % 3600 / 60)).padStart(2, "0")} m`,
+  data_bytes: (v) => `${(v / 1e6).toFixed(1)} MB`,
+  spend: (v) => v,
+};
+
+function render(data) {
+  const period = form.elements.period.value;
+  for (const measure of ["talk_seconds", "data_bytes", "spend"]) {
+    const top = data.top[measure][period];
+    draw(`chart-top-${measure}`, "bar", top.map((r) => r.subscriber),
+      [{ label: measure, data: top.map((r) => SCALE[measure](r.value)), backgroundColor: "#3b6fd4" }],
+      { indexAxis: "y", plugins: { legend: { display: false } } });
+    table(`top-${measure}`, ["#", "subscriber", measure === "spend" ? "amount" : measure.replace("_", " ")],
+      top.map((r, i) => [i + 1, r.subscriber, { text: SHOW[measure](r.value), className: "num" }]));
+  }
+  const stacked = { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "calls" } } } };
+  draw("chart-calls-per-minute", "bar", data.calls_per_minute.map((r) => r.minute.slice(5, 16).replace("T", " ")), [
+    { label: "answered", data: data.calls_per_minute.map((r) => r.answered), backgroundColor: "#2e9d5b" },
+    { label: "not answered", data: data.calls_per_minute.map((r) => r.unanswered), backgroundColor: "#d9822b" },
+  ], stacked);
+  draw("chart-calls-per-hour", "bar", data.calls_per_hour_of_day.map((r) => `${r.hour}:00`), [
+    { label: "answered", data: data.calls_per_hour_of_day.map((r) => r.answered), backgroundColor: "#2e9d5b" },
+    { label: "not answered", data: data.calls_per_hour_of_day.map((r) => r.unanswered), backgroundColor: "#d9822b" },
+  ], stacked);
+  const destinations = data.destinations.slice(0, 15);
+  draw("chart-asr", "bar", destinations.map((r) => r.country), [
+    { label: "ASR %", data: destinations.map((r) => r.asr === null ? 0 : r.asr * 100), backgroundColor: "#3b6fd4" },
+  ], { scales: { y: { max: 100, title: { display: true, text: "% answered" } } } });
+  table("destinations", ["country", "attempts", "ASR", "ACD", "revenue"], destinations.map((r) => [
+    r.country, { text: r.attempts, className: "num" },
+    { text: r.asr === null ? "–" : `${(r.asr * 100).toFixed(1)} %`, className: "num" },
+    { text: r.acd_seconds === null ? "–" : `${r.acd_seconds} s`, className: "num" },
+    { text: r.revenue, className: "num" }]));
+  draw("chart-revenue", "bar", destinations.map((r) => r.country), [
+    { label: "revenue", data: destinations.map((r) => Number(r.revenue)), backgroundColor: "#7a4fc9" },
+  ], { indexAxis: "y", plugins: { legend: { display: false } } });
+  table("alerts", ["detected (UTC)", "severity", "rule", "subscriber", "observed / threshold", "evidence (call ids)"],
+    data.alerts.map((a) => [a.detected_at.replace("T", " ").replace("Z", ""), { text: a.severity, className: a.severity },
+      a.rule, a.subscriber, `${a.observed} / ${a.threshold}`, a.evidence.slice(0, 3).join(", ") +
+      (a.evidence.length > 3 ? ` (+${a.evidence.length - 3})` : "")]));
+  const health = data.health;
+  document.getElementById("lag").textContent = health.lag_ms === null
+    ? `Last minute read: ${health.last_read_minute ?? "none yet"} (no stream lag in a replay)`
+    : `Behind the stream: ${(health.lag_ms / 1000).toFixed(1)} s at most in the newest minute read (${health.last_read_minute})`;
+  draw("chart-records", "line", health.records_per_minute.map((r) => r.minute.slice(11, 16)), [
+    { label: "CDRs in / min", data: health.records_per_minute.map((r) => r.records_in), borderColor: "#3b6fd4" },
+    { label: "rejected / min", data: health.records_per_minute.map((r) => r.rejected), borderColor: "#b3261e" },
+  ]);
+  const reasons = [...new Set(health.dead_letters_per_minute.flatMap((m) => Object.keys(m.by_reason)))].sort();
+  draw("chart-dead-letters", "bar", health.dead_letters_per_minute.map((m) => m.minute.slice(11, 16)),
+    reasons.map((reason) => ({ label: reason, data: health.dead_letters_per_minute.map((m) => m.by_reason[reason] || 0) })),
+    { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "dead letters / min" } } } });
+  document.getElementById("status").textContent =
+    `Updated ${data.generated_at.slice(11, 19)} UTC; current hour ${data.current_hour ?? "–"}.`;
+  document.body.dataset.loaded = "yes";
+}
+
+async function refresh() {
+  const query = new URLSearchParams();
+  for (const name of ["from", "to", "subscriber", "country"]) {
+    if (form.elements[name].value) query.set(name, form.elements[name].value);
+  }
+  if (page.get("token")) query.set("token", page.get("token"));
+  try {
+    const response = await fetch(`api/dashboard?${query}`, { cache: "no-store" });
+    if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+    render(await response.json());
+  } catch (error) {
+    document.getElementById("status").textContent = `Not updated: ${error.message}`;
+  }
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+refresh();
+setInterval(refresh, REFRESH_MS);

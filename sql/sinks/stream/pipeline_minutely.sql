@@ -1,0 +1,10 @@
+-- pipeline_minutely (DynamoDB ${pipeline_minutely_table}): the pipeline's own health per
+-- minute, upserted by minute_start (a running count while the minute is read).
+CREATE TEMPORARY TABLE pipeline_minutely (
+  PRIMARY KEY (minute_start) NOT ENFORCED
+) WITH (
+  'connector' = 'dynamodb',
+  'table-name' = '${pipeline_minutely_table}',
+  'aws.region' = '${sink_region}',
+  'aws.endpoint' = '${dynamodb_endpoint}'
+) LIKE pipeline_minutely_columns (EXCLUDING OPTIONS)

@@ -1,0 +1,157 @@
+"""The dashboard's figures from hand-built result rows, and the server's access rules."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from dashboard.figures import Filters, Tables, dashboard
+from dashboard.server import Dashboard, Settings, parse_filters
+from dashboard.sources import Snapshot, normalise
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def usage(subscriber: str, hour: str, talk: int, sent: int = 0, spend: str = "0") -> dict:
+    return {"subscriber_id": subscriber, "window_start": hour, "talk_seconds": talk, "bytes_sent": sent,
+            "bytes_received": 0, "calls": 1, "spend": spend}
+
+
+def metric(minute: str, country: str, attempts: int, answered: int, talk: int, revenue: str) -> dict:
+    return {"minute_start": minute, "destination_country": country, "direction": "MOBILE_ORIGINATED",
+            "call_type": "VOICE", "attempts": attempts, "answered": answered, "talk_seconds": talk,
+            "revenue": revenue, "fraud_alerts": 0}
+
+
+def tables(**overrides: list[dict]) -> Tables:
+    rows = {"usage_hourly": [], "billing_monthly": [], "metrics_minutely": [], "fraud_alerts": [],
+            "pipeline_minutely": [], "dead_letters": []} | overrides
+    return Tables(**{table: normalise(table, table_rows) for table, table_rows in rows.items()})
+
+
+NOW = at("2026-11-26T12:00:00")
+
+
+def test_top_lists_are_per_period_of_the_newest_hour_and_ranked_by_value_then_name() -> None:
+    rows = [usage("ann", "2026-11-26T10:00:00", 600, spend="1.5"), usage("bob", "2026-11-26T10:00:00", 600),
+            usage("cat", "2026-11-26T09:00:00", 900, sent=5_000_000), usage("ann", "2026-11-25T23:00:00", 3600),
+            usage("dan", "2026-10-31T23:00:00", 99_999)]  # last month: not in any current period
+    bills = [{"subscriber_id": "ann", "bill_month": "2026-11", "calls": 3, "amount": "2", "tax": "0.4",
+              "total": "2.4"}, {"subscriber_id": "dan", "bill_month": "2026-10", "total": "50"}]
+    top = dashboard(tables(usage_hourly=rows, billing_monthly=bills), Filters(), NOW)["top"]
+    assert top["talk_seconds"]["hour"] == [{"subscriber": "ann", "value": 600}, {"subscriber": "bob", "value": 600}]
+    assert top["talk_seconds"]["day"] == [{"subscriber": "cat", "value": 900}, {"subscriber": "ann", "value": 600},
+                                          {"subscriber": "bob", "value": 600}]
+    assert top["talk_seconds"]["month"][0] == {"subscriber": "ann", "value": 4200}
+    assert top["data_bytes"]["day"] == [{"subscriber": "cat", "value": 5_000_000}]
+    assert top["spend"]["hour"] == [{"subscriber": "ann", "value": "1.5"}]
+    assert top["spend"]["month"] == [{"subscriber": "ann", "value": "2.4"}]  # the bill, exact text
+    # The end of the time range moves "current" back: October's last hour.
+    october = dashboard(tables(usage_hourly=rows, billing_monthly=bills), Filters(end=at("2026-11-01T00:00")), NOW)
+    assert october["current_hour"] == "2026-10-31T23:00:00Z"
+    assert october["top"]["spend"]["month"] == [{"subscriber": "dan", "value": "50"}]
+    assert dashboard(tables(usage_hourly=rows), Filters(subscriber="bob"), NOW)["top"]["talk_seconds"]["day"] == [
+        {"subscriber": "bob", "value": 600}]
+
+
+def test_per_minute_panels_asr_acd_and_revenue() -> None:
+    rows = [metric("2026-11-26T10:00:00", "GB", 10, 7, 700, "1.10"), metric("2026-11-26T10:00:00", "FR", 4, 1, 30, "2"),
+            metric("2026-11-26T10:01:00", "GB", 5, 3, 200, "0.40"), metric("2026-11-26T13:05:00", "GB", 2, 2, 20, "0")]
+    figures = dashboard(tables(metrics_minutely=rows), Filters(end=at("2026-11-26T11:00")), NOW)
+    assert figures["calls_per_minute"] == [{"minute": "2026-11-26T10:00:00Z", "answered": 8, "unanswered": 6},
+                                           {"minute": "2026-11-26T10:01:00Z", "answered": 3, "unanswered": 2}]
+    assert figures["calls_per_hour_of_day"][10] == {"hour": 10, "answered": 11, "unanswered": 8}
+    assert figures["calls_per_hour_of_day"][13] == {"hour": 13, "answered": 0, "unanswered": 0}  # after the range
+    assert figures["destinations"] == [
+        {"country": "FR", "attempts": 4, "answered": 1, "asr": 0.25, "acd_seconds": 30.0, "revenue": "2"},
+        {"country": "GB", "attempts": 15, "answered": 10, "asr": 0.6667, "acd_seconds": 90.0, "revenue": "1.50"}]
+    only_fr = dashboard(tables(metrics_minutely=rows), Filters(country="FR"), NOW)
+    assert [row["country"] for row in only_fr["destinations"]] == ["FR"]
+
+
+def test_alerts_newest_first_within_the_range_and_for_the_subscriber() -> None:
+    def alert(alert_id: str, subscriber: str, detected: str) -> dict:
+        return {"alert_id": alert_id, "subscriber_id": subscriber, "rule": "VELOCITY", "severity": "WARNING",
+                "detected_at": detected, "observed": Decimal("12"), "threshold": Decimal("12"),
+                "evidence_call_ids": ["c1", "c2"]}
+
+    rows = [alert("a", "ann", "2026-11-26T10:00:00"), alert("b", "bob", "2026-11-26T10:05:00"),
+            alert("c", "ann", "2026-11-26T09:00:00")]
+    figures = dashboard(tables(fraud_alerts=rows), Filters(start=at("2026-11-26T09:30")), NOW)
+    assert [a["alert_id"] for a in figures["alerts"]] == ["b", "a"]
+    assert figures["alerts"][0] == {"alert_id": "b", "detected_at": "2026-11-26T10:05:00Z", "rule": "VELOCITY",
+                                    "severity": "WARNING", "subscriber": "bob", "observed": "12",
+                                    "threshold": "12", "evidence": ["c1", "c2"]}
+    assert [a["alert_id"] for a in dashboard(tables(fraud_alerts=rows), Filters(subscriber="ann"), NOW)["alerts"]] \
+        == ["a", "c"]
+
+
+def test_health_counts_records_and_dead_letters_by_reason_per_minute() -> None:
+    pipeline = [{"minute_start": "2026-11-26T10:00:00", "records_in": 120, "rejected": 2, "max_lag_ms": 900},
+                {"minute_start": "2026-11-26T10:01:00", "records_in": 80, "rejected": 1, "max_lag_ms": 450}]
+    dead = [{"reason": "BAD_JSON", "ingest_time": "2026-11-26T10:00:12.5"},
+            {"reason": "MISSING_FIELD", "ingest_time": "2026-11-26T10:00:40"},
+            {"reason": "BAD_JSON", "ingest_time": "2026-11-26T10:01:59"}]
+    health = dashboard(tables(pipeline_minutely=pipeline, dead_letters=dead), Filters(), NOW)["health"]
+    assert health["records_per_minute"][1] == {"minute": "2026-11-26T10:01:00Z", "records_in": 80, "rejected": 1}
+    assert health["dead_letters_per_minute"] == [
+        {"minute": "2026-11-26T10:00:00Z", "by_reason": {"BAD_JSON": 1, "MISSING_FIELD": 1}},
+        {"minute": "2026-11-26T10:01:00Z", "by_reason": {"BAD_JSON": 1}}]
+    assert (health["lag_ms"], health["last_read_minute"]) == (450, "2026-11-26T10:01:00Z")
+
+
+def test_filters_from_the_query() -> None:
+    filters = parse_filters({"from": ["2026-11-26T10:00"], "to": ["2026-11-26T12:00:00+01:00"], "country": ["gb"],
+                             "subscriber": [" "]})
+    assert filters == Filters(at("2026-11-26T10:00"), at("2026-11-26T11:00"), None, "GB")
+    with pytest.raises(ValueError):
+        parse_filters({"from": ["yesterday"]})
+
+
+def serve(token: str | None = None) -> Dashboard:
+    snapshot = Snapshot(lambda table: [usage("ann", "2026-11-26T10:00:00", 60)] if table == "usage_hourly" else [])
+    return Dashboard(Settings(snapshot, token, lambda: NOW), port=0)
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_the_api_serves_the_figures_and_a_token_guards_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with serve() as open_server:
+        status, body = get(open_server.url + "api/dashboard?subscriber=ann")
+        assert status == 200 and json.loads(body)["top"]["talk_seconds"]["hour"] == [{"subscriber": "ann",
+                                                                                     "value": 60}]
+        assert get(open_server.url + "api/dashboard?from=never")[0] == 400
+        assert get(open_server.url + "nothing-here")[0] == 404
+    with serve(token="s3cret") as guarded:
+        assert get(guarded.url + "api/dashboard")[0] == 401
+        assert get(guarded.url + "api/dashboard?token=wrong")[0] == 401
+        assert get(guarded.url + "api/dashboard?token=s3cret&subscriber=ann")[0] == 200
+        assert get(guarded.url + "api/dashboard", {"Authorization": "Bearer s3cret"})[0] == 200
+    log = capsys.readouterr().err
+    assert "GET /api/dashboard 200" in log and "ann" not in log and "s3cret" not in log
+
+
+def test_only_loopback_is_served_without_a_token() -> None:
+    with pytest.raises(ValueError, match="needs a token"):
+        Dashboard(Settings(Snapshot(lambda table: [])), host="0.0.0.0", port=0)
+
+
+def test_the_page_and_its_chart_library_are_served_from_the_project() -> None:
+    with serve() as server:
+        status, page = get(server.url)
+        assert status == 200 and b"static/chart.umd.min.js" in page and b"https://" not in page
+        status, library = get(server.url + "static/chart.umd.min.js")
+        assert status == 200 and b"Chart.js v4.6.1" in library[:300]
