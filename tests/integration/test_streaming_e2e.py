@@ -14,6 +14,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from dashboard.figures import Filters, dashboard
+from dashboard.server import from_properties
 from jobs.cdr_pipeline import run_replay, run_stream
 from jobs.config import load as load_config
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
@@ -177,3 +179,30 @@ def test_dead_letter_command_counts_exports_and_reinjects_fixed_records(
     assert out.startswith(f"put 1 record(s) on {streamed.resources.stream_arn}")
     assert out.count("still INVALID_NUMBER") == len(exported) - 1
     assert _stream_record_ids(streamed).count(fixed["recordId"]) == 1
+
+
+def test_the_dashboard_reads_the_streaming_results(streamed: LocalAws, traffic: list[dict[str, Any]],
+                                                   mixed_lines: list, tmp_path: Path) -> None:
+    """The dashboard over the DynamoDB tables the job wrote: its figures equal the independent
+    computation from the same CDRs, and the health panel knows how far behind the stream it was."""
+    properties = streamed.write_properties(tmp_path / "app.json", bounded=True)
+    figures = dashboard(from_properties(properties).tables(), Filters(), datetime.now(UTC))
+    talk: collections.Counter[str] = collections.Counter()
+    usage = usage_hourly(traffic)
+    current = max(hour for _, hour in usage)
+    for (subscriber, hour), row in usage.items():
+        if (hour.year, hour.month) == (current.year, current.month):
+            talk[subscriber] += row["talk_seconds"]
+    top = sorted(talk.items(), key=lambda item: (-item[1], item[0]))[:10]
+    assert [(r["subscriber"], r["value"]) for r in figures["top"]["talk_seconds"]["month"]] == top
+    per_hour = [0] * 24
+    for (minute, *_), row in metrics_by_minute(traffic).items():
+        per_hour[minute.hour] += row["attempts"]
+    assert [r["answered"] + r["unanswered"] for r in figures["calls_per_hour_of_day"]] == per_hour
+    health = figures["health"]
+    assert sum(r["records_in"] for r in health["records_per_minute"]) == len(mixed_lines)
+    dead: collections.Counter[str] = collections.Counter()
+    for minute in health["dead_letters_per_minute"]:
+        dead.update(minute["by_reason"])
+    assert dead == collections.Counter(str(bad.reason) for _, bad in mixed_lines if bad is not None)
+    assert health["lag_ms"] is not None and health["lag_ms"] >= 0
