@@ -1,12 +1,13 @@
 # Everything a fresh machine needs is installed by these targets: a Python venv from
-# requirements.txt, the connector jar from Maven Central, the npm emulators.
+# requirements.txt, the connector jar from Maven Central, the npm emulators and the dashboard's
+# chart library, and Debian's Chromium for the dashboard's browser test.
 PYTHON ?= python3
 PY := .venv/bin/python
 JAR := lib/pyflink-dependencies.jar
 JAVA_SOURCES := deploy/kinesis-analytics/pom.xml $(shell find deploy/kinesis-analytics/src -type f)
 
-.PHONY: setup demo test bench jar package clean
-setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed
+.PHONY: setup demo test bench jar package clean chromium
+setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed chromium
 
 .venv/.installed: requirements.txt
 	$(PYTHON) -m venv .venv
@@ -29,6 +30,13 @@ $(JAR): $(JAVA_SOURCES)
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Debian's chromium package (root, or sudo), unless it is there already.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  run=$$( [ "$$(id -u)" = 0 ] && echo "" || echo sudo ); \
+	  $$run env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 demo: setup
 	$(PY) -m tools.demo

@@ -45,6 +45,7 @@ class Settings:
     snapshot: Snapshot
     token: str | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    access_log: bool = True  # the demo turns it off: its own output is the story
 
 
 def parse_filters(query: dict[str, list[str]]) -> Filters:
@@ -105,6 +106,8 @@ def handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
             """The path without its query (filters and tokens stay out of the log)."""
+            if not settings.access_log:
+                return
             status = args[1] if len(args) > 1 else ""
             sys.stderr.write(f"dashboard {self.command} {urlsplit(self.path).path} {status}\n")
 

@@ -1,7 +1,10 @@
 """The demo: local AWS up, generated traffic on the Kinesis stream, the job in a local Flink
 minicluster until every window has closed, then a summary read back from DynamoDB and S3.
+The operations dashboard (python -m dashboard) serves the job's tables from the start: open
+the URL it prints and watch the panels fill while the job runs. At the end the demo keeps it
+up until Enter when run in a terminal (or for --dashboard-seconds).
 
-    python -m tools.demo [--calls N] [--seed S]
+    python -m tools.demo [--calls N] [--seed S] [--dashboard-port P] [--dashboard-seconds S]
     python -m tools.demo --asterisk Master.csv [--pbx pbx.json]
 
 With --asterisk the traffic is an Asterisk cdr_csv file instead, put on the stream by the
@@ -15,14 +18,17 @@ import collections
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from asterisk_adapter import forwarder
 from asterisk_adapter.forwarder import Counts
+from dashboard.server import Dashboard, Settings, from_properties
 from tools.bad_records import BAD_RECORDS
+from tools.fraud_scenarios import velocity_flood
 from tools.generate import Progress, put_stream
 from tools.local_aws import LocalAws
-from tools.traffic import TrafficSpec, generate, to_json
+from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
 
 
 def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int, int]]:
@@ -51,22 +57,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--asterisk", type=Path, help="an Asterisk Master.csv to forward instead of generated traffic")
     parser.add_argument("--pbx", type=Path, help="the PBX's AsteriskConfig fields, as JSON (with --asterisk)")
+    parser.add_argument("--dashboard-port", type=int, default=8050, help="0: any free port")
+    parser.add_argument("--dashboard-seconds", type=float,
+                        help="keep the dashboard up this long at the end (default: until Enter in a terminal)")
     args = parser.parse_args(argv)
 
     print("Starting local AWS (kinesis-mock, dynalite, moto) on 127.0.0.1 ...")
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
         resources = aws.resources
         properties = aws.write_properties(Path(tmp) / "application_properties.json", bounded=True)
+        board = start_dashboard(properties, args.dashboard_port)
+        print(f"Operations dashboard: {board.url}  (live: it fills while the job runs)")
         if args.asterisk:
             print(f"Forwarding {args.asterisk} to Kinesis stream {resources.stream} ...")
             forwarded = forward_file(args.asterisk, args.pbx, properties, Path(tmp) / "forwarder")
             received = forwarded.sent + forwarded.dead
             print(f"  {forwarded.sent:,} CDRs put, {forwarded.dead:,} lines refused (in the dead-letter store)")
         else:
-            lines = [to_json(r) for r in generate(TrafficSpec(seed=args.seed, calls=args.calls,
-                                                              subscribers=args.subscribers))]
-            lines += [bad.raw for bad in BAD_RECORDS]
-            print(f"Putting {len(lines):,} CDRs ({len(BAD_RECORDS)} of them malformed on purpose) "
+            spec = TrafficSpec(seed=args.seed, calls=args.calls, subscribers=args.subscribers)
+            records = list(generate(spec))
+            # Two call floods (a warning and a critical one), for the fraud panel to show, in
+            # their place in time (put after the rest, they would be late for every window).
+            template = subscriber_base(spec)[0]
+            for index, attempts in enumerate((12, 30), 1):
+                at = spec.start + timedelta(hours=index)
+                records += velocity_flood(template, f"demo-flood-{index}", at, attempts)
+            records.sort(key=lambda record: record.get("endTime") or record["startTime"])
+            lines = [to_json(r) for r in records] + [bad.raw for bad in BAD_RECORDS]
+            print(f"Putting {len(lines):,} CDRs ({len(BAD_RECORDS)} of them malformed on purpose, two call floods) "
                   f"on Kinesis stream {resources.stream} ...")
             put_stream(lines, aws.kinesis, resources.stream_arn, Progress())
             received = len(lines)
@@ -117,7 +135,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {bill['subscriber_id']:<12} {bill['bill_month']:<8} {int(bill['calls']):>6} "
                   f"{int(bill['billable_seconds']):>8} s {bill['amount']:>12.6f} {bill['tax']:>11.6f} "
                   f"{bill['total']:>12.6f} {bill['currency']}")
+        linger(board, args.dashboard_seconds)
     return 0
+
+
+def start_dashboard(properties: Path, port: int) -> Dashboard:
+    """The dashboard over the job's DynamoDB tables, on loopback (any free port if `port` is taken)."""
+    try:
+        return Dashboard(Settings(from_properties(properties), access_log=False), port=port).start()
+    except OSError:
+        return Dashboard(Settings(from_properties(properties), access_log=False), port=0).start()
+
+
+def linger(board: Dashboard, seconds: float | None) -> None:
+    if seconds is None and sys.stdin.isatty():
+        input(f"\nThe dashboard stays up at {board.url} — press Enter to stop it and the emulators. ")
+    elif seconds:
+        print(f"\nThe dashboard stays up at {board.url} for {seconds:.0f} s.")
+        time.sleep(seconds)
+    board.stop()
 
 
 if __name__ == "__main__":
