@@ -122,5 +122,6 @@ async function refresh() {
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+form.elements.period.addEventListener("change", refresh);
 refresh();
 setInterval(refresh, REFRESH_MS);
