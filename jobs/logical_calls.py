@@ -14,8 +14,8 @@ emission names the subscribers not counted before (`new_participants`) and those
 counted for whom the call has now become answered (`newly_answered`).
 
 Billing is per charged leg: a side output names, per leg, whose bill its rated price goes on
-(`LegCharge.billed_to`) — once per leg, and again only if a revision changes it; the SQL keeps
-the latest per leg (sql/queries/56_cdr_billed.sql).
+(`ChargedLeg.billed_to`, udfs/legs.py) — once per leg, and again only if a revision changes
+it; the SQL keeps the latest per leg (sql/queries/56_cdr_billed.sql).
 
 In a replay (batch) a key's timers fire when its input ends, so each call is emitted once,
 from all its legs.
