@@ -1,7 +1,7 @@
 """Leg attribution (udfs/legs.py) in the job: a keyed process function by linkedId.
 
-Only legs of multi-leg calls come here (sql/queries/52_call_legs.sql: a leg whose linkedId is
-its own callId is a call by itself, and SQL summarises it alone). The function keeps a
+Only legs that carry a linkedId come here (sql/queries/52_call_legs.sql: a leg without one is
+a call by itself, and SQL summarises it alone). The function keeps a
 linkedId's legs in a ListState and one event-time timer: the call is complete when no leg has
 ended for the quiet period and no leg is still open (a START without its STOP), or at the
 maximum call age since its first set-up. Then it emits the logical call.

@@ -64,7 +64,7 @@ def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime]
     """(subscriber, hour start UTC) -> the usage_hourly figures, over STOP records, each
     recordId once. Logical calls: legs grouped by linkedId (absent: the callId), counted once
     per subscriber on them, answered if any leg was, in the hour the call is known complete:
-    its last end, plus the quiet period when its linkedId is not its only leg's own callId."""
+    its last end, plus the quiet period when its legs carry a linkedId (leg attribution's way)."""
     usage: dict[tuple[str, datetime], dict[str, int]] = {}
 
     def row(subscriber: str, hour: datetime) -> dict[str, int]:
@@ -87,8 +87,8 @@ def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime]
         figures["bytes_sent"] += data.get("bytesSent", 0)
         figures["bytes_received"] += data.get("bytesReceived", 0)
         calls[record.get("linkedId") or record["callId"]].append(leg)
-    for linked, legs in calls.items():
-        single = len(legs) == 1 and legs[0].record["callId"] == linked
+    for legs in calls.values():
+        single = len(legs) == 1 and "linkedId" not in legs[0].record
         complete = max(leg.end for leg in legs) + (timedelta(0) if single else QUIET_PERIOD)
         for subscriber in {leg.subscriber for leg in legs}:
             figures = row(subscriber, _hour(complete))

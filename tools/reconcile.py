@@ -108,10 +108,10 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
 
 
 def _payers(legs: list[tuple[Cdr, bool]]) -> dict[str, str]:
-    """recordId → whose bill, for the legs of multi-leg calls (linkedId set and not the callId)."""
+    """recordId → whose bill, for the legs of multi-leg calls (those that carry a linkedId)."""
     calls: dict[str, list[Leg]] = defaultdict(list)
     for cdr, answered in legs:
-        if cdr.linked_id is None or cdr.linked_id == cdr.call_id or cdr.end_time is None:
+        if cdr.linked_id is None or cdr.end_time is None:
             continue
         calls[cdr.linked_id].append(Leg(
             cdr.record_id, cdr.call_id, cdr.linked_id, cdr.leg_sequence, cdr.calling_party.subscriber_id,

@@ -1,6 +1,7 @@
--- call_legs (view): what leg attribution (udfs/legs.py) reads of the legs of multi-leg calls,
--- those whose linkedId is set and is not their own callId (a leg without one is a call by
--- itself, summarised by SQL alone in call_summaries). Final legs with times as epoch ms (the
+-- call_legs (view): what leg attribution (udfs/legs.py) reads of the legs of multi-leg calls:
+-- every leg that carries a linkedId, even one equal to its own callId (a PBX may name the call
+-- after its first leg); a leg without one is a call by itself, summarised by SQL alone in
+-- call_summaries. Final legs with times as epoch ms (the
 -- answer only of an answered leg), and STARTs, so that a leg still open holds its call back
 -- (${open_legs_hold_calls}: not in a replay, where every STOP is in before any call is emitted).
 -- Feeds: the logical-call function keyed by linkedId (jobs/logical_calls.py).
@@ -10,9 +11,9 @@ SELECT linked_id, 'STOP' AS record_type, record_id, call_id, leg_sequence, subsc
        CASE WHEN answered THEN epoch_millis(answer_time) END AS answer_ms, epoch_millis(end_time) AS end_ms,
        called_subscriber_id
 FROM cdr_final
-WHERE linked_id <> call_id
+WHERE linked_id IS NOT NULL
 UNION ALL
 SELECT linked_id, 'START', record_id, call_id, leg_sequence, subscriber_id, call_direction, calling_number,
        called_number, epoch_millis(start_time), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), called_subscriber_id
 FROM cdr_valid
-WHERE record_type = 'START' AND linked_id <> call_id AND ${open_legs_hold_calls}
+WHERE record_type = 'START' AND linked_id IS NOT NULL AND ${open_legs_hold_calls}

@@ -23,4 +23,4 @@ SELECT call_id, CASE WHEN call_direction = 'MOBILE_ORIGINATED' THEN subscriber_i
          NULL ON NULL)),
        JSON_ARRAY(subscriber_id), 0, event_time
 FROM cdr_final
-WHERE linked_id = call_id
+WHERE linked_id IS NULL

@@ -1,5 +1,5 @@
 -- cdr_billed (view): every rated leg (cdr_rated) with the subscriber whose bill it goes on —
--- billing is per charged leg. A call of one leg (linkedId = its callId) is billed to its own
+-- billing is per charged leg. A call of one leg (no linkedId) is billed to its own
 -- subscriber at once. A leg of a multi-leg call waits for leg attribution (multi_leg_billing,
 -- jobs/logical_calls.py, once its call is complete): a forwarded or transferred leg goes on the
 -- redirecting subscriber's bill, any other leg on its own subscriber's (unanswered and incoming
@@ -11,7 +11,7 @@ CREATE TEMPORARY VIEW cdr_billed AS
 SELECT subscriber_id AS billed_subscriber_id, bill_month, currency, call_type, answered, talk_seconds,
        billable_seconds, amount, tax, rating_error
 FROM cdr_rated
-WHERE linked_id = call_id
+WHERE linked_id IS NULL
 UNION ALL
 SELECT /*+ STATE_TTL('r' = '${billing_state_ttl}', 'b' = '${billing_state_ttl}') */
        b.billed_subscriber_id, r.bill_month, r.currency, r.call_type, r.answered, r.talk_seconds,
@@ -24,4 +24,4 @@ JOIN (
         FROM multi_leg_billing)
   WHERE latest = 1
 ) AS b ON r.record_id = b.record_id
-WHERE r.linked_id <> r.call_id
+WHERE r.linked_id IS NOT NULL

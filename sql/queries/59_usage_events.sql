@@ -8,8 +8,8 @@
 -- another's, see cdr_billed).
 -- Grain: one row per leg, or per (multi-leg call emission, subscriber).
 CREATE TEMPORARY VIEW usage_events AS
-SELECT subscriber_id, TRUE AS is_leg, CASE WHEN linked_id = call_id THEN 1 ELSE 0 END AS call_count,
-       CASE WHEN linked_id = call_id AND answered THEN 1 ELSE 0 END AS answered_call_count, start_time, end_time,
+SELECT subscriber_id, TRUE AS is_leg, CASE WHEN linked_id IS NULL THEN 1 ELSE 0 END AS call_count,
+       CASE WHEN linked_id IS NULL AND answered THEN 1 ELSE 0 END AS answered_call_count, start_time, end_time,
        answered, talk_seconds, call_direction, call_type, bytes_sent, bytes_received,
        CASE WHEN rating_error IS NULL THEN amount ELSE 0 END AS amount, event_time
 FROM cdr_rated

@@ -2,7 +2,7 @@
 -- Feeds: rated_calls (DIR/rated_calls/ in replay).
 INSERT INTO rated_calls
 SELECT
-  record_id, call_id, linked_id, subscriber_id, call_type, call_direction, start_time, answer_time,
+  record_id, call_id, COALESCE(linked_id, call_id) AS linked_id, subscriber_id, call_type, call_direction, start_time, answer_time,
   end_time, bill_month, called_number, answered, talk_seconds, tariff_prefix, destination,
   rate_per_minute, connect_fee, billable_seconds, amount, tax, currency
 FROM cdr_rated

@@ -122,7 +122,7 @@ def test_same_values_for_valid_records(corpus: list[str], parsed: dict[str, dict
         assert row["calling_number"] == cdr.calling_party.number
         assert row["called_number"] == cdr.called_party.number
         assert row["subscriber_id"] == cdr.calling_party.subscriber_id
-        assert row["linked_id"] == cdr.logical_call_id
+        assert row["linked_id"] == cdr.linked_id
         for column, value in (("start_time", cdr.start_time), ("end_time", cdr.end_time),
                               ("answer_time", cdr.answer_time)):
             if value is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import json
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from jobs.cdr_pipeline import run_replay
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
-from tools.bad_records import BadRecord
+from tools.bad_records import GOOD, BadRecord
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,21 @@ def test_the_archive_is_the_input_of_a_rerating(replay: Any, tmp_path: Path) -> 
     original = pq.read_table(out / "billing_monthly").sort_by(order)
     rerated = pq.read_table(tmp_path / "rerated" / "billing_monthly").sort_by(order)
     assert original.num_rows > 0 and rerated.equals(original)
+
+
+def test_a_leg_whose_call_id_is_the_linked_id_is_part_of_its_call(tmp_path: Path) -> None:
+    """A PBX may name a call after its first leg: that leg's linkedId is its own callId. It is
+    still one call with the legs that share the linkedId, not a call of its own beside them."""
+    legs = []
+    for call_id, start, end in (("call-7", "10:00:00", "10:01:00"), ("call-7b", "10:01:00", "10:03:00")):
+        leg = copy.deepcopy(GOOD)
+        leg.update(callId=call_id, recordId=f"{call_id}:STOP", linkedId="call-7",
+                   startTime=f"2026-11-03T{start}Z", answerTime=f"2026-11-03T{start}Z", endTime=f"2026-11-03T{end}Z",
+                   duration=60.0 if call_id == "call-7" else 120.0)
+        legs.append(json.dumps(leg))
+    (tmp_path / "legs.jsonl").write_text("\n".join(legs) + "\n")
+    run_replay(tmp_path / "legs.jsonl", tmp_path / "out", None)
+    [call] = pq.read_table(tmp_path / "out" / "logical_calls").to_pylist()
+    assert (call["linked_id"], call["leg_count"], float(call["conversation_seconds"])) == ("call-7", 2, 180.0)
+    usage = pq.read_table(tmp_path / "out" / "usage_hourly").to_pylist()
+    assert (sum(row["calls"] for row in usage), sum(row["logical_calls"] for row in usage)) == (2, 1)

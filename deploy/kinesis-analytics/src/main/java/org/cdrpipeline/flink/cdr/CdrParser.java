@@ -222,8 +222,7 @@ final class CdrParser {
             row[37] = metadata.id("recordingId", false);
             row[38] = metadata.texts("tags");
         }
-        String linkedId = cdr.id("linkedId", false);
-        row[39] = linkedId == null ? callId : linkedId;
+        row[39] = cdr.id("linkedId", false); // null when absent: the leg is a call by itself
         row[40] = cdr.integer("legSequence", 0);
         Fields data = cdr.object("dataUsage", false);
         if (data != null) {
