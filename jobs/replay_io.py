@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pa_dataset
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
@@ -145,13 +146,13 @@ def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple
               if file.stat().st_size > 0]
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     if key and table.num_rows:
-        keys = list(zip(*(table.column(name).to_pylist() for name in key), strict=True))
-        order = table.column(latest_by).to_pylist()
-        latest: dict[tuple[Any, ...], int] = {}
-        for index, k in enumerate(keys):
-            if k not in latest or order[index] >= order[latest[k]]:
-                latest[k] = index
-        table = table.take(sorted(latest.values()))
+        # Per key the row with the greatest `latest_by`, the later file row on a tie: sorted so,
+        # the last row of each key group (an ordered aggregation needs a single thread).
+        numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+        ordered = numbered.sort_by([(latest_by, "ascending"), ("_row", "ascending")])
+        last = ordered.group_by(list(key), use_threads=False).aggregate([("_row", "last")])
+        rows = last.column("_row_last")
+        table = table.take(rows.take(pc.sort_indices(rows)))
     pq.write_table(table.cast(schema), destination / "part-00000.parquet", compression="zstd")
     return table.num_rows
 
