@@ -141,9 +141,10 @@ def test_the_archive_is_the_input_of_a_rerating(replay: Any, tmp_path: Path) -> 
     assert original.num_rows > 0 and rerated.equals(original)
 
 
-def test_a_leg_whose_call_id_is_the_linked_id_is_part_of_its_call(tmp_path: Path) -> None:
+def test_logical_calls_of_one_and_of_several_legs(tmp_path: Path) -> None:
     """A PBX may name a call after its first leg: that leg's linkedId is its own callId. It is
-    still one call with the legs that share the linkedId, not a call of its own beside them."""
+    still one call with the legs that share the linkedId, not a call of its own beside them. A
+    leg without a linkedId is a call by itself, whatever characters its ids hold."""
     legs = []
     for call_id, start, end in (("call-7", "10:00:00", "10:01:00"), ("call-7b", "10:01:00", "10:03:00")):
         leg = copy.deepcopy(GOOD)
@@ -151,9 +152,18 @@ def test_a_leg_whose_call_id_is_the_linked_id_is_part_of_its_call(tmp_path: Path
                    startTime=f"2026-11-03T{start}Z", answerTime=f"2026-11-03T{start}Z", endTime=f"2026-11-03T{end}Z",
                    duration=60.0 if call_id == "call-7" else 120.0)
         legs.append(json.dumps(leg))
+    odd = 'odd "call"\\ \t é \u0001'
+    alone = copy.deepcopy(GOOD)
+    alone.update(callId=odd, recordId=odd + ":STOP")
+    legs.append(json.dumps(alone))
     (tmp_path / "legs.jsonl").write_text("\n".join(legs) + "\n")
     run_replay(tmp_path / "legs.jsonl", tmp_path / "out", None)
-    [call] = pq.read_table(tmp_path / "out" / "logical_calls").to_pylist()
-    assert (call["linked_id"], call["leg_count"], float(call["conversation_seconds"])) == ("call-7", 2, 180.0)
+    calls = {row["linked_id"]: row for row in pq.read_table(tmp_path / "out" / "logical_calls").to_pylist()}
+    assert set(calls) == {"call-7", odd}
+    call = calls["call-7"]
+    assert (call["leg_count"], float(call["conversation_seconds"])) == (2, 180.0)
+    assert json.loads(calls[odd]["legs"]) == [{"record_id": odd + ":STOP", "call_id": odd, "charged_to": "sub-bad",
+                                                "charge": "ORIGINATOR", "talk_ms": 60_000}]
+    assert calls[odd]["participants"] == ["sub-bad"]
     usage = pq.read_table(tmp_path / "out" / "usage_hourly").to_pylist()
-    assert (sum(row["calls"] for row in usage), sum(row["logical_calls"] for row in usage)) == (2, 1)
+    assert (sum(row["calls"] for row in usage), sum(row["logical_calls"] for row in usage)) == (3, 2)
