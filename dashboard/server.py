@@ -1,4 +1,4 @@
-"""The operations dashboard: one page over the job's results, refreshed every 2 seconds.
+"""The operations dashboard: one page over the job's results, refreshed every second.
 
     python -m dashboard --properties application_properties.json   # the streaming job's DynamoDB tables
     python -m dashboard --replay-dir DIR                             # a replay's output folder

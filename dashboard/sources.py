@@ -52,7 +52,7 @@ def _utc(value: Any) -> datetime | None:
 class Snapshot:
     """Reads every table at most once per `max_age_s`, whatever the number of requests."""
 
-    def __init__(self, read: Callable[[str], list[dict[str, Any]]], max_age_s: float = 1.0):
+    def __init__(self, read: Callable[[str], list[dict[str, Any]]], max_age_s: float = 0.5):
         self._read = read
         self._max_age_s = max_age_s
         self._lock = threading.Lock()
