@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.figures import Filters, dashboard
-from dashboard.sources import Snapshot, dynamodb_reader, replay_reader
+from dashboard.sources import Snapshot, dynamodb_snapshot, replay_snapshot
 
 ROOT = Path(__file__).resolve().parent
 CHART_JS = ROOT.parent / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
@@ -80,7 +80,14 @@ def handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
                 except ValueError as error:
                     self._send(HTTPStatus.BAD_REQUEST, f"bad filter: {error}\n".encode(), "text/plain")
                     return
-                body = dashboard(settings.snapshot.tables(), filters, settings.clock())
+                try:
+                    tables = settings.snapshot.tables()
+                except Exception as error:  # noqa: BLE001 (a table missing or unreachable: say so, stay up)
+                    sys.stderr.write(f"dashboard: results unavailable: {type(error).__name__}\n")
+                    self._send(HTTPStatus.SERVICE_UNAVAILABLE,
+                               f"results unavailable: {type(error).__name__}\n".encode(), "text/plain")
+                    return
+                body = dashboard(tables, filters, settings.clock())
                 self._send(HTTPStatus.OK, json.dumps(body).encode(), "application/json")
             elif url.path in STATIC:
                 path, kind = STATIC[url.path]
@@ -154,10 +161,10 @@ def from_properties(properties: Path) -> Snapshot:
     sinks = job_config.load(properties, streaming=True).sinks
     assert sinks is not None
     client = boto3.client("dynamodb", region_name=sinks.region, endpoint_url=sinks.dynamodb_endpoint or None)
-    return Snapshot(dynamodb_reader(client, {
+    return dynamodb_snapshot(client, {
         "usage_hourly": sinks.usage_hourly_table, "billing_monthly": sinks.billing_monthly_table,
         "metrics_minutely": sinks.metrics_minutely_table, "fraud_alerts": sinks.fraud_alerts_table,
-        "pipeline_minutely": sinks.pipeline_minutely_table, "dead_letters": sinks.dead_letters_table}))
+        "pipeline_minutely": sinks.pipeline_minutely_table, "dead_letters": sinks.dead_letters_table})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     token = os.environ.get(args.token_env) if args.token_env else None
     if args.token_env and not token:
         parser.error(f"${args.token_env} is empty")
-    snapshot = from_properties(args.properties) if args.properties else Snapshot(replay_reader(args.replay_dir))
+    snapshot = from_properties(args.properties) if args.properties else replay_snapshot(args.replay_dir)
     try:
         server = Dashboard(Settings(snapshot, token), args.host, args.port)
     except ValueError as error:

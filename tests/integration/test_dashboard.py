@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard.server import Dashboard, Settings
-from dashboard.sources import Snapshot, replay_reader
+from dashboard.sources import replay_snapshot
 from jobs.cdr_pipeline import run_replay
 from jobs.config import load as load_config
 from tests.expected import final_legs, metrics_by_minute, usage_hourly
@@ -76,7 +76,7 @@ def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
                "month": lambda h: (h.year, h.month) == (current.year, current.month)}
     bills = expected_bills(lines, billing).bills
 
-    with Dashboard(Settings(Snapshot(replay_reader(out))), port=0) as server:
+    with Dashboard(Settings(replay_snapshot(out)), port=0) as server:
         figures = fetch(server.url + "api/dashboard")
 
     assert figures["current_hour"] == current.isoformat().replace("+00:00", "Z")
@@ -140,7 +140,7 @@ def test_the_page_in_headless_chromium(replayed: Any, tmp_path: Path) -> None:
     shutil.copytree(out, live)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     screenshot = OUTPUT / "dashboard.png"
-    with Dashboard(Settings(Snapshot(replay_reader(live))), port=0) as server:
+    with Dashboard(Settings(replay_snapshot(live)), port=0) as server:
         expected = fetch(server.url + "api/dashboard")
         page = subprocess.Popen(["node", str(PAGE_SCRIPT), server.url + "?period=month", str(screenshot)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -7,12 +7,15 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from dashboard.figures import Filters, Tables, dashboard
 from dashboard.server import Dashboard, Settings, parse_filters
-from dashboard.sources import Snapshot, normalise
+from dashboard.sources import Snapshot, normalise, replay_snapshot
 
 
 def at(text: str) -> datetime:
@@ -142,6 +145,39 @@ def test_the_api_serves_the_figures_and_a_token_guards_it(capsys: pytest.Capture
         assert get(guarded.url + "api/dashboard", {"Authorization": "Bearer s3cret"})[0] == 200
     log = capsys.readouterr().err
     assert "GET /api/dashboard 200" in log and "ann" not in log and "s3cret" not in log
+
+
+def test_a_table_it_cannot_read_is_a_503_and_the_server_stays_up(capsys: pytest.CaptureFixture[str]) -> None:
+    def unreachable(table: str) -> list[dict]:
+        raise ConnectionError("dynamodb endpoint refused")
+
+    with Dashboard(Settings(Snapshot(unreachable)), port=0) as server:
+        assert get(server.url + "api/dashboard") == (503, b"results unavailable: ConnectionError\n")
+        assert get(server.url)[0] == 200
+    assert "results unavailable: ConnectionError" in capsys.readouterr().err
+
+
+def test_a_snapshot_reads_again_only_what_may_have_changed(tmp_path: Path) -> None:
+    reads: list[str] = []
+
+    def read(table: str) -> list[dict]:
+        reads.append(table)
+        return []
+
+    snapshot = Snapshot(read, max_age_s=0, version=lambda table: "v1" if table == "usage_hourly" else None)
+    snapshot.tables()
+    snapshot.tables()
+    assert reads.count("usage_hourly") == 1 and reads.count("fraud_alerts") == 2  # unknown version: every time
+    # A replay folder's version is its files: a new file is a new version.
+    folder = tmp_path / "usage_hourly"
+    folder.mkdir()
+    row = {"subscriber_id": "ann", "window_start": at("2026-11-26T10:00"), "talk_seconds": 5, "bytes_sent": 0,
+           "bytes_received": 0, "calls": 1, "spend": Decimal("0.1")}
+    pq.write_table(pa.Table.from_pylist([row]), folder / "part-0.parquet")
+    replay = replay_snapshot(tmp_path, max_age_s=0)
+    assert len(replay.tables().usage_hourly) == 1 and replay.tables().metrics_minutely == []
+    pq.write_table(pa.Table.from_pylist([row | {"subscriber_id": "bob"}]), folder / "part-1.parquet")
+    assert sorted(r["subscriber_id"] for r in replay.tables().usage_hourly) == ["ann", "bob"]
 
 
 def test_only_loopback_is_served_without_a_token() -> None:
