@@ -82,7 +82,6 @@ class CelEvent:
     app_data: str
     amaflags: str
     account: str
-    peer_account: str
     userfield: str
     extra: Mapping[str, Any]
 
@@ -118,7 +117,7 @@ def _event(fields: Mapping[str, Any], config: AsteriskConfig) -> CelEvent:
     return CelEvent(text("eventtype").upper(), time, text("uniqueid"), text("linkedid") or text("uniqueid"),
                     text("channame"), text("cidname"), text("cidnum"), text("exten"), text("context"),
                     text("appname"), text("appdata"), AMA_FLAGS.get(text("amaflags"), text("amaflags")),
-                    text("acctcode"), text("peeracct"), text("userfield"), extra)
+                    text("acctcode"), text("userfield"), extra)
 
 
 @dataclass
