@@ -1,7 +1,7 @@
 """Fraud alert latency: from the put of the CDR that crosses a rule's threshold to its alert
 item in DynamoDB, with the streaming job running against the emulators at a steady load.
 
-    python -m bench.fraud_latency [--rate 500] [--seconds 60] [--floods 40] [--poll-ms 50]
+    python -m bench.fraud_latency [--rate 500] [--seconds 60] [--floods 40] [--poll-ms 50] [--aggregate]
 
 Normal traffic is put on Kinesis at --rate CDRs/s; every ~1.5 s a new subscriber floods
 (VELOCITY: 12 call attempts within seconds), and the put time of its 12th attempt is noted.
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--floods", type=int, default=40)
     parser.add_argument("--poll-ms", type=float, default=50, help="how often the alerts table is scanned")
+    parser.add_argument("--aggregate", action="store_true", help="put the CDRs as KPL aggregates")
     parser.add_argument("--job-log", type=Path, help="keep the job's output here (to look into a missed alert)")
     args = parser.parse_args(argv)
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +78,7 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
                        hours=args.seconds / 3600, duplicate_share=0.0)
     normal = (to_json(record) for record in generate(spec))
     template = subscriber_base(spec)[0]
-    writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn)
+    writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn, aggregate=args.aggregate)
     print("waiting 25 s for the job to start ...", flush=True)
     time.sleep(25)
     poller = threading.Thread(target=poll, daemon=True)

@@ -2,7 +2,7 @@
 
     python -m tools.generate --calls 10000 --seed 7 --out cdrs.jsonl
     python -m tools.generate --calls 10000 --stream-arn ARN --endpoint http://127.0.0.1:4567 \
-        --region us-east-1 --rate 500
+        --region us-east-1 --rate 500 [--aggregate]
 
 Deterministic: the same --seed and sizes give the same records.
 """
@@ -78,10 +78,11 @@ def partition_key(line: str) -> str:
     return hashlib.sha1(line.encode("utf-8")).hexdigest()
 
 
-def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: Progress | None = None) -> int:
+def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: Progress | None = None,
+               aggregate: bool = False) -> int:
     from tools.kinesis_writer import KinesisWriter
 
-    writer = KinesisWriter(client, stream_arn)
+    writer = KinesisWriter(client, stream_arn, aggregate=aggregate)
     count = 0
     for count, line in enumerate(lines, 1):
         writer.put(line.encode("utf-8"), partition_key(line))
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     target.add_argument("--stream-arn", help="Kinesis stream ARN to put records on")
     parser.add_argument("--endpoint", help="Kinesis endpoint (a local emulator)")
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--aggregate", action="store_true", help="pack records in KPL aggregates")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     lines = paced((to_json(record) for record in generate(spec_from(args))), args.rate)
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         import boto3
 
         client = boto3.client("kinesis", region_name=args.region, endpoint_url=args.endpoint)
-        put_stream(lines, client, args.stream_arn, progress)
+        put_stream(lines, client, args.stream_arn, progress, args.aggregate)
     return 0
 
 

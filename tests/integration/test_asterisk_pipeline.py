@@ -102,7 +102,7 @@ def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
         properties = aws.write_properties(tmp_path / "app.json", bounded=True)
         counts = forwarder.run(forwarder.parse_args(
             ["--file", str(master), "--properties", str(properties), "--state", str(tmp_path / "state"), "--once",
-             "--batch-size", "50"]))
+             "--batch-size", "50", "--aggregate"]))
         assert (counts.sent, counts.dead) == (len(records), len(BAD_LINES))
         run_stream(properties)
         calls = aws.scan(aws.resources.logical_calls_table)

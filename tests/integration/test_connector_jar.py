@@ -1,14 +1,18 @@
 """The shaded jar provides the table factories the job's DDL names, once each: our Kinesis
-source and DynamoDB sink, and flink-parquet's format (the archive)."""
+source and DynamoDB sink, and flink-parquet's format (the archive); the source reads KPL
+aggregates as the records they pack."""
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 
 import pytest
 from pyflink.table import ExplainDetail, TableEnvironment
 
 from jobs.flink_env import CONNECTOR_JAR, create_table_env
+from tools.kinesis_writer import KinesisWriter
+from tools.local_aws import ACCOUNT, REGION, LocalAws
 
 SERVICES = "META-INF/services/org.apache.flink.table.factories.Factory"
 
@@ -53,3 +57,41 @@ def test_options_are_validated_with_clear_errors(t_env: TableEnvironment) -> Non
         'table-name' = 't', 'aws.region' = 'us-east-1')""")
     with pytest.raises(Exception, match="PRIMARY KEY"):
         t_env.explain_sql("INSERT INTO nokey SELECT 'x'")
+
+
+def test_the_kinesis_source_unpacks_kpl_aggregates_beside_plain_records(t_env: TableEnvironment,
+                                                                         local_aws: LocalAws) -> None:
+    stream = "kpl-aggregates"
+    local_aws.kinesis.create_stream(StreamName=stream, ShardCount=2)
+    local_aws.kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 0.2})
+    arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"
+    plain = [f'{{"n": {i}}}' for i in range(40)]
+    packed = [f'{{"n": {i}, "packed": true}}' for i in range(40, 400)]
+    for lines, aggregate in ((plain[:20], False), (packed, True), (plain[20:], False)):
+        writer = KinesisWriter(local_aws.kinesis, arn, aggregate=aggregate)
+        for line in lines:
+            writer.put(line.encode(), f"key-{len(line) % 7}")
+        writer.flush()
+    # The magic without the digest, or the digest of a cut protobuf: not aggregates, so each is
+    # read whole (and would be a dead letter).
+    magic, cut = bytes([0xF3, 0x89, 0x9A, 0xC2]), bytes([0x1A, 0x7F, 0x08])
+    forged = [magic + b"not a protobuf" + bytes(16), magic + cut + hashlib.md5(cut).digest()]
+    for data in forged:
+        local_aws.kinesis.put_record(StreamARN=arn, Data=data, PartitionKey="forged")
+    t_env.execute_sql(f"""CREATE TEMPORARY TABLE kpl (line BYTES,
+        seq STRING METADATA FROM 'sequence-number' VIRTUAL) WITH ('connector' = 'kinesis',
+        'stream.arn' = '{arn}', 'aws.region' = '{REGION}', 'aws.endpoint' = '{local_aws.kinesis_endpoint}',
+        'aws.credentials.provider' = 'BASIC', 'aws.credentials.basic.accesskeyid' = 'test',
+        'aws.credentials.basic.secretkey' = 'test', 'source.init.position' = 'TRIM_HORIZON',
+        'source.bounded' = 'true', 'format' = 'raw')""")
+    with t_env.execute_sql("SELECT line, seq FROM kpl").collect() as results:
+        rows = [(bytes(row[0]), row[1]) for row in results]
+    assert sorted(data for data, _ in rows) == sorted([line.encode() for line in plain + packed] + forged)
+    assert len({seq for _, seq in rows}) == len(rows)  # every record keeps a place of its own
+    # A packed record's place is its aggregate's sequence number and its index in it.
+    packed_places = [seq for data, seq in rows if b"packed" in data]
+    assert all(":" in seq for seq in packed_places)
+    assert all(":" not in seq for data, seq in rows if b"packed" not in data)
+    for aggregate in {seq.split(":")[0] for seq in packed_places}:
+        indexes = sorted(int(seq.split(":")[1]) for seq in packed_places if seq.split(":")[0] == aggregate)
+        assert indexes == list(range(len(indexes)))

@@ -4,6 +4,10 @@ package org.cdrpipeline.flink.kinesis;
 final class KinesisRecord {
     final byte[] data;
     final String shardId;
+    /**
+     * The Kinesis sequence number; for a user record unpacked from a KPL aggregate,
+     * "sequence:subsequence" (its index in the aggregate), so every CDR keeps a unique place.
+     */
     final String sequenceNumber;
     final long arrivalMillis;
 
@@ -12,5 +16,9 @@ final class KinesisRecord {
         this.shardId = shardId;
         this.sequenceNumber = sequenceNumber;
         this.arrivalMillis = arrivalMillis;
+    }
+
+    KinesisRecord subRecord(byte[] userData, int subsequence) {
+        return new KinesisRecord(userData, shardId, sequenceNumber + ":" + subsequence, arrivalMillis);
     }
 }

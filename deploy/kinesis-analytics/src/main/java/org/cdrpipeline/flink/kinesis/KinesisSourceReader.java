@@ -15,7 +15,10 @@ import org.apache.flink.util.UserCodeClassLoader;
 import java.util.List;
 import java.util.Map;
 
-/** Decodes fetched records with the table's format and tracks per-shard progress. */
+/**
+ * Decodes fetched records with the table's format (each user record of a KPL aggregate in
+ * turn) and tracks per-shard progress.
+ */
 final class KinesisSourceReader
         extends SingleThreadMultiplexSourceReaderBase<KinesisRecord, RowData, ShardSplit, ShardSplitState> {
 
@@ -68,8 +71,18 @@ final class KinesisSourceReader
         public void emitRecord(KinesisRecord record, SourceOutput<RowData> output, ShardSplitState state)
                 throws Exception {
             collector.output = output;
-            collector.record = record;
-            format.deserialize(record.data, collector);
+            List<byte[]> packed = KplAggregate.unpack(record.data);
+            if (packed == null) {
+                collector.record = record;
+                format.deserialize(record.data, collector);
+            } else {
+                // All of an aggregate within one call: a checkpoint falls before or after it,
+                // so the shard position stays a plain sequence number.
+                for (int i = 0; i < packed.size(); i++) {
+                    collector.record = record.subRecord(packed.get(i), i);
+                    format.deserialize(collector.record.data, collector);
+                }
+            }
             state.advanceTo(record.sequenceNumber);
         }
     }
