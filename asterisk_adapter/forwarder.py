@@ -147,8 +147,8 @@ def run(args: argparse.Namespace) -> Counts:
     kinesis = boto3.client("kinesis", region_name=config.source.region, endpoint_url=config.source.endpoint)
     convert = parse_csv_line if args.format == "csv" else parse_json_line
     forwarder = Forwarder(
-        Tail(args.file, load_position(args.state)), KinesisWriter(kinesis, config.source.stream_arn, aggregate=args.aggregate),
-        args.state,
+        Tail(args.file, load_position(args.state)),
+        KinesisWriter(kinesis, config.source.stream_arn, aggregate=args.aggregate), args.state,
         lambda text: convert(text, pbx),
         lambda rows: write_to_store(rows, sinks.dead_letter_store_path, region=sinks.region,
                                     endpoint=sinks.s3_endpoint),

@@ -99,6 +99,10 @@ def test_an_aggregate_is_laid_out_as_the_kpl_writes_it() -> None:
     assert entry["ExplicitHashKey"] == str(int(hashlib.md5(b"a").hexdigest(), 16))
 
 
+def md5_key(partition_key: str) -> int:
+    return int(hashlib.md5(partition_key.encode()).hexdigest(), 16)
+
+
 class ShardedKinesis:
     """Places records by hash key over its open shards, as Kinesis does; can be resharded."""
 
@@ -124,7 +128,7 @@ class ShardedKinesis:
     def put_records(self, StreamARN: str, Records: list[dict[str, Any]]) -> dict[str, Any]:
         results = []
         for record in Records:
-            key = int(record.get("ExplicitHashKey") or int(hashlib.md5(record["PartitionKey"].encode()).hexdigest(), 16))
+            key = int(record.get("ExplicitHashKey") or md5_key(record["PartitionKey"]))
             shard = self.shard_of(key)
             self.stored.append((shard, record))
             results.append({"SequenceNumber": str(len(self.stored)), "ShardId": shard})
@@ -143,7 +147,7 @@ def test_aggregates_keep_each_key_on_its_shard_and_in_order() -> None:
     for shard, record in client.stored:
         assert len(record["Data"]) <= MAX_AGGREGATE_BYTES
         for key, data in unpack(record["Data"]):
-            assert client.shard_of(int(hashlib.md5(key.encode()).hexdigest(), 16)) == shard  # Kinesis' placement
+            assert client.shard_of(md5_key(key)) == shard  # Kinesis' placement
             received.append((data, key))
     assert len(client.stored) < 3_000 / 20  # packed, not one Kinesis record per CDR
     assert sorted(received) == sorted(sent)
@@ -177,5 +181,5 @@ def test_a_reshard_is_noticed_and_the_shard_map_read_again() -> None:
     writer.flush()
     assert client.list_calls == 2
     for shard, record in client.stored[-2:]:  # the third round, packed by the new map
-        assert all(client.shard_of(int(hashlib.md5(k.encode()).hexdigest(), 16)) == shard
+        assert all(client.shard_of(md5_key(k)) == shard
                    for k, _ in unpack(record["Data"]))

@@ -66,6 +66,7 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
     @Override
     public RecordsWithSplitIds<KinesisRecord> fetch() throws IOException {
         RecordsBySplits.Builder<KinesisRecord> batch = new RecordsBySplits.Builder<>();
+        long roundStart = System.currentTimeMillis();
         int fetched = 0;
         boolean finishedAny = false;
         long earliestNextCall = Long.MAX_VALUE;
@@ -123,7 +124,10 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
         if (!called && earliestNextCall != Long.MAX_VALUE) {
             pause(Math.max(1, earliestNextCall - System.currentTimeMillis())); // quota: wait for the next slot
         } else if (fetched == 0 && !finishedAny) {
-            pause(Math.max(config.idlePollMillis(), backoffMillis)); // nothing new anywhere
+            // Nothing new anywhere: the next round starts an idle interval after this one started,
+            // so the time the calls took is not added to a record's wait.
+            pause(Math.max(1, Math.max(roundStart + config.idlePollMillis() - System.currentTimeMillis(),
+                    backoffMillis)));
         }
         wakeUp = false;
         return batch.build();
