@@ -62,6 +62,10 @@ CEL_FIELDS = ("eventtype", "eventenum", "eventtime", "usereventname", "cidname",
               "channame", "appname", "appdata", "amaflags", "acctcode", "uniqueid", "userfield", "cidani",
               "cidrdnis", "ciddnid", "peer", "linkedid", "peeracct", "extra", "tenantid")
 AMA_FLAGS = {"1": "OMIT", "2": "BILLING", "3": "DOCUMENTATION"}
+# (source text, its record or why it is none)
+Converted = tuple[str, dict[str, Any] | AsteriskLineError]
+# An event's place in its source: its line number, then whatever says where that line is.
+Mark = tuple[int, Any]
 # Q.850 hangup cause of an unanswered target → CDR disposition (as Asterisk's CDR engine maps it).
 CAUSE_DISPOSITIONS = {17: "BUSY", 21: "BUSY", 34: "CONGESTION", 38: "CONGESTION", 42: "CONGESTION",
                       0: "NO ANSWER", 16: "NO ANSWER", 18: "NO ANSWER", 19: "NO ANSWER", 26: "NO ANSWER"}
@@ -284,20 +288,30 @@ def _epoch(moment: datetime) -> str:
 
 
 class CelCalls:
-    """Buffers events until their call is over (LINKEDID_END of every linkedid it joined)."""
+    """Buffers events until their call is over (LINKEDID_END of every linkedid it joined).
+
+    Each event may carry a mark (its line number first, then anything: where the line is), and
+    `oldest_mark` is the first mark of the oldest call still open: where a follower of a live
+    CEL file must read again from after a restart, to have every event of the calls it holds."""
 
     def __init__(self) -> None:
         self._group: dict[str, str] = {}  # linkedid → its group's representative (union-find)
         self._events: dict[str, list[CelEvent]] = defaultdict(list)
         self._open: dict[str, set[str]] = defaultdict(set)  # representative → linkedids not yet ended
         self._linkedid: dict[str, str] = {}  # channel uniqueid → its linkedid now
+        self._first: dict[str, Mark] = {}  # representative → mark of its first event
+        self._latest: dict[str, datetime] = {}  # representative → time of its latest event
 
     @property
     def pending(self) -> int:
         """Events of calls not over yet."""
         return sum(len(events) for events in self._events.values())
 
-    def add(self, event: CelEvent) -> list[dict[str, str]]:
+    @property
+    def oldest_mark(self) -> Mark | None:
+        return min(self._first.values(), key=lambda mark: mark[0], default=None)
+
+    def add(self, event: CelEvent, mark: Mark = (0, None)) -> list[dict[str, str]]:
         """This event; the CDR variables of the legs of a call it finishes."""
         root = self._root(event.linkedid)
         previous = self._linkedid.get(event.uniqueid)
@@ -305,6 +319,8 @@ class CelCalls:
             root = self._union(self._root(previous), root)
         self._linkedid[event.uniqueid] = event.linkedid
         self._events[root].append(event)
+        self._first.setdefault(root, mark)
+        self._latest[root] = max(self._latest.get(root, event.time), event.time)
         if event.type == "LINKEDID_END":
             self._open[root].discard(event.linkedid)
             if not self._open[root]:
@@ -317,11 +333,20 @@ class CelCalls:
         """Every call still buffered, as far as its events go (the end of a bounded file)."""
         return [cdr for root in list(self._events) for cdr in self._emit(root)]
 
+    def expire(self, before: datetime) -> list[dict[str, str]]:
+        """The calls with no event since `before`, as far as their events go: a call whose
+        LINKEDID_END never comes (a PBX restart) must not be held, nor hold a follower back,
+        for ever."""
+        return [cdr for root, latest in list(self._latest.items()) if latest < before for cdr in self._emit(root)]
+
     def _emit(self, root: str) -> list[dict[str, str]]:
         events = self._events.pop(root, [])
         self._open.pop(root, None)
-        for event in events:
+        self._first.pop(root, None)
+        self._latest.pop(root, None)
+        for event in events:  # forgotten whole, so a follower's memory stays that of the open calls
             self._linkedid.pop(event.uniqueid, None)
+            self._group.pop(event.linkedid, None)
         return legs_as_cdrs(events)
 
     def _root(self, linkedid: str) -> str:
@@ -337,22 +362,30 @@ class CelCalls:
         self._group[other] = one
         self._events[one].extend(self._events.pop(other, []))
         self._open[one] |= self._open.pop(other, set())
+        marks = [mark for mark in (self._first.pop(one, None), self._first.pop(other, None)) if mark is not None]
+        if marks:
+            self._first[one] = min(marks, key=lambda mark: mark[0])
+        times = [t for t in (self._latest.pop(one, None), self._latest.pop(other, None)) if t is not None]
+        if times:
+            self._latest[one] = max(times)
         return one
 
 
-def convert(lines: Iterable[str], config: AsteriskConfig) -> Iterator[tuple[str, dict[str, Any] | AsteriskLineError]]:
+def cdr_records(cdrs: list[dict[str, str]], config: AsteriskConfig) -> Iterator[Converted]:
+    """(source, record) per leg, or (source, error) for a leg that cannot be one; the source is
+    the leg's CDR variables as JSON (what a dead letter keeps)."""
+    for cdr in cdrs:
+        source = json.dumps(cdr, sort_keys=True)
+        try:
+            yield source, to_record(cdr, config, source)
+        except AsteriskLineError as error:
+            yield source, error
+
+
+def convert(lines: Iterable[str], config: AsteriskConfig) -> Iterator[Converted]:
     """A CEL file's lines (JSON) → (source, record) per leg, or (source, error) per line or leg
     that cannot be one — the source being the line, or the leg's CDR variables as JSON."""
     calls = CelCalls()
-
-    def records(cdrs: list[dict[str, str]]) -> Iterator[tuple[str, dict[str, Any] | AsteriskLineError]]:
-        for cdr in cdrs:
-            source = json.dumps(cdr, sort_keys=True)
-            try:
-                yield source, to_record(cdr, config, source)
-            except AsteriskLineError as error:
-                yield source, error
-
     for raw in lines:
         line = raw.rstrip("\r\n")
         if not line.strip():
@@ -362,8 +395,8 @@ def convert(lines: Iterable[str], config: AsteriskConfig) -> Iterator[tuple[str,
         except AsteriskLineError as error:
             yield line, error
             continue
-        yield from records(calls.add(event))
-    yield from records(calls.finish())
+        yield from cdr_records(calls.add(event), config)
+    yield from cdr_records(calls.finish(), config)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """Asterisk's CDRs through the job. A replay of every scenario fixture gives the hand-worked
 logical calls and charges (tests/unit/test_asterisk_cdr.py's EXPECTED), usage that counts
 each call once per subscriber and bills with each leg on its payer's bill; the streaming job
-fed by the forwarder from a Master.csv keeps the same counts, and the lines the forwarder
-refused are in the S3 dead-letter store, whole, with their reasons."""
+fed by the forwarder from a Master.csv (as KPL aggregates) and from a CEL file keeps the same
+counts, and the lines the forwarder refused are in the S3 dead-letter store, whole, with
+their reasons."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from asterisk_adapter import forwarder
-from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
+from asterisk_adapter import cel, forwarder
+from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
 from jobs.cdr_pipeline import run_replay, run_stream
 from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
+from tests.unit.test_forwarder import CEL_LINES
 from tools import dead_letters
 from tools.asterisk_sample import BAD_LINES, sample
 from tools.local_aws import REGION, LocalAws, Resources
@@ -104,6 +106,15 @@ def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
             ["--file", str(master), "--properties", str(properties), "--state", str(tmp_path / "state"), "--once",
              "--batch-size", "50", "--aggregate"]))
         assert (counts.sent, counts.dead) == (len(records), len(BAD_LINES))
+        cel_file = tmp_path / "cel.jsonl"
+        cel_file.write_text("".join(line + "\n" for line in CEL_LINES))
+        cel_records = [record for _, record in cel.convert(CEL_LINES, AsteriskConfig())
+                       if not isinstance(record, AsteriskLineError)]
+        counts = forwarder.run(forwarder.parse_args(
+            ["--file", str(cel_file), "--format", "cel", "--properties", str(properties),
+             "--state", str(tmp_path / "cel-state"), "--once", "--batch-size", "25"]))
+        assert (counts.sent, counts.dead) == (len(cel_records), 0)
+        records += cel_records
         run_stream(properties)
         calls = aws.scan(aws.resources.logical_calls_table)
         usage = aws.scan(aws.resources.usage_hourly_table)

@@ -1,18 +1,20 @@
 """The Asterisk forwarder: every line once across restarts, rotation and truncation; bad
-lines kept with their reason. Kinesis is a recording double here (the stream itself is
-exercised in tests/integration/test_asterisk_demo.py)."""
+lines kept with their reason; CEL calls sent once, whole, whenever the forwarder stops.
+Kinesis is a recording double here (the stream itself is exercised in tests/integration/test_asterisk_pipeline.py)."""
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
-from asterisk_adapter.forwarder import DEAD_LETTERS_FILE, Forwarder, load_position
+from asterisk_adapter import cel
+from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
+from asterisk_adapter.forwarder import DEAD_LETTERS_FILE, Forwarder, converter, load_position
 from asterisk_adapter.tail import Tail
 from tools.kinesis_writer import KinesisWriter
 from udfs.cdr import validate_record
@@ -37,11 +39,13 @@ class RecordingKinesis:
         return [record["recordId"] for record in self.records]
 
 
-def forwarder(path: Path, state: Path, kinesis: RecordingKinesis, batch_size: int = 4) -> Forwarder:
+def forwarder(path: Path, state: Path, kinesis: RecordingKinesis, batch_size: int = 4, file_format: str = "csv",
+              **options: Any) -> Forwarder:
     """A forwarder as a restart creates it: from the saved position."""
     state.mkdir(exist_ok=True)
-    return Forwarder(Tail(path, load_position(state)), KinesisWriter(kinesis, "arn:stream"), state,
-                     lambda text: parse_csv_line(text, CONFIG), batch_size=batch_size)
+    position, replayed = load_position(state)
+    return Forwarder(Tail(path, position), KinesisWriter(kinesis, "arn:stream"), state,
+                     converter(file_format, CONFIG, replayed, **options), batch_size=batch_size)
 
 
 def ids(lines: list[str]) -> list[str]:
@@ -129,3 +133,62 @@ def test_records_keep_the_contract_and_are_keyed_by_subscriber(tmp_path: Path, b
     assert [validate_record(json.dumps(record)).reason for record in kinesis.records] == [None] * len(LINES)
     assert kinesis.keys == [record["callingParty"]["subscriberId"] for record in kinesis.records]
     assert set(kinesis.keys) == {"2001", "2002", "2003"}  # the endpoints' names: no accounts configured
+
+
+# --- CEL --------------------------------------------------------------------------------------
+
+CEL_FILES = [(FIXTURES / "cel" / f"{scenario}.jsonl").read_text().splitlines()
+             for scenario in sorted(p.stem for p in (FIXTURES / "cel").glob("*.jsonl"))]
+# The ten scenarios' events interleaved line by line, as a PBX running them at once logs them.
+CEL_LINES = [file[i] for i in range(max(map(len, CEL_FILES))) for file in CEL_FILES if i < len(file)]
+
+
+def one_pass(lines: list[str]) -> tuple[list[str], list[str]]:
+    """recordIds and dead-letter sources of one conversion of the whole file."""
+    results = list(cel.convert(lines, CONFIG))
+    return ([record["recordId"] for _, record in results if not isinstance(record, AsteriskLineError)],
+            [source for source, record in results if isinstance(record, AsteriskLineError)])
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 60])
+def test_cel_stopped_after_every_batch_sends_each_call_once_and_whole(tmp_path: Path, batch_size: int) -> None:
+    cel_file, state, kinesis = tmp_path / "cel.jsonl", tmp_path / "state", RecordingKinesis()
+    lines = CEL_LINES[:100] + ['{"eventtype": "CHAN_START"}'] + CEL_LINES[100:]
+    append(cel_file, lines)
+    while forwarder(cel_file, state, kinesis, batch_size, "cel").step():  # a new process for every batch
+        pass
+    record_ids, dead_sources = one_pass(lines)
+    assert kinesis.record_ids == record_ids
+    dead = [json.loads(line) for line in (state / DEAD_LETTERS_FILE).read_text().splitlines()]
+    assert [row["raw_record"] for row in dead] == dead_sources == ['{"eventtype": "CHAN_START"}']
+
+
+def test_cel_position_waits_at_the_first_event_of_the_oldest_open_call(tmp_path: Path) -> None:
+    cel_file, state, kinesis = tmp_path / "cel.jsonl", tmp_path / "state", RecordingKinesis()
+    first, second = CEL_FILES[0], CEL_FILES[1]
+    append(cel_file, first[:3] + second)  # the first call still open, the second over
+    forwarder(cel_file, state, kinesis, 100, "cel").run(follow=False)
+    assert kinesis.record_ids == one_pass(second)[0]
+    position, replayed = load_position(state)
+    assert position is not None and (position.offset, replayed) == (0, len(first[:3] + second))
+    append(cel_file, first[3:])
+    forwarder(cel_file, state, kinesis, 100, "cel").run(follow=False)
+    assert kinesis.record_ids == one_pass(second)[0] + one_pass(first)[0]
+    position, replayed = load_position(state)
+    assert position is not None and (position.offset, replayed) == (cel_file.stat().st_size, 0)
+
+
+def test_cel_a_call_whose_end_never_comes_is_sent_after_the_idle_time(tmp_path: Path) -> None:
+    cel_file, state, kinesis = tmp_path / "cel.jsonl", tmp_path / "state", RecordingKinesis()
+    stuck = [line for line in CEL_FILES[0] if '"LINKEDID_END"' not in line]
+    later = [json.dumps({**event, "EventTime": f"{float(event['EventTime']) + 86_400:.6f}"})  # a day on
+             for event in map(json.loads, CEL_FILES[1])]
+    append(cel_file, stuck + later)
+    forwarder(cel_file, state, kinesis, 100, "cel", idle=timedelta(hours=4)).run(follow=False)
+    calls = cel.CelCalls()
+    for line in stuck:
+        calls.add(cel.parse_cel_json_line(line, CONFIG))
+    as_far_as_it_went = [record["recordId"] for _, record in cel.cdr_records(calls.finish(), CONFIG)
+                         if not isinstance(record, AsteriskLineError)]
+    assert as_far_as_it_went and kinesis.record_ids == as_far_as_it_went + one_pass(later)[0]
+    assert load_position(state)[1] == 0  # nothing held open any more
