@@ -56,7 +56,8 @@ class Aggregate:
     def cost(self, data: bytes, partition_key: str) -> int:
         """Bytes that adding this record would add to the encoded aggregate."""
         key = b"" if partition_key in self.keys else _length_delimited(1, partition_key.encode("utf-8"))
-        record_bytes = len(self._record(data, self.keys.get(partition_key, len(self.keys))))
+        index = self.keys.get(partition_key, len(self.keys))
+        record_bytes = 2 + len(_varint(index)) + len(_varint(len(data))) + len(data)  # as _record lays it out
         return len(key) + 1 + len(_varint(record_bytes)) + record_bytes
 
     def add(self, data: bytes, partition_key: str) -> None:
@@ -105,10 +106,11 @@ class KinesisWriter:
             self._close(shard)
             packed = None
         if packed is None:
-            if Aggregate().size + Aggregate().cost(data, partition_key) > MAX_AGGREGATE_BYTES:
+            packed = Aggregate()
+            if packed.size + packed.cost(data, partition_key) > MAX_AGGREGATE_BYTES:
                 self._enqueue({"Data": data, "PartitionKey": partition_key}, 1, None)  # too big to pack
                 return
-            packed = self._open[shard] = Aggregate()
+            self._open[shard] = packed
         packed.add(data, partition_key)
 
     def flush(self) -> None:
