@@ -1,8 +1,8 @@
 """Bills and the archive survive a restart: the job is stopped mid-stream and restored from
-its checkpoint, more records and producer retries arrive, and every bill still equals the
-independent re-rating and the S3 archive holds every record exactly once: nothing lost,
-nothing added twice. The first, unbounded run (parallelism 2, as deployed) also shows fraud
-alerts delivered while it runs, for floods whose legs arrive latest first; and a transferred
+its checkpoint, more records and producer retries arrive (as KPL aggregates), and every bill
+still equals the independent re-rating and the S3 archive holds every record exactly once:
+nothing lost, nothing added twice. The first, unbounded run (parallelism 2, as deployed) also
+shows fraud alerts delivered while it runs, for floods whose legs arrive latest first; and a transferred
 call whose second leg comes only after the restart is summarised again, whole, from the
 restored state, and counted once in usage."""
 
@@ -109,8 +109,9 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
             aws.resources.logical_calls_table) if c["linked_id"] == "xfer"] == [(1, 0)])
         time.sleep(3)  # a checkpoint that holds every first-half record
         result.get_job_client().cancel().result()
-        # After the restart: the rest, plus a producer's retry of 50 records already counted.
-        put_stream(second + first[:50], aws.kinesis, aws.resources.stream_arn)
+        # After the restart: the rest, plus a producer's retry of 50 records already counted,
+        # now as KPL aggregates (the restored reader unpacks them after its checkpointed place).
+        put_stream(second + first[:50], aws.kinesis, aws.resources.stream_arn, aggregate=True)
         # LATEST: only a restored job knows where it stopped; a fresh one would skip all of it.
         bounded = tmp_path / "bounded.json"
         bounded.write_text(aws.write_properties(bounded, bounded=True).read_text()
