@@ -78,6 +78,14 @@ def test_the_kinesis_source_unpacks_kpl_aggregates_beside_plain_records(t_env: T
     forged = [magic + b"not a protobuf" + bytes(16), magic + cut + hashlib.md5(cut).digest()]
     for data in forged:
         local_aws.kinesis.put_record(StreamARN=arn, Data=data, PartitionKey="forged")
+    # As the KPL itself writes one, with the fields our writer leaves out: an explicit hash key
+    # table (field 2), a record's explicit hash key index and a tag (record fields 2 and 4).
+    kpl_data = b'{"n": 400, "packed": true}'
+    record = bytes([0x08, 0, 0x10, 0, 0x1A, len(kpl_data)]) + kpl_data + bytes([0x22, 7, 0x0A, 1]) + b"k" \
+        + bytes([0x12, 2]) + b"vv"
+    body = bytes([0x0A, 3]) + b"kpl" + bytes([0x12, 3]) + b"123" + bytes([0x1A, len(record)]) + record
+    local_aws.kinesis.put_record(StreamARN=arn, Data=magic + body + hashlib.md5(body).digest(), PartitionKey="kpl")
+    packed.append(kpl_data.decode())
     t_env.execute_sql(f"""CREATE TEMPORARY TABLE kpl (line BYTES,
         seq STRING METADATA FROM 'sequence-number' VIRTUAL) WITH ('connector' = 'kinesis',
         'stream.arn' = '{arn}', 'aws.region' = '{REGION}', 'aws.endpoint' = '{local_aws.kinesis_endpoint}',
