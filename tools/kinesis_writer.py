@@ -9,8 +9,8 @@ Producer Library and aws-kinesis-agg write, and what the job's source unpacks): 
 bound for one shard (predicted from the partition key's MD5 and the shard map, as Kinesis
 places them) go into one Kinesis record of up to 50 KiB. A 700-byte CDR alone would use a
 whole 25 KB PUT unit and one of a shard's 1,000 records/s; packed, ~70 CDRs share one shard
-record and ~35 share a PUT unit. Order
-per partition key is kept: a key's records go to one shard, in order.
+record and ~35 share a PUT unit. Order per partition key is kept: a key's records go to one
+shard, in order.
 """
 
 from __future__ import annotations
