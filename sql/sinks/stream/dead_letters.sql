@@ -8,5 +8,5 @@ CREATE TEMPORARY TABLE dead_letters (
   'table-name' = '${dead_letters_table}',
   'aws.region' = '${sink_region}',
   'aws.endpoint' = '${dynamodb_endpoint}',
-  'sink.flush-buffer.timeout' = '200 ms'
+  'sink.flush-buffer.timeout' = '200'
 ) LIKE dead_letters_columns (EXCLUDING OPTIONS)

@@ -8,5 +8,5 @@ CREATE TEMPORARY TABLE fraud_alerts (
   'table-name' = '${fraud_alerts_table}',
   'aws.region' = '${sink_region}',
   'aws.endpoint' = '${dynamodb_endpoint}',
-  'sink.flush-buffer.timeout' = '10 ms'
+  'sink.flush-buffer.timeout' = '10'
 ) LIKE fraud_alerts_columns (EXCLUDING OPTIONS)

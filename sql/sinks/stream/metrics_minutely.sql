@@ -9,5 +9,5 @@ CREATE TEMPORARY TABLE metrics_minutely (
   'table-name' = '${metrics_minutely_table}',
   'aws.region' = '${sink_region}',
   'aws.endpoint' = '${dynamodb_endpoint}',
-  'sink.flush-buffer.timeout' = '200 ms'
+  'sink.flush-buffer.timeout' = '200'
 ) LIKE metrics_minutely_columns (EXCLUDING OPTIONS)

@@ -8,5 +8,5 @@ CREATE TEMPORARY TABLE pipeline_minutely (
   'table-name' = '${pipeline_minutely_table}',
   'aws.region' = '${sink_region}',
   'aws.endpoint' = '${dynamodb_endpoint}',
-  'sink.flush-buffer.timeout' = '200 ms'
+  'sink.flush-buffer.timeout' = '200'
 ) LIKE pipeline_minutely_columns (EXCLUDING OPTIONS)

@@ -8,5 +8,5 @@ CREATE TEMPORARY TABLE usage_hourly (
   'table-name' = '${usage_hourly_table}',
   'aws.region' = '${sink_region}',
   'aws.endpoint' = '${dynamodb_endpoint}',
-  'sink.flush-buffer.timeout' = '200 ms'
+  'sink.flush-buffer.timeout' = '200'
 ) LIKE usage_hourly_columns (EXCLUDING OPTIONS)

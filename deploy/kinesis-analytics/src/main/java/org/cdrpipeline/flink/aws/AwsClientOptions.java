@@ -7,6 +7,15 @@ import org.apache.flink.configuration.ReadableConfig;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -14,6 +23,7 @@ import software.amazon.awssdk.regions.Region;
 
 import java.io.Serializable;
 import java.net.URI;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -37,7 +47,24 @@ public final class AwsClientOptions implements Serializable {
                     .withDescription("Endpoint override, e.g. a local emulator.");
     public static final ConfigOption<String> CREDENTIALS_PROVIDER =
             ConfigOptions.key("aws.credentials.provider").stringType().defaultValue("AUTO")
-                    .withDescription("AUTO (default chain) or BASIC.");
+                    .withDescription("AUTO (default chain), BASIC, ASSUME_ROLE, WEB_IDENTITY_TOKEN, PROFILE,"
+                            + " ENV_VAR or SYS_PROP.");
+    public static final ConfigOption<String> ROLE_ARN =
+            ConfigOptions.key("aws.credentials.role.arn").stringType().noDefaultValue()
+                    .withDescription("ASSUME_ROLE: the role to assume (e.g. a stream in another account).");
+    public static final ConfigOption<String> ROLE_SESSION_NAME =
+            ConfigOptions.key("aws.credentials.role.sessionName").stringType().noDefaultValue();
+    public static final ConfigOption<String> ROLE_EXTERNAL_ID =
+            ConfigOptions.key("aws.credentials.role.externalId").stringType().noDefaultValue();
+    public static final ConfigOption<String> ROLE_PROVIDER =
+            ConfigOptions.key("aws.credentials.role.provider").stringType().defaultValue("AUTO")
+                    .withDescription("Credentials that assume the role: AUTO (the default chain).");
+    public static final ConfigOption<String> ROLE_STS_ENDPOINT =
+            ConfigOptions.key("aws.credentials.role.stsEndpoint").stringType().noDefaultValue();
+    public static final ConfigOption<String> PROFILE_PATH =
+            ConfigOptions.key("aws.credentials.profile.path").stringType().noDefaultValue();
+    public static final ConfigOption<String> PROFILE_NAME =
+            ConfigOptions.key("aws.credentials.profile.name").stringType().noDefaultValue();
     public static final ConfigOption<String> ACCESS_KEY_ID =
             ConfigOptions.key("aws.credentials.basic.accesskeyid").stringType().noDefaultValue();
     public static final ConfigOption<String> SECRET_KEY =
@@ -47,7 +74,11 @@ public final class AwsClientOptions implements Serializable {
 
     /** Options every connector accepts in addition to its own. */
     public static final List<ConfigOption<?>> ALL =
-            Arrays.asList(ENDPOINT, CREDENTIALS_PROVIDER, ACCESS_KEY_ID, SECRET_KEY, TRUST_ALL_CERTIFICATES);
+            Arrays.asList(ENDPOINT, CREDENTIALS_PROVIDER, ACCESS_KEY_ID, SECRET_KEY, TRUST_ALL_CERTIFICATES,
+                    ROLE_ARN, ROLE_SESSION_NAME, ROLE_EXTERNAL_ID, ROLE_PROVIDER, ROLE_STS_ENDPOINT,
+                    PROFILE_PATH, PROFILE_NAME);
+    private static final Set<String> PROVIDERS =
+            Set.of("AUTO", "BASIC", "ASSUME_ROLE", "WEB_IDENTITY_TOKEN", "PROFILE", "ENV_VAR", "SYS_PROP");
 
     private final String region;
     private final String endpoint;
@@ -55,6 +86,13 @@ public final class AwsClientOptions implements Serializable {
     private final String accessKeyId;
     private final String secretKey;
     private final boolean trustAllCertificates;
+    private final String roleArn;
+    private final String roleSessionName;
+    private final String roleExternalId;
+    private final String roleProvider;
+    private final String roleStsEndpoint;
+    private final String profilePath;
+    private final String profileName;
 
     private AwsClientOptions(ReadableConfig config) {
         this.region = config.get(REGION);
@@ -63,6 +101,13 @@ public final class AwsClientOptions implements Serializable {
         this.accessKeyId = config.getOptional(ACCESS_KEY_ID).orElse(null);
         this.secretKey = config.getOptional(SECRET_KEY).orElse(null);
         this.trustAllCertificates = config.get(TRUST_ALL_CERTIFICATES);
+        this.roleArn = config.getOptional(ROLE_ARN).orElse(null);
+        this.roleSessionName = config.getOptional(ROLE_SESSION_NAME).orElse("flink-cdr-pipeline");
+        this.roleExternalId = config.getOptional(ROLE_EXTERNAL_ID).orElse(null);
+        this.roleProvider = config.get(ROLE_PROVIDER).toUpperCase();
+        this.roleStsEndpoint = config.getOptional(ROLE_STS_ENDPOINT).orElse(null);
+        this.profilePath = config.getOptional(PROFILE_PATH).orElse(null);
+        this.profileName = config.getOptional(PROFILE_NAME).orElse(null);
     }
 
     /** Reads and validates the options; errors name the option at fault. */
@@ -71,10 +116,20 @@ public final class AwsClientOptions implements Serializable {
         if (options.region == null || options.region.isEmpty()) {
             throw new IllegalArgumentException("Option 'aws.region' is required.");
         }
-        if (!Set.of("AUTO", "BASIC").contains(options.credentialsProvider)) {
+        if (!PROVIDERS.contains(options.credentialsProvider)) {
             throw new IllegalArgumentException(
-                    "Option 'aws.credentials.provider' must be AUTO or BASIC, got '"
-                            + options.credentialsProvider + "'.");
+                    "Option 'aws.credentials.provider' must be one of " + new java.util.TreeSet<>(PROVIDERS)
+                            + ", got '" + options.credentialsProvider + "'.");
+        }
+        if ("ASSUME_ROLE".equals(options.credentialsProvider)) {
+            if (options.roleArn == null) {
+                throw new IllegalArgumentException(
+                        "'aws.credentials.provider' = 'ASSUME_ROLE' needs 'aws.credentials.role.arn'.");
+            }
+            if (!"AUTO".equals(options.roleProvider)) {
+                throw new IllegalArgumentException("'aws.credentials.role.provider' must be AUTO (the default"
+                        + " chain assumes the role), got '" + options.roleProvider + "'.");
+            }
         }
         if ("BASIC".equals(options.credentialsProvider)
                 && (options.accessKeyId == null || options.secretKey == null)) {
@@ -108,9 +163,44 @@ public final class AwsClientOptions implements Serializable {
     }
 
     private AwsCredentialsProvider credentials() {
-        if ("BASIC".equals(credentialsProvider)) {
-            return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretKey));
+        switch (credentialsProvider) {
+            case "BASIC":
+                return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretKey));
+            case "ASSUME_ROLE":
+                return assumeRole();
+            case "WEB_IDENTITY_TOKEN":
+                return WebIdentityTokenFileCredentialsProvider.create();
+            case "PROFILE":
+                ProfileCredentialsProvider.Builder profile = ProfileCredentialsProvider.builder();
+                if (profileName != null) {
+                    profile.profileName(profileName);
+                }
+                if (profilePath != null) {
+                    profile.profileFile(ProfileFile.builder().content(Paths.get(profilePath))
+                            .type(ProfileFile.Type.CREDENTIALS).build());
+                }
+                return profile.build();
+            case "ENV_VAR":
+                return EnvironmentVariableCredentialsProvider.create();
+            case "SYS_PROP":
+                return SystemPropertyCredentialsProvider.create();
+            default:
+                return DefaultCredentialsProvider.builder().build();
         }
-        return DefaultCredentialsProvider.builder().build();
+    }
+
+    /** Credentials of a role (a stream or table in another account), renewed before they expire. */
+    private AwsCredentialsProvider assumeRole() {
+        StsClientBuilder sts = StsClient.builder().region(Region.of(region))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build());
+        if (roleStsEndpoint != null) {
+            sts.endpointOverride(URI.create(roleStsEndpoint));
+        }
+        AssumeRoleRequest.Builder request = AssumeRoleRequest.builder().roleArn(roleArn).roleSessionName(roleSessionName);
+        if (roleExternalId != null) {
+            request.externalId(roleExternalId);
+        }
+        return StsAssumeRoleCredentialsProvider.builder().stsClient(sts.build()).refreshRequest(request.build())
+                .asyncCredentialUpdateEnabled(true).build();
     }
 }

@@ -1,23 +1,47 @@
 package org.cdrpipeline.flink.kinesis;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** What the enumerator checkpoints: shards it has seen, and splits not yet handed out. */
+/**
+ * What the enumerator checkpoints: every shard not yet read to its end with the subtask it was
+ * handed to ({@link SplitTracker#UNASSIGNED} if none), the finished shards Kinesis still lists
+ * (so they are not read again, and their children know they may start), whether the first
+ * discovery happened (the initial position applies to it alone), and a bounded read's end.
+ */
 final class EnumeratorState {
-    private final Set<String> knownShards;
-    private final List<ShardSplit> unassigned;
+    private final Map<ShardSplit, Integer> unfinished;
+    private final Set<String> finished;
+    private final boolean discovered;
+    private final long stopAtMillis;
 
-    EnumeratorState(Set<String> knownShards, List<ShardSplit> unassigned) {
-        this.knownShards = knownShards;
-        this.unassigned = unassigned;
+    EnumeratorState(Map<ShardSplit, Integer> unfinished, Set<String> finished, boolean discovered,
+                    long stopAtMillis) {
+        this.unfinished = unfinished;
+        this.finished = finished;
+        this.discovered = discovered;
+        this.stopAtMillis = stopAtMillis;
     }
 
-    Set<String> knownShards() {
-        return knownShards;
+    /** Unfinished splits (insertion ordered) and their owners. */
+    Map<ShardSplit, Integer> unfinished() {
+        return unfinished;
     }
 
-    List<ShardSplit> unassigned() {
-        return unassigned;
+    Set<String> finished() {
+        return finished;
+    }
+
+    boolean discovered() {
+        return discovered;
+    }
+
+    long stopAtMillis() {
+        return stopAtMillis;
+    }
+
+    List<String> unfinishedIds() {
+        return unfinished.keySet().stream().map(ShardSplit::splitId).toList();
     }
 }

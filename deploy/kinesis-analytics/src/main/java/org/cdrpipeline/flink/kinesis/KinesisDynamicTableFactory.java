@@ -25,7 +25,6 @@ import org.apache.flink.table.types.DataType;
 import org.cdrpipeline.flink.aws.AwsClientOptions;
 
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,17 +49,23 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
                     .withDescription("LATEST, TRIM_HORIZON or AT_TIMESTAMP.");
     static final ConfigOption<String> INIT_TIMESTAMP =
             ConfigOptions.key("source.init.timestamp").stringType().noDefaultValue()
-                    .withDescription("ISO 8601 date-time with offset, for AT_TIMESTAMP.");
+                    .withDescription("For AT_TIMESTAMP: in 'source.init.timestamp.format', ISO-8601 with an"
+                            + " offset, or epoch seconds.");
+    static final ConfigOption<String> INIT_TIMESTAMP_FORMAT =
+            ConfigOptions.key("source.init.timestamp.format").stringType()
+                    .defaultValue(InitialPosition.DEFAULT_TIMESTAMP_FORMAT);
     static final ConfigOption<Duration> DISCOVERY_INTERVAL =
             ConfigOptions.key("source.shard.discovery.interval").durationType()
                     .defaultValue(Duration.ofSeconds(10));
     static final ConfigOption<String> READER_TYPE =
             ConfigOptions.key("source.reader.type").stringType().defaultValue("POLLING");
     static final ConfigOption<Duration> IDLE_POLL_INTERVAL =
-            ConfigOptions.key("source.reader.idle-poll.interval").durationType()
-                    .defaultValue(Duration.ofMillis(250));
+            ConfigOptions.key("source.reader.empty-records-fetch-interval").durationType()
+                    .defaultValue(Duration.ofMillis(250))
+                    .withFallbackKeys("source.reader.idle-poll.interval");
     static final ConfigOption<Integer> MAX_RECORDS =
-            ConfigOptions.key("source.reader.max-records").intType().defaultValue(10_000);
+            ConfigOptions.key("source.shard.get-records.max-record-count").intType().defaultValue(10_000)
+                    .withFallbackKeys("source.reader.max-records");
     static final ConfigOption<Boolean> BOUNDED =
             ConfigOptions.key("source.bounded").booleanType().defaultValue(false);
 
@@ -77,7 +82,7 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
         Set<ConfigOption<?>> options = new HashSet<>(AwsClientOptions.ALL);
-        options.addAll(Set.of(INIT_POSITION, INIT_TIMESTAMP, DISCOVERY_INTERVAL, READER_TYPE,
+        options.addAll(Set.of(INIT_POSITION, INIT_TIMESTAMP, INIT_TIMESTAMP_FORMAT, DISCOVERY_INTERVAL, READER_TYPE,
                 IDLE_POLL_INTERVAL, MAX_RECORDS, BOUNDED));
         return options;
     }
@@ -96,30 +101,14 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
         KinesisSourceConfig config = new KinesisSourceConfig(
                 AwsClientOptions.from(options),
                 options.get(STREAM_ARN),
-                initialPosition(options),
+                InitialPosition.parse(options.get(INIT_POSITION), options.getOptional(INIT_TIMESTAMP).orElse(null),
+                        options.get(INIT_TIMESTAMP_FORMAT)),
                 options.get(DISCOVERY_INTERVAL).toMillis(),
                 options.get(IDLE_POLL_INTERVAL).toMillis(),
                 options.get(MAX_RECORDS),
                 options.get(BOUNDED));
         return new Source(config, format,
                 context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType());
-    }
-
-    private static StartPosition initialPosition(ReadableConfig options) {
-        String position = options.get(INIT_POSITION).toUpperCase();
-        switch (position) {
-            case "LATEST":
-                return StartPosition.latest();
-            case "TRIM_HORIZON":
-                return StartPosition.trimHorizon();
-            case "AT_TIMESTAMP":
-                String at = options.getOptional(INIT_TIMESTAMP).orElseThrow(() -> new IllegalArgumentException(
-                        "'source.init.position' = 'AT_TIMESTAMP' needs 'source.init.timestamp'."));
-                return StartPosition.atTimestamp(OffsetDateTime.parse(at).toInstant());
-            default:
-                throw new IllegalArgumentException(
-                        "'source.init.position' must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got '" + position + "'.");
-        }
     }
 
     /**

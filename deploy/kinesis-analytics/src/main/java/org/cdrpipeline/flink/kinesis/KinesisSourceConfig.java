@@ -12,13 +12,13 @@ final class KinesisSourceConfig implements Serializable {
 
     private final AwsClientOptions aws;
     private final String streamArn;
-    private final StartPosition initialPosition;
+    private final InitialPosition initialPosition;
     private final long discoveryIntervalMillis;
     private final long idlePollMillis;
     private final int maxRecordsPerCall;
     private final boolean bounded;
 
-    KinesisSourceConfig(AwsClientOptions aws, String streamArn, StartPosition initialPosition,
+    KinesisSourceConfig(AwsClientOptions aws, String streamArn, InitialPosition initialPosition,
                         long discoveryIntervalMillis, long idlePollMillis, int maxRecordsPerCall,
                         boolean bounded) {
         this.aws = aws;
@@ -38,7 +38,7 @@ final class KinesisSourceConfig implements Serializable {
         return streamArn;
     }
 
-    StartPosition initialPosition() {
+    InitialPosition initialPosition() {
         return initialPosition;
     }
 

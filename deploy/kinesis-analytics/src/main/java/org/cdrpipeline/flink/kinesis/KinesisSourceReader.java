@@ -12,25 +12,112 @@ import org.apache.flink.table.data.utils.JoinedRowData;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.UserCodeClassLoader;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decodes fetched records with the table's format (each user record of a KPL aggregate in
- * turn) and tracks per-shard progress.
+ * turn), tracks per-shard progress, and tells the enumerator when a shard has been read to its
+ * end (so that its children may start).
+ *
+ * <p>That message must not be lost to a restore: the enumerator's state is checkpointed before
+ * the readers', so a checkpoint may hold a shard as unfinished in the enumerator and absent from
+ * its reader. A finished shard therefore stays in this reader's checkpoints, marked finished,
+ * until a checkpoint taken after the message completes; restored, it is announced again.
  */
 final class KinesisSourceReader
         extends SingleThreadMultiplexSourceReaderBase<KinesisRecord, RowData, ShardSplit, ShardSplitState> {
 
-    KinesisSourceReader(KinesisSourceConfig config, DeserializationSchema<RowData> format,
-                        List<RecordMetadata> metadata, SourceReaderContext context) {
-        super(() -> new PollingShardReader(config), new Emitter(format, metadata, context),
+    private final KinesisSourceConfig config;
+    private final Map<String, ShardMetrics> metrics;
+    /** Finished splits by the last checkpoint taken before they finished. */
+    private final NavigableMap<Long, List<ShardSplit>> finishedSplits = new TreeMap<>();
+    private long lastCheckpointId = Long.MIN_VALUE;
+
+    static KinesisSourceReader create(KinesisSourceConfig config, DeserializationSchema<RowData> format,
+                                      List<RecordMetadata> metadata, SourceReaderContext context) {
+        return new KinesisSourceReader(config, format, metadata, context, new ConcurrentHashMap<>());
+    }
+
+    private KinesisSourceReader(KinesisSourceConfig config, DeserializationSchema<RowData> format,
+                                List<RecordMetadata> metadata, SourceReaderContext context,
+                                Map<String, ShardMetrics> metrics) {
+        super(() -> new PollingShardReader(config, metrics), new Emitter(format, metadata, context),
                 context.getConfiguration(), context);
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void addSplits(List<ShardSplit> splits) {
+        List<ShardSplit> toRead = new ArrayList<>();
+        Set<String> alreadyFinished = new HashSet<>();
+        for (ShardSplit split : splits) {
+            if (split.finished()) {
+                finishedSplits.computeIfAbsent(lastCheckpointId, k -> new ArrayList<>()).add(split);
+                alreadyFinished.add(split.splitId());
+            } else {
+                metrics.computeIfAbsent(split.splitId(),
+                        id -> new ShardMetrics(context.metricGroup(), config.streamArn(), id));
+                toRead.add(split);
+            }
+        }
+        if (!alreadyFinished.isEmpty()) {
+            context.sendSourceEventToCoordinator(new SplitsFinishedEvent(alreadyFinished));
+        }
+        super.addSplits(toRead);
     }
 
     @Override
     protected void onSplitFinished(Map<String, ShardSplitState> finished) {
-        // Nothing to do: a finished shard is closed (resharded) or, when bounded, fully read.
+        if (finished.isEmpty()) {
+            return;
+        }
+        List<ShardSplit> kept = finishedSplits.computeIfAbsent(lastCheckpointId, k -> new ArrayList<>());
+        finished.values().forEach(state -> kept.add(state.toSplit().asFinished()));
+        context.sendSourceEventToCoordinator(new SplitsFinishedEvent(finished.keySet()));
+        finished.keySet().forEach(id -> {
+            ShardMetrics gone = metrics.remove(id);
+            if (gone != null) {
+                gone.unregister();
+            }
+        });
+    }
+
+    @Override
+    public List<ShardSplit> snapshotState(long checkpointId) {
+        List<ShardSplit> beforeAny = finishedSplits.remove(Long.MIN_VALUE);
+        if (beforeAny != null) { // finished before this run's first checkpoint: as if after checkpoint - 1
+            finishedSplits.computeIfAbsent(checkpointId - 1, k -> new ArrayList<>()).addAll(beforeAny);
+        }
+        lastCheckpointId = checkpointId;
+        List<ShardSplit> splits = new ArrayList<>(super.snapshotState(checkpointId));
+        finishedSplits.values().forEach(splits::addAll);
+        return splits;
+    }
+
+    /**
+     * A split that finished after checkpoint n is in every checkpoint from n+1 on; it is
+     * dropped once checkpoint n+2 completes, by when the enumerator's own checkpoint (taken
+     * before n+2's readers) holds it as finished.
+     */
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        finishedSplits.headMap(checkpointId - 1, false).clear();
+    }
+
+    @Override
+    public void close() throws Exception {
+        super.close();
+        metrics.values().forEach(ShardMetrics::unregister);
+        metrics.clear();
     }
 
     @Override

@@ -34,7 +34,7 @@ public final class KinesisStreamSource implements Source<RowData, ShardSplit, En
 
     @Override
     public SourceReader<RowData, ShardSplit> createReader(SourceReaderContext context) {
-        return new KinesisSourceReader(config, format, metadata, context);
+        return KinesisSourceReader.create(config, format, metadata, context);
     }
 
     @Override

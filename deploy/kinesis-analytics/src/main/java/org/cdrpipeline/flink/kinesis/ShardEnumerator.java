@@ -1,7 +1,10 @@
 package org.cdrpipeline.flink.kinesis;
 
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+
+import org.cdrpipeline.flink.aws.AwsErrors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,54 +14,66 @@ import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
 import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Discovers shards and hands each to one reader (shard id hash modulo parallelism, so a shard
- * stays with the same reader across restarts). Shards found after the first discovery (after
- * a reshard) are read from TRIM_HORIZON: they are new, so nothing in them was read before.
+ * Discovers shards (every {@code source.shard.discovery.interval}) and hands each to a reader
+ * once its parents have been read to their end ({@link SplitTracker}), to the reader with the
+ * fewest open shards.
  *
- * <p>Bounded mode lists the shards once and tells each reader there will be no more; each
- * reader then finishes its shards when it has caught up with their end as of that moment.
+ * <p>Start positions are resolved here, once, when a shard is first seen, and travel in the
+ * split: the shards of the first discovery start at {@code source.init.position} (LATEST being
+ * that moment), every shard found later (a reshard's children) at TRIM_HORIZON.
+ *
+ * <p>Bounded mode reads the records that arrived before the job's first discovery: each split
+ * carries that moment, readers finish a shard at the first record after it (or when caught
+ * up), children of shards that close meanwhile are read too, and once no shard is left and a
+ * discovery finds no new one, the readers are told there will be no more.
  */
 final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorState> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardEnumerator.class);
 
     private final SplitEnumeratorContext<ShardSplit> context;
     private final KinesisSourceConfig config;
-    private final Set<String> knownShards;
-    private final Map<Integer, List<ShardSplit>> pending = new HashMap<>();
-    private final boolean restored;
+    private final SplitTracker tracker = new SplitTracker();
+    private boolean discovered;
+    private long stopAtMillis;
+    private boolean noMoreSplits;
     private KinesisClient client;
-    private boolean discoveredOnce;
 
     ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, KinesisSourceConfig config, EnumeratorState state) {
         this.context = context;
         this.config = config;
-        this.restored = state != null;
-        this.knownShards = state == null ? new HashSet<>() : new HashSet<>(state.knownShards());
+        this.stopAtMillis = ShardSplit.NO_STOP;
         if (state != null) {
-            state.unassigned().forEach(this::addPending);
+            state.unfinished().forEach(tracker::restore);
+            state.finished().forEach(tracker::restoreFinished);
+            discovered = state.discovered();
+            stopAtMillis = state.stopAtMillis();
         }
     }
 
     @Override
     public void start() {
         client = config.newClient();
-        if (config.bounded()) {
-            context.callAsync(this::listShards, this::onShardsListed);
-        } else {
-            context.callAsync(this::listShards, this::onShardsListed, 0, config.discoveryIntervalMillis());
-        }
+        context.callAsync(this::discover, this::onDiscovered, 0, config.discoveryIntervalMillis());
     }
 
-    private List<String> listShards() {
-        List<String> shards = new ArrayList<>();
+    /** Runs off the coordinator thread: reads Kinesis, touches no state. */
+    private Discovery discover() {
+        Instant now = Instant.now();
+        Duration retention = !discovered && config.initialPosition().needsRetention()
+                ? Duration.ofHours(client.describeStreamSummary(r -> r.streamARN(config.streamArn()))
+                        .streamDescriptionSummary().retentionPeriodHours())
+                : null;
+        List<Shard> shards = new ArrayList<>();
         String token = null;
         do {
             ListShardsRequest.Builder request = ListShardsRequest.builder();
@@ -68,47 +83,97 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
                 request.nextToken(token);
             }
             ListShardsResponse response = client.listShards(request.build());
-            for (Shard shard : response.shards()) {
-                shards.add(shard.shardId());
-            }
+            shards.addAll(response.shards());
             token = response.nextToken();
         } while (token != null);
-        return shards;
+        return new Discovery(now, retention, shards);
     }
 
-    private void onShardsListed(List<String> shards, Throwable error) {
+    private static final class Discovery {
+        final Instant at;
+        final Duration retention;
+        final List<Shard> shards;
+
+        Discovery(Instant at, Duration retention, List<Shard> shards) {
+            this.at = at;
+            this.retention = retention;
+            this.shards = shards;
+        }
+    }
+
+    private void onDiscovered(Discovery discovery, Throwable error) {
         if (error != null) {
-            if (!discoveredOnce) {
-                throw new IllegalStateException("Cannot list the shards of " + config.streamArn(), error);
+            if (AwsErrors.isTransient(error)) {
+                LOG.warn("Listing the shards of {} failed ({}); retrying at the next discovery",
+                        config.streamArn(), AwsErrors.describe(error));
+                return;
             }
-            LOG.warn("Shard discovery failed; retrying at the next interval", error);
-            return;
+            throw new IllegalStateException("Cannot list the shards of Kinesis stream " + config.streamArn()
+                    + ": " + AwsErrors.describe(error), error);
         }
-        for (String shardId : shards) {
-            if (knownShards.add(shardId)) {
-                StartPosition start = discoveredOnce || restored
-                        ? StartPosition.trimHorizon()
-                        : config.initialPosition();
-                addPending(new ShardSplit(shardId, start));
-                LOG.info("Discovered shard {} of {}, starting at {}", shardId, config.streamArn(), start);
+        boolean first = !discovered;
+        if (config.bounded() && stopAtMillis == ShardSplit.NO_STOP) { // also a bounded run restored from an unbounded one
+            stopAtMillis = discovery.at.toEpochMilli();
+        }
+        StartPosition start = first
+                ? config.initialPosition().resolve(discovery.at, discovery.retention)
+                : StartPosition.trimHorizon();
+        boolean wasDone = discovered && !tracker.hasUnfinished();
+        List<ShardSplit> listed = new ArrayList<>();
+        Set<String> listedIds = new HashSet<>();
+        for (Shard shard : discovery.shards) {
+            List<String> parents = new ArrayList<>();
+            if (shard.parentShardId() != null) {
+                parents.add(shard.parentShardId());
             }
+            if (shard.adjacentParentShardId() != null) {
+                parents.add(shard.adjacentParentShardId());
+            }
+            listed.add(new ShardSplit(shard.shardId(), start, parents,
+                    shard.hashKeyRange() == null ? null : shard.hashKeyRange().startingHashKey(),
+                    shard.hashKeyRange() == null ? null : shard.hashKeyRange().endingHashKey(),
+                    config.bounded() ? stopAtMillis : ShardSplit.NO_STOP, false));
+            listedIds.add(shard.shardId());
         }
-        discoveredOnce = true;
-        context.registeredReaders().keySet().forEach(this::assignPending);
+        for (ShardSplit added : tracker.addDiscovered(listed)) {
+            LOG.info("Discovered shard {} of {}, starting at {}", added, config.streamArn(), added.start());
+        }
+        tracker.forgetFinishedExcept(listedIds);
+        discovered = true;
+        if (config.bounded() && wasDone && !tracker.hasUnfinished()) {
+            signalNoMoreSplits();
+        }
+        assignSplits();
     }
 
-    private void addPending(ShardSplit split) {
-        int owner = Math.floorMod(split.splitId().hashCode(), context.currentParallelism());
-        pending.computeIfAbsent(owner, k -> new ArrayList<>()).add(split);
+    private void assignSplits() {
+        if (context.registeredReaders().size() < context.currentParallelism()) {
+            return; // wait for every reader, so that shards spread evenly
+        }
+        Set<Integer> readers = context.registeredReaders().keySet();
+        for (ShardSplit split : tracker.assignable()) {
+            int subtask = tracker.chooseSubtask(split, readers);
+            tracker.markAssigned(split.splitId(), subtask);
+            LOG.info("Assigning shard {} of {} to subtask {}", split.splitId(), config.streamArn(), subtask);
+            context.assignSplit(split, subtask);
+        }
     }
 
-    private void assignPending(int subtask) {
-        List<ShardSplit> splits = pending.remove(subtask);
-        if (splits != null) {
-            splits.forEach(split -> context.assignSplit(split, subtask));
-        }
-        if (config.bounded() && discoveredOnce) {
-            context.signalNoMoreSplits(subtask);
+    private void signalNoMoreSplits() {
+        noMoreSplits = true;
+        LOG.info("Every shard of {} has been read up to the bounded end; no more splits", config.streamArn());
+        context.registeredReaders().keySet().forEach(context::signalNoMoreSplits);
+    }
+
+    @Override
+    public void handleSourceEvent(int subtaskId, SourceEvent event) {
+        if (event instanceof SplitsFinishedEvent) {
+            tracker.markFinished(((SplitsFinishedEvent) event).shardIds());
+            if (config.bounded() && !tracker.hasUnfinished()) {
+                // A last look for children of shards that closed while they were read.
+                context.callAsync(this::discover, this::onDiscovered);
+            }
+            assignSplits();
         }
     }
 
@@ -119,22 +184,29 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
 
     @Override
     public void addSplitsBack(List<ShardSplit> splits, int subtaskId) {
-        splits.forEach(this::addPending);
-        if (context.registeredReaders().containsKey(subtaskId)) {
-            assignPending(subtaskId);
+        // Splits handed out since the last checkpoint, back from a failed reader: again, from
+        // the position they were handed out with.
+        for (ShardSplit split : splits) {
+            tracker.unassign(split.splitId());
         }
+        assignSplits();
     }
 
     @Override
     public void addReader(int subtaskId) {
-        assignPending(subtaskId);
+        assignSplits();
+        if (noMoreSplits) {
+            context.signalNoMoreSplits(subtaskId);
+        }
     }
 
     @Override
     public EnumeratorState snapshotState(long checkpointId) {
-        List<ShardSplit> unassigned = new ArrayList<>();
-        pending.values().forEach(unassigned::addAll);
-        return new EnumeratorState(new HashSet<>(knownShards), unassigned);
+        Map<ShardSplit, Integer> unfinished = new LinkedHashMap<>();
+        for (ShardSplit split : tracker.unfinishedSplits()) {
+            unfinished.put(split, tracker.ownerOf(split.splitId()));
+        }
+        return new EnumeratorState(unfinished, new HashSet<>(tracker.finishedShards()), discovered, stopAtMillis);
     }
 
     @Override

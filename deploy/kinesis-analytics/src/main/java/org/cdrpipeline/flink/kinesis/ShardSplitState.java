@@ -16,6 +16,6 @@ final class ShardSplitState {
     ShardSplit toSplit() {
         return lastSequenceNumber == null
                 ? split
-                : new ShardSplit(split.splitId(), StartPosition.afterSequenceNumber(lastSequenceNumber));
+                : split.resumingAt(StartPosition.afterSequenceNumber(lastSequenceNumber));
     }
 }

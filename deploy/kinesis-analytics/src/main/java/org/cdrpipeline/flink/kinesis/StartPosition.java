@@ -7,11 +7,16 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.Objects;
 
-/** Where reading a shard starts: a fixed position, or just after a checkpointed record. */
+/**
+ * Where reading a shard starts, always a position fixed in the stream: the shard's beginning,
+ * a moment, or just after a record. LATEST is never stored: it is resolved to AT_TIMESTAMP of
+ * the moment the shard was first discovered (see {@link InitialPosition}), so that a restore,
+ * a failover or an expired iterator reads from the same place and never skips a record.
+ */
 public final class StartPosition implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    public enum Kind { TRIM_HORIZON, LATEST, AT_TIMESTAMP, AFTER_SEQUENCE_NUMBER }
+    public enum Kind { TRIM_HORIZON, AT_TIMESTAMP, AFTER_SEQUENCE_NUMBER }
 
     private final Kind kind;
     /** Epoch millis for AT_TIMESTAMP, the sequence number for AFTER_SEQUENCE_NUMBER, else null. */
@@ -26,16 +31,12 @@ public final class StartPosition implements Serializable {
         return new StartPosition(Kind.TRIM_HORIZON, null);
     }
 
-    public static StartPosition latest() {
-        return new StartPosition(Kind.LATEST, null);
-    }
-
     public static StartPosition atTimestamp(Instant at) {
         return new StartPosition(Kind.AT_TIMESTAMP, Long.toString(at.toEpochMilli()));
     }
 
     public static StartPosition afterSequenceNumber(String sequenceNumber) {
-        return new StartPosition(Kind.AFTER_SEQUENCE_NUMBER, sequenceNumber);
+        return new StartPosition(Kind.AFTER_SEQUENCE_NUMBER, Objects.requireNonNull(sequenceNumber));
     }
 
     static StartPosition of(Kind kind, String value) {
@@ -54,8 +55,6 @@ public final class StartPosition implements Serializable {
         switch (kind) {
             case TRIM_HORIZON:
                 return request.shardIteratorType(ShardIteratorType.TRIM_HORIZON);
-            case LATEST:
-                return request.shardIteratorType(ShardIteratorType.LATEST);
             case AT_TIMESTAMP:
                 return request.shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
                         .timestamp(Instant.ofEpochMilli(Long.parseLong(value)));
