@@ -1,13 +1,17 @@
 # Everything a fresh machine needs is installed by these targets: a Python venv from
 # requirements.txt, the connector jar from Maven Central, the npm emulators and the dashboard's
-# chart library, and Debian's Chromium for the dashboard's browser test.
+# chart library, Debian's Chromium for the dashboard's browser test, and toxiproxy (the fault
+# proxy of the fault tests) built from its Go module.
 PYTHON ?= python3
 PY := .venv/bin/python
 JAR := lib/pyflink-dependencies.jar
 JAVA_SOURCES := deploy/kinesis-analytics/pom.xml $(shell find deploy/kinesis-analytics/src -type f)
 
 .PHONY: setup demo test bench jar package clean chromium
-setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed chromium
+TOXIPROXY := .tools/toxiproxy/server
+TOXIPROXY_VERSION := v2.12.0
+
+setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed chromium $(TOXIPROXY)
 
 .venv/.installed: requirements.txt
 	$(PYTHON) -m venv .venv
@@ -26,6 +30,9 @@ $(JAR): $(JAVA_SOURCES)
 	plugins=$$($(PY) -c 'import pathlib, pyflink; print(pathlib.Path(pyflink.__file__).parent / "plugins")') && \
 	  mkdir -p $$plugins/s3-fs-hadoop && cp lib/plugins/s3-fs-hadoop/*.jar $$plugins/s3-fs-hadoop/
 	touch $@
+
+$(TOXIPROXY):
+	GOBIN=$(CURDIR)/.tools/toxiproxy go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -51,4 +58,4 @@ bench: setup
 	$(PY) -m bench.replay_throughput
 
 clean:
-	rm -rf .venv node_modules lib build deploy/kinesis-analytics/target
+	rm -rf .venv node_modules lib build .tools deploy/kinesis-analytics/target

@@ -149,7 +149,8 @@ class ErrorInjector:
             request.wfile.write(payload)
             return
         try:
-            connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=120)
+            connection = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port,
+                                                    timeout=120)
             headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "connection")}
             connection.request(request.command, request.path, body=body, headers=headers)
             response = connection.getresponse()

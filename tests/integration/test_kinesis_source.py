@@ -104,7 +104,8 @@ def test_split_and_merged_shards_keep_every_record_once_and_per_key_order(local_
         producer.put(480)
         merged = _open_shards(kinesis, stream)[-1]
         low, high = (int(merged["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
-        kinesis.split_shard(StreamName=stream, ShardToSplit=merged["ShardId"], NewStartingHashKey=str((low + high) // 2))
+        kinesis.split_shard(StreamName=stream, ShardToSplit=merged["ShardId"],
+                            NewStartingHashKey=str((low + high) // 2))
         _wait_active(kinesis, stream)
         producer.put(480)
         total = sum(producer.next.values())

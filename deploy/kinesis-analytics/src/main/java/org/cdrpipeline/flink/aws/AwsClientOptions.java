@@ -61,6 +61,9 @@ public final class AwsClientOptions implements Serializable {
                     .withDescription("Credentials that assume the role: AUTO (the default chain).");
     public static final ConfigOption<String> ROLE_STS_ENDPOINT =
             ConfigOptions.key("aws.credentials.role.stsEndpoint").stringType().noDefaultValue();
+    public static final ConfigOption<Long> READ_TIMEOUT =
+            ConfigOptions.key("aws.http-client.read-timeout").longType().defaultValue(30_000L)
+                    .withDescription("Milliseconds a request waits for bytes before it fails (and is retried).");
     public static final ConfigOption<String> PROFILE_PATH =
             ConfigOptions.key("aws.credentials.profile.path").stringType().noDefaultValue();
     public static final ConfigOption<String> PROFILE_NAME =
@@ -76,7 +79,7 @@ public final class AwsClientOptions implements Serializable {
     public static final List<ConfigOption<?>> ALL =
             Arrays.asList(ENDPOINT, CREDENTIALS_PROVIDER, ACCESS_KEY_ID, SECRET_KEY, TRUST_ALL_CERTIFICATES,
                     ROLE_ARN, ROLE_SESSION_NAME, ROLE_EXTERNAL_ID, ROLE_PROVIDER, ROLE_STS_ENDPOINT,
-                    PROFILE_PATH, PROFILE_NAME);
+                    PROFILE_PATH, PROFILE_NAME, READ_TIMEOUT);
     private static final Set<String> PROVIDERS =
             Set.of("AUTO", "BASIC", "ASSUME_ROLE", "WEB_IDENTITY_TOKEN", "PROFILE", "ENV_VAR", "SYS_PROP");
 
@@ -93,6 +96,7 @@ public final class AwsClientOptions implements Serializable {
     private final String roleStsEndpoint;
     private final String profilePath;
     private final String profileName;
+    private final long readTimeoutMillis;
 
     private AwsClientOptions(ReadableConfig config) {
         this.region = config.get(REGION);
@@ -108,6 +112,7 @@ public final class AwsClientOptions implements Serializable {
         this.roleStsEndpoint = config.getOptional(ROLE_STS_ENDPOINT).orElse(null);
         this.profilePath = config.getOptional(PROFILE_PATH).orElse(null);
         this.profileName = config.getOptional(PROFILE_NAME).orElse(null);
+        this.readTimeoutMillis = config.get(READ_TIMEOUT);
     }
 
     /** Reads and validates the options; errors name the option at fault. */
@@ -148,7 +153,7 @@ public final class AwsClientOptions implements Serializable {
         }
         ApacheHttpClient.Builder http = ApacheHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(10))
-                .socketTimeout(Duration.ofSeconds(30))
+                .socketTimeout(Duration.ofMillis(readTimeoutMillis))
                 .maxConnections(16);
         if (trustAllCertificates) {
             http.tlsTrustManagersProvider(TrustAllCertificates::managers);
