@@ -1,11 +1,14 @@
 """Entry point of the CDR job.
 
-    python -m jobs.cdr_pipeline stream [--properties FILE]
+    python -m jobs.cdr_pipeline stream [--properties FILE] [--checkpoints DIR [--restore latest|PATH]]
     python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE]
 
 `stream` reads the Kinesis stream and writes DynamoDB (on MSF it is what runs, with MSF's
-properties file). `replay` runs the same SQL over JSON Lines/Parquet files and writes every
-result table as Parquet under DIR/<table>/: backfills, rerating, analysts' experiments.
+properties file). Locally, `--checkpoints DIR` keeps its checkpoints in DIR after it stops,
+however it stops (cancelled, failed, killed), and `--restore latest` starts it again from the
+newest of them: nothing lost, nothing counted twice. `replay` runs the same SQL over JSON
+Lines/Parquet files and writes every result table as Parquet under DIR/<table>/: backfills,
+rerating, analysts' experiments.
 """
 
 from __future__ import annotations
@@ -101,12 +104,36 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = None) -> None:
+def latest_checkpoint(folder: Path) -> Path | None:
+    """The newest completed checkpoint under a checkpoint folder (any job's), or None."""
+    done = [metadata.parent for metadata in folder.glob("*/chk-*/_metadata")]
+    return max(done, key=lambda chk: chk.stat().st_mtime_ns) if done else None
+
+
+def checkpoint_settings(checkpoints: Path, restore: str | None = None) -> dict[str, str]:
+    """Flink settings of a local run that keeps its checkpoints in `checkpoints` and, with
+    `restore` ("latest" or a chk-N/savepoint path), starts from one."""
+    settings = {"execution.checkpointing.dir": checkpoints.resolve().as_uri(),
+                "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}
+    if restore is not None:
+        start = latest_checkpoint(checkpoints) if restore == "latest" else Path(restore)
+        if start is None:
+            raise FileNotFoundError(f"no completed checkpoint under {checkpoints}")
+        settings["execution.state-recovery.path"] = start.resolve().as_uri()
+    return settings
+
+
+def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = None,
+               checkpoints: Path | None = None, restore: str | None = None) -> None:
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails.
-    `flink_settings` override flink-conf/ in a local run."""
+    `flink_settings` override flink-conf/ in a local run; `checkpoints` and `restore` as
+    `checkpoint_settings` says."""
     config = job_config.load(properties, streaming=True)
+    if config.managed and checkpoints is not None:
+        raise job_config.ConfigError("on MSF, checkpoints and restores are MSF's (snapshots): no --checkpoints")
     env, t_env = create_envs(managed=config.managed,
                              overrides={**(config.sinks.flink_settings() if config.sinks else {}),
+                                        **(checkpoint_settings(checkpoints, restore) if checkpoints else {}),
                                         **(flink_settings or {})})
     # A fraud alert must not wait for a bundle of Python input to fill (process mode, as on
     # MSF, bundles for up to 1 s by default); thread mode hands over each record anyway.
@@ -126,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     modes = parser.add_subparsers(dest="mode")
     stream = modes.add_parser("stream", help="Kinesis in, DynamoDB out")
     stream.add_argument("--properties", type=Path, help="application_properties.json (MSF format)")
+    stream.add_argument("--checkpoints", type=Path, help="keep checkpoints in DIR, even after the job stops")
+    stream.add_argument("--restore", metavar="latest|PATH",
+                        help="start from the newest checkpoint in --checkpoints DIR, or from a chk-N folder")
     replay = modes.add_parser("replay", help="files in, Parquet out")
     replay.add_argument("--input", type=Path, required=True, help="a JSONL or Parquet file, or a folder")
     replay.add_argument("--output", type=Path, required=True, help="DIR: results go to DIR/<table>/")
@@ -142,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             print(run_replay(args.input, args.output, args.properties, archive=args.archive, fraud=args.fraud,
                              tariffs=args.tariffs, tax_rate=args.tax_rate).report())
         else:  # no arguments: how MSF starts the application
-            run_stream(getattr(args, "properties", None))
+            if getattr(args, "restore", None) and not args.checkpoints:
+                parser.error("--restore needs --checkpoints DIR")
+            run_stream(getattr(args, "properties", None), checkpoints=getattr(args, "checkpoints", None),
+                       restore=getattr(args, "restore", None))
     except (job_config.ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -37,6 +37,7 @@ class SourceConfig:
     endpoint: str
     init_position: str
     bounded: bool
+    init_timestamp: str = ""  # AT_TIMESTAMP: ISO-8601 with an offset, or epoch seconds
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class JobConfig:
         if self.source is not None:
             values.update(stream_arn=self.source.stream_arn, aws_region=self.source.region,
                           kinesis_endpoint=self.source.endpoint,
-                          init_position=self.source.init_position,
+                          init_position=self.source.init_position, init_timestamp=self.source.init_timestamp,
                           source_bounded=str(self.source.bounded).lower())
         if self.sinks is not None:
             values.update(sink_region=self.sinks.region, dynamodb_endpoint=self.sinks.dynamodb_endpoint,
@@ -285,14 +286,19 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         return JobConfig(tuning=tuning, billing=billing, fraud=fraud, managed=managed)
     src = _Group(groups, "CdrSource", path, required=True)
     position = src.optional("init.position", "LATEST").upper()
-    if position not in ("LATEST", "TRIM_HORIZON"):
-        raise ConfigError(f"{path}: 'CdrSource.init.position' must be LATEST or TRIM_HORIZON, got {position!r}")
+    if position not in ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"):
+        raise ConfigError(f"{path}: 'CdrSource.init.position' must be LATEST, TRIM_HORIZON or AT_TIMESTAMP,"
+                          f" got {position!r}")
+    timestamp = src.optional("init.timestamp", "")
+    if position == "AT_TIMESTAMP" and not timestamp:
+        raise ConfigError(f"{path}: 'CdrSource.init.position' AT_TIMESTAMP needs 'CdrSource.init.timestamp'")
     source = SourceConfig(
         stream_arn=src.required("stream.arn"),
         region=src.required("aws.region"),
         endpoint=src.required("aws.endpoint"),
         init_position=position,
         bounded=src.boolean("bounded", False),
+        init_timestamp=timestamp,
     )
     out = _Group(groups, "CdrSinks", path, required=True)
     sinks = SinkConfig(

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from jobs.cdr_pipeline import checkpoint_settings, latest_checkpoint
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
 from jobs.pipeline import build_pipeline
@@ -128,20 +129,12 @@ def test_split_and_merged_shards_keep_every_record_once_and_per_key_order(local_
     # Records put after a reshard are only in its children: that they all came proves the children were read.
 
 
-def _run(properties: Path, checkpoints: Path, restore_from: Path | None = None) -> Any:
-    settings = {"execution.checkpointing.interval": "500 ms",
-                "execution.checkpointing.dir": checkpoints.as_uri(),
-                "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}
-    if restore_from is not None:
-        settings["execution.state-recovery.path"] = restore_from.as_uri()
+def _run(properties: Path, checkpoints: Path, restore: str | None = None) -> Any:
+    settings = {"execution.checkpointing.interval": "500 ms", **checkpoint_settings(checkpoints, restore)}
     config = load_config(properties, streaming=True)
     assert config.sinks is not None
     t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
     return build_pipeline(t_env, config, "stream").execute()
-
-
-def _checkpoints(folder: Path) -> list[Path]:
-    return sorted((p.parent for p in folder.glob("*/chk-*/_metadata")), key=lambda p: int(p.name.split("-")[1]))
 
 
 def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_path: Path) -> None:
@@ -154,14 +147,14 @@ def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_p
         result = _run(live, checkpoints)
         # The job has seen the shards and checkpointed them, and no record has arrived yet.
         deadline = time.monotonic() + 60
-        while not _checkpoints(checkpoints) or int(_checkpoints(checkpoints)[-1].name.split("-")[1]) < 3:
+        while (latest := latest_checkpoint(checkpoints)) is None or int(latest.name.split("-")[1]) < 3:
             assert time.monotonic() < deadline, "no checkpoints in 60 s"
             time.sleep(0.5)
         result.get_job_client().cancel().result()
         put_stream(lines, aws.kinesis, aws.resources.stream_arn)
         bounded = tmp_path / "bounded.json"
         bounded.write_text(live.read_text().replace('"bounded": "false"', '"bounded": "true"'))
-        _run(bounded, checkpoints, _checkpoints(checkpoints)[-1]).wait()
+        _run(bounded, checkpoints, "latest").wait()
         billing = load_config(live, streaming=False).billing
         expected = expected_bills(lines, billing).bills
         assert sum(bill["calls"] for bill in expected.values()) > 200  # most of the 300 calls are billable

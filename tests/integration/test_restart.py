@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from jobs.cdr_pipeline import checkpoint_settings
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
 from jobs.pipeline import build_pipeline
@@ -27,22 +28,12 @@ from tools.reconcile import compare, dynamodb_bills, expected_bills
 from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
 
 
-def _run(properties: Path, checkpoints: Path, restore_from: Path | None = None) -> Any:
-    settings = {"execution.checkpointing.interval": "1 s",
-                "execution.checkpointing.dir": checkpoints.as_uri(),
-                "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}
-    if restore_from is not None:
-        settings["execution.state-recovery.path"] = restore_from.as_uri()
+def _run(properties: Path, checkpoints: Path, restore: str | None = None) -> Any:
+    settings = {"execution.checkpointing.interval": "1 s", **checkpoint_settings(checkpoints, restore)}
     config = load_config(properties, streaming=True)
     assert config.sinks is not None
     t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
     return build_pipeline(t_env, config, "stream").execute()
-
-
-def _latest_checkpoint(checkpoints: Path) -> Path:
-    done = [p.parent for p in checkpoints.glob("*/chk-*/_metadata")]
-    assert done, "no completed checkpoint"
-    return max(done, key=lambda p: int(p.name.split("-")[1]))
 
 
 def _wait_for(condition, timeout_s: float = 90.0) -> None:
@@ -116,7 +107,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         bounded = tmp_path / "bounded.json"
         bounded.write_text(aws.write_properties(bounded, bounded=True).read_text()
                            .replace('"TRIM_HORIZON"', '"LATEST"'))
-        _run(bounded, tmp_path / "checkpoints", _latest_checkpoint(tmp_path / "checkpoints")).wait()
+        _run(bounded, tmp_path / "checkpoints", "latest").wait()
         expected = expected_bills(lines, billing).bills
         assert compare(expected, dynamodb_bills(aws.dynamodb, bills_table)) == []
         # Billing per charged leg: Alice's leg after the transfer is on Bob's bill, not hers.

@@ -95,3 +95,16 @@ def test_python_execution_mode_defaults_to_thread_and_is_checked(tmp_path: Path)
     groups[2]["PropertyMap"]["python.execution-mode"] = "fork"
     with pytest.raises(ConfigError, match="'CdrJob.python.execution-mode' must be thread or process"):
         load(_write(tmp_path, groups), streaming=True)
+
+
+def test_a_start_at_a_timestamp_needs_the_timestamp(tmp_path: Path) -> None:
+    groups = json.loads(json.dumps(STREAMING))
+    groups[0]["PropertyMap"]["init.position"] = "AT_TIMESTAMP"
+    with pytest.raises(ConfigError, match="AT_TIMESTAMP needs 'CdrSource.init.timestamp'"):
+        load(_write(tmp_path, groups), streaming=True)
+    groups[0]["PropertyMap"]["init.timestamp"] = "2026-12-01T00:00:00Z"
+    values = load(_write(tmp_path, groups), streaming=True).placeholders()
+    assert (values["init_position"], values["init_timestamp"]) == ("AT_TIMESTAMP", "2026-12-01T00:00:00Z")
+    groups[0]["PropertyMap"]["init.position"] = "EARLIEST"
+    with pytest.raises(ConfigError, match="must be LATEST, TRIM_HORIZON or AT_TIMESTAMP"):
+        load(_write(tmp_path, groups), streaming=True)

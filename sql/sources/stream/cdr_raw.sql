@@ -16,6 +16,7 @@ CREATE TEMPORARY TABLE cdr_raw (
   'aws.region' = '${aws_region}',
   'aws.endpoint' = '${kinesis_endpoint}',
   'source.init.position' = '${init_position}',
+  'source.init.timestamp' = '${init_timestamp}',
   'source.bounded' = '${source_bounded}',
   'format' = 'raw'
 )
