@@ -10,7 +10,8 @@ from jobs.sql_files import SQL_ROOT, insert_target, render
 
 ALL_SQL = sorted(SQL_ROOT.rglob("*.sql"))
 PLACEHOLDERS = {name: "x" for name in (
-    "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "source_bounded",
+    "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "init_timestamp",
+    "source_bounded",
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
     "staging_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table",
     "archive_path", "dead_letter_store_path", "wangiri_max_ring_ms", "fraud_alerts_table", "fraud_tagged_path",
