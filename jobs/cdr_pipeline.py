@@ -1,12 +1,14 @@
 """Entry point of the CDR job.
 
     python -m jobs.cdr_pipeline stream [--properties FILE] [--checkpoints DIR [--restore latest|PATH]]
+                                       [--cluster HOST:PORT]
     python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE]
 
 `stream` reads the Kinesis stream and writes DynamoDB (on MSF it is what runs, with MSF's
 properties file). Locally, `--checkpoints DIR` keeps its checkpoints in DIR after it stops,
 however it stops (cancelled, failed, killed), and `--restore latest` starts it again from the
-newest of them: nothing lost, nothing counted twice. `replay` runs the same SQL over JSON
+newest of them: nothing lost, nothing counted twice; `--cluster HOST:PORT` submits it to a
+Flink session cluster's REST endpoint instead of a local minicluster. `replay` runs the same SQL over JSON
 Lines/Parquet files and writes every result table as Parquet under DIR/<table>/: backfills,
 rerating, analysts' experiments.
 """
@@ -123,17 +125,27 @@ def checkpoint_settings(checkpoints: Path, restore: str | None = None) -> dict[s
     return settings
 
 
+def cluster_settings(address: str) -> dict[str, str]:
+    """Settings that submit to a session cluster's REST endpoint, "host:port"."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise job_config.ConfigError(f"--cluster must be HOST:PORT (the JobManager's REST endpoint), got {address!r}")
+    return {"execution.target": "remote", "rest.address": host, "rest.port": port}
+
+
 def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = None,
-               checkpoints: Path | None = None, restore: str | None = None) -> None:
+               checkpoints: Path | None = None, restore: str | None = None, cluster: str | None = None) -> None:
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails.
     `flink_settings` override flink-conf/ in a local run; `checkpoints` and `restore` as
-    `checkpoint_settings` says."""
+    `checkpoint_settings` says; `cluster` ("host:port") submits to a session cluster."""
     config = job_config.load(properties, streaming=True)
-    if config.managed and checkpoints is not None:
-        raise job_config.ConfigError("on MSF, checkpoints and restores are MSF's (snapshots): no --checkpoints")
+    if config.managed and (checkpoints is not None or cluster is not None):
+        raise job_config.ConfigError("on MSF, checkpoints, restores and the cluster are MSF's: no --checkpoints"
+                                     " or --cluster")
     env, t_env = create_envs(managed=config.managed,
                              overrides={**(config.sinks.flink_settings() if config.sinks else {}),
                                         **(checkpoint_settings(checkpoints, restore) if checkpoints else {}),
+                                        **(cluster_settings(cluster) if cluster else {}),
                                         **(flink_settings or {})})
     # A fraud alert must not wait for a bundle of Python input to fill (process mode, as on
     # MSF, bundles for up to 1 s by default); thread mode hands over each record anyway.
@@ -156,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     stream.add_argument("--checkpoints", type=Path, help="keep checkpoints in DIR, even after the job stops")
     stream.add_argument("--restore", metavar="latest|PATH",
                         help="start from the newest checkpoint in --checkpoints DIR, or from a chk-N folder")
+    stream.add_argument("--cluster", metavar="HOST:PORT",
+                        help="submit to this Flink session cluster (its REST endpoint) instead of a local minicluster")
     replay = modes.add_parser("replay", help="files in, Parquet out")
     replay.add_argument("--input", type=Path, required=True, help="a JSONL or Parquet file, or a folder")
     replay.add_argument("--output", type=Path, required=True, help="DIR: results go to DIR/<table>/")
@@ -175,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             if getattr(args, "restore", None) and not args.checkpoints:
                 parser.error("--restore needs --checkpoints DIR")
             run_stream(getattr(args, "properties", None), checkpoints=getattr(args, "checkpoints", None),
-                       restore=getattr(args, "restore", None))
+                       restore=getattr(args, "restore", None), cluster=getattr(args, "cluster", None))
     except (job_config.ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

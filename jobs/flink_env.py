@@ -57,7 +57,14 @@ def create_envs(*, managed: bool, batch: bool = False, overrides: dict[str, str]
     if not managed:
         for key, value in local_settings(overrides).items():
             configuration.set_string(key, value)
-    env = StreamExecutionEnvironment.get_execution_environment(configuration)
+    if configuration.get_string("execution.target", "") == "remote":
+        # A session cluster (rest.address, rest.port): PyFlink's get_execution_environment would
+        # start a minicluster whatever the target says; the Java constructor honours it.
+        j_env = get_gateway().jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(
+            configuration._j_configuration)
+        env = StreamExecutionEnvironment(j_env)
+    else:
+        env = StreamExecutionEnvironment.get_execution_environment(configuration)
     if not managed:
         _prepare_local_jvm(configuration)
     if batch:
