@@ -1,14 +1,16 @@
 """Entry point of the CDR job.
 
     python -m jobs.cdr_pipeline stream [--properties FILE] [--checkpoints DIR [--restore latest|PATH]]
-                                       [--cluster HOST:PORT]
+                                       [--cluster HOST:PORT] [--set KEY=VALUE ...]
     python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE]
 
 `stream` reads the Kinesis stream and writes DynamoDB (on MSF it is what runs, with MSF's
 properties file). Locally, `--checkpoints DIR` keeps its checkpoints in DIR after it stops,
 however it stops (cancelled, failed, killed), and `--restore latest` starts it again from the
 newest of them: nothing lost, nothing counted twice; `--cluster HOST:PORT` submits it to a
-Flink session cluster's REST endpoint instead of a local minicluster. `replay` runs the same SQL over JSON
+Flink session cluster's REST endpoint instead of a local minicluster; `--set` overrides a Flink
+setting of flink-conf/ (e.g. `execution.checkpointing.interval=5 s`, `rest.port=8081` to watch
+a local run in Flink's web UI). `replay` runs the same SQL over JSON
 Lines/Parquet files and writes every result table as Parquet under DIR/<table>/: backfills,
 rerating, analysts' experiments.
 """
@@ -168,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     stream.add_argument("--checkpoints", type=Path, help="keep checkpoints in DIR, even after the job stops")
     stream.add_argument("--restore", metavar="latest|PATH",
                         help="start from the newest checkpoint in --checkpoints DIR, or from a chk-N folder")
+    stream.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="settings",
+                        help="a Flink setting for a local run (repeatable)")
     stream.add_argument("--cluster", metavar="HOST:PORT",
                         help="submit to this Flink session cluster (its REST endpoint) instead of a local minicluster")
     replay = modes.add_parser("replay", help="files in, Parquet out")
@@ -188,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         else:  # no arguments: how MSF starts the application
             if getattr(args, "restore", None) and not args.checkpoints:
                 parser.error("--restore needs --checkpoints DIR")
-            run_stream(getattr(args, "properties", None), checkpoints=getattr(args, "checkpoints", None),
-                       restore=getattr(args, "restore", None), cluster=getattr(args, "cluster", None))
+            settings = dict(item.partition("=")[::2] for item in getattr(args, "settings", []))
+            if any(not key or not value for key, value in settings.items()):
+                parser.error("--set takes KEY=VALUE")
+            run_stream(getattr(args, "properties", None), flink_settings=settings,
+                       checkpoints=getattr(args, "checkpoints", None), restore=getattr(args, "restore", None),
+                       cluster=getattr(args, "cluster", None))
     except (job_config.ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -132,10 +132,6 @@ class FlinkCluster:
                                    f"{self.home / 'log'}")
             time.sleep(0.5)
 
-    def restarts(self, job_id: str) -> int:
-        """How often Flink restarted the job (failovers)."""
-        return int(self.rest(f"/jobs/{job_id}/exceptions").get("exceptionHistory", {}).get("entries", []).__len__())
-
     def client_settings(self) -> dict[str, str]:
         """What a PyFlink client sets to submit to this cluster instead of a minicluster."""
         return {"execution.target": "remote", "rest.address": "127.0.0.1", "rest.port": str(self.rest_port)}

@@ -118,7 +118,7 @@ def test_the_kinesis_source_rides_out_throttling_5xx_expired_iterators_and_an_ou
         'stream.arn' = 'arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}', 'aws.region' = '{REGION}',
         'aws.endpoint' = '{faults.endpoint("kinesis")}', 'source.init.position' = 'TRIM_HORIZON',
         'source.bounded' = 'true', 'source.shard.discovery.interval' = '1 s',
-        'source.shard.get-records.max-record-count' = '100', 'format' = 'raw')""")
+        'source.shard.get-records.max-record-count' = '50', 'format' = 'raw')""")
     errors = faults.errors("kinesis")
     errors.inject("ProvisionedThroughputExceededException", 0.3, ("GetRecords",))
     errors.inject("ExpiredIteratorException", 0.1, ("GetRecords",))

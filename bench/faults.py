@@ -1,0 +1,511 @@
+"""Fault injection at length: the streaming job under each fault the guarantees name, a row of
+figures per fault.
+
+    python -m bench.faults [--only NAME,...] [--rate 500] [--seconds 120] [--outage-minutes 5]
+                           [--s3-outage-minutes 2] [--malformed-minutes 10] [--soak-minutes 30]
+
+Every scenario: fresh emulators behind the fault proxies (toxiproxy + the AWS error injector,
+tools/fault_proxy.py), generated CDRs put at --rate as KPL aggregates by a producer that also
+puts a malformed "probe" record every second, the job (`stream --checkpoints DIR`, checkpoints
+every 10 s) running unbounded while the fault happens. Then the job is killed and started again
+bounded from its last checkpoint (`--restore latest`), which reads the rest and closes every
+window, and the results are compared with the independent computation:
+
+- lost / doubled: record ids of the valid CDRs against the S3 archive (exactly once each);
+- bills: the monthly bills in DynamoDB against tools.reconcile's re-rating (differences);
+- dead letters: every probe and malformed record in the DynamoDB dead-letter table;
+- restarts: Flink's own failovers during the unbounded run (job log / cluster REST);
+- recover: from the fault's end until the first probe put after it is a dead letter in
+  DynamoDB (the whole path: Kinesis, the job, the sink).
+
+Per-key order at the source's output under resharding is asserted by the suite
+(tests/integration/test_kinesis_source.py); here resharding is judged by the bills.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobs.cdr_pipeline import latest_checkpoint
+from jobs.config import load as load_config
+from tools.fault_proxy import FaultProxies
+from tools.flink_cluster import FlinkCluster
+from tools.generate import partition_key
+from tools.kinesis_writer import KinesisWriter
+from tools.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
+from tools.reconcile import compare, dynamodb_bills, expected_bills
+from tools.traffic import TrafficSpec, generate, to_json
+
+HASH_SPACE = 2**128
+
+
+@dataclass
+class Outcome:
+    fault: str
+    records_in: int = 0
+    valid_in: int = 0
+    archived: int = 0
+    lost: int = 0
+    doubled: int = 0
+    bills_off: int = 0
+    dead_letters: str = ""
+    restarts: int = 0
+    job_failed: bool = False
+    recover_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def row(self) -> str:
+        recover = "–" if self.recover_s is None else f"{self.recover_s:.1f}"
+        return (f"| {self.fault} | {self.records_in:,} | {self.archived:,} of {self.valid_in:,} | {self.lost} | "
+                f"{self.doubled} | {self.bills_off} | {self.dead_letters} | {self.restarts} | "
+                f"{'yes' if self.job_failed else 'no'} | {recover} | {'; '.join(self.notes)} |")
+
+
+HEADER = ("| fault | records in | archived (of valid) | lost | doubled | bills off | dead letters | restarts |"
+          " job failed | recover s | notes |\n|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+class Scenario:
+    """Emulators behind fault proxies, a producer, the job, and the final comparison."""
+
+    def __init__(self, name: str, workdir: Path, rate: float, seconds: float, bad_share: float = 0.0,
+                 position: str = "TRIM_HORIZON") -> None:
+        self.name, self.rate, self.seconds, self.bad_share = name, rate, seconds, bad_share
+        self.position = position
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:30]
+        self.workdir = workdir / slug
+        self.workdir.mkdir(parents=True)
+        self.aws = LocalAws.start(Resources(stream=f"cdr-{slug}", bucket=f"cdr-{slug}-archive"))
+        self.faults = FaultProxies.start({"kinesis": self.aws.kinesis_endpoint, "dynamodb": self.aws.dynamodb_endpoint,
+                                          "s3": self.aws.moto_endpoint})
+        self.checkpoints = self.workdir / "checkpoints"
+        self.log = self.workdir / "job.log"
+        self.lines: list[str] = []
+        self.bad: list[str] = []
+        self.probes: dict[int, float] = {}  # probe number -> put time (monotonic)
+        self.job: subprocess.Popen[bytes] | None = None
+        self.watch = JobWatch(free_port())
+        self.outcome = Outcome(name)
+
+    def properties(self, bounded: bool) -> Path:
+        groups = self.aws.application_properties(bounded=bounded)
+        for group in groups:
+            values = group["PropertyMap"]
+            if group["PropertyGroupId"] == "CdrSource":
+                values["aws.endpoint"] = self.faults.endpoint("kinesis")
+                values["init.position"] = self.position
+            if group["PropertyGroupId"] == "CdrSinks":
+                values["dynamodb.endpoint"] = self.faults.endpoint("dynamodb")
+                values["s3.endpoint"] = f"http://127.0.0.1:{self.faults.listeners['s3']}"  # the network layer only
+        path = self.workdir / ("bounded.json" if bounded else "live.json")
+        path.write_text(json.dumps(groups))
+        return path
+
+    def start_job(self, *extra: str) -> None:
+        self.job = subprocess.Popen(
+            [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(self.properties(False)),
+             "--checkpoints", str(self.checkpoints), "--set", f"rest.port={self.watch.port}", *extra],
+            cwd=PROJECT_ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def produce(self, during: Callable[[float], None] | None = None) -> None:
+        """Puts --rate CDRs/s for --seconds (a share of them malformed), a probe every second;
+        calls during(elapsed) once a second (faults are started and ended from there)."""
+        spec = TrafficSpec(seed=15, calls=max(1, int(self.rate * self.seconds / 1.6)), subscribers=2_000, hours=4)
+        traffic = [to_json(record) for record in generate(spec)]
+        per_second = max(1, int(self.rate))
+        writer = KinesisWriter(self.aws.kinesis, self.aws.resources.stream_arn, aggregate=True)
+        started = time.monotonic()
+        second = 0
+        position = 0
+        while position < len(traffic) or second < self.seconds:
+            batch = traffic[position:position + per_second]
+            position += len(batch)
+            for index, line in enumerate(batch):
+                if self.bad_share and (position + index) % round(1 / self.bad_share) == 0:
+                    line = line[: len(line) // 2]  # cut short: NOT_JSON
+                    self.bad.append(line)
+                else:
+                    self.lines.append(line)
+                writer.put(line.encode(), partition_key(line))
+            probe = json.dumps({"probe": second})
+            writer.put(probe.encode(), f"probe-{second}")
+            writer.flush()
+            self.probes[second] = time.monotonic()
+            if during is not None:
+                during(time.monotonic() - started)
+            if second % 10 == 0:
+                try:
+                    self.watch.sample((time.monotonic() - started) / 60)
+                except OSError:
+                    pass  # the job is down (a fault of this scenario): no sample
+            second += 1
+            time.sleep(max(0.0, started + second - time.monotonic()))
+
+    def probe_seen(self, after: float, timeout_s: float = 900) -> float | None:
+        """Seconds from `after` until the first probe put at or after it is a dead letter."""
+        candidates = [n for n, at in self.probes.items() if at >= after]
+        if not candidates:
+            return None
+        wanted = json.dumps({"probe": min(candidates)})
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            items = self.aws.scan(self.aws.resources.dead_letters_table)
+            if any(item.get("raw_record") == wanted for item in items):
+                return time.monotonic() - after
+            time.sleep(0.5)
+        return None
+
+    def finish(self) -> Outcome:
+        """Kills the unbounded job, restores it bounded from its last checkpoint, compares."""
+        if self.job is not None:
+            self.outcome.job_failed = self.job.poll() is not None
+            if not self.outcome.job_failed:
+                self.outcome.restarts += self.watch.restarts()
+                os.killpg(self.job.pid, signal.SIGKILL)
+            self.job.wait()
+        self.outcome.notes.append(self.watch.summary())
+        if latest_checkpoint(self.checkpoints) is None:
+            self.outcome.notes.append("no checkpoint")
+        restore = subprocess.run(
+            [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(self.properties(True)),
+             "--checkpoints", str(self.checkpoints), "--restore", "latest"],
+            cwd=PROJECT_ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, timeout=1800)
+        if restore.returncode != 0:
+            self.outcome.notes.append("bounded restore failed")
+        return self.compare()
+
+    def compare(self) -> Outcome:
+        valid_ids = {json.loads(line)["recordId"] for line in self.lines}
+        archived = self.aws.s3_dataset(self.aws.resources.archive_prefix).to_table(columns=["record_id"])
+        ids = archived.column("record_id").to_pylist()
+        billing = load_config(self.properties(True), streaming=False).billing
+        bills = compare(expected_bills(self.lines, billing).bills,
+                        dynamodb_bills(self.aws.dynamodb, self.aws.resources.billing_monthly_table))
+        dead = self.aws.scan(self.aws.resources.dead_letters_table)
+        raw = [item.get("raw_record", "") for item in dead]
+        probes_in = sum(1 for text in raw if text.startswith('{"probe"'))
+        bad_in = sum(1 for text in raw if text in set(self.bad))
+        o = self.outcome
+        o.records_in = len(self.lines) + len(self.bad) + len(self.probes)
+        o.valid_in, o.archived = len(valid_ids), len(ids)
+        o.lost, o.doubled, o.bills_off = len(valid_ids - set(ids)), len(ids) - len(set(ids)), len(bills)
+        o.dead_letters = f"{probes_in + bad_in:,} of {len(self.probes) + len(self.bad):,}"
+        return o
+
+    def close(self) -> None:
+        if self.job is not None and self.job.poll() is None:
+            os.killpg(self.job.pid, signal.SIGKILL)
+        self.faults.stop()
+        self.aws.stop()
+
+
+def _rest(port: int, path: str) -> Any:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        return json.loads(response.read())
+
+
+class JobWatch:
+    """The running job seen through Flink's REST API: restarts and checkpoints over time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.samples: list[tuple[float, int, int, int]] = []  # (minute, checkpoints, duration ms, size B)
+
+    def job_id(self) -> str | None:
+        try:
+            jobs = [j for j in _rest(self.port, "/jobs/overview")["jobs"] if j["state"] in ("RUNNING", "RESTARTING")]
+        except OSError:
+            return None
+        return jobs[0]["jid"] if jobs else None
+
+    def restarts(self) -> int:
+        job = self.job_id()
+        return len(_rest(self.port, f"/jobs/{job}/exceptions")["exceptionHistory"]["entries"]) if job else 0
+
+    def sample(self, minute: float) -> None:
+        job = self.job_id()
+        if job is None:
+            return
+        latest = _rest(self.port, f"/jobs/{job}/checkpoints").get("latest", {}).get("completed")
+        counts = _rest(self.port, f"/jobs/{job}/checkpoints")["counts"]
+        if latest:
+            self.samples.append((minute, counts["completed"], latest["end_to_end_duration"], latest["state_size"]))
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "no checkpoint seen"
+        durations = sorted(s[2] for s in self.samples)
+        return (f"checkpoints: {self.samples[-1][1]}, duration p50 {durations[len(durations) // 2]} ms, max "
+                f"{durations[-1]} ms, state {self.samples[0][3] / 1e3:.0f}→{self.samples[-1][3] / 1e3:.0f} kB")
+
+
+def _window(scenario: Scenario, start_s: float, end_s: float, enter: Callable[[], Any]) -> Callable[[float], None]:
+    """A `during` callback that holds the context manager `enter()` from start_s to end_s."""
+    state: dict[str, Any] = {}
+
+    def during(elapsed: float) -> None:
+        if elapsed >= start_s and "fault" not in state:
+            state["fault"] = enter()
+            state["fault"].__enter__()
+        if elapsed >= end_s and "fault" in state and "ended" not in state:
+            state["fault"].__exit__(None, None, None)
+            state["ended"] = time.monotonic()
+            scenario.outcome.notes.append(f"fault {end_s - start_s:.0f} s")
+    during.state = state  # type: ignore[attr-defined]
+    return during
+
+
+def _run_with_fault(name: str, args: argparse.Namespace, workdir: Path, seconds: float, fault_s: float,
+                    enter: Callable[[Scenario], Any], bad_share: float = 0.0) -> Outcome:
+    scenario = Scenario(name, workdir, args.rate, seconds, bad_share)
+    try:
+        scenario.start_job()
+        time.sleep(20)  # the job up and reading
+        during = _window(scenario, 20, 20 + fault_s, lambda: enter(scenario))
+        scenario.produce(during)
+        ended = during.state.get("ended")  # type: ignore[attr-defined]
+        if ended is not None:
+            scenario.outcome.recover_s = scenario.probe_seen(ended)
+        time.sleep(15)
+        return scenario.finish()
+    finally:
+        scenario.close()
+
+
+def latest_restore(args: argparse.Namespace, workdir: Path) -> Outcome:
+    """Restored at LATEST from checkpoints taken before any record reached the shards."""
+    scenario = Scenario("restore at LATEST, no record before", workdir, args.rate, 30, position="LATEST")
+    try:
+        scenario.start_job()
+        deadline = time.monotonic() + 120
+        while (latest := latest_checkpoint(scenario.checkpoints)) is None or int(latest.name.split("-")[1]) < 2:
+            assert time.monotonic() < deadline, "no checkpoint"
+            time.sleep(1)
+        os.killpg(scenario.job.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        scenario.job.wait()  # type: ignore[union-attr]
+        scenario.job = None
+        scenario.produce()
+        return scenario.finish()
+    finally:
+        scenario.close()
+
+
+def reshard(args: argparse.Namespace, workdir: Path) -> Outcome:
+    """A shard split, then two merged, while the job reads at --rate."""
+    scenario = Scenario("split and merge shards", workdir, args.rate, args.seconds)
+    kinesis, stream = scenario.aws.kinesis, scenario.aws.resources.stream
+
+    def open_shards() -> list[dict[str, Any]]:
+        shards = kinesis.list_shards(StreamName=stream)["Shards"]
+        return sorted((s for s in shards if "EndingSequenceNumber" not in s["SequenceNumberRange"]),
+                      key=lambda s: int(s["HashKeyRange"]["StartingHashKey"]))
+
+    def wait_active() -> None:
+        summary = kinesis.describe_stream_summary
+        while summary(StreamName=stream)["StreamDescriptionSummary"]["StreamStatus"] != "ACTIVE":
+            time.sleep(0.2)
+
+    done: list[str] = []
+
+    def during(elapsed: float) -> None:
+        if elapsed >= args.seconds / 3 and not done:
+            first = open_shards()[0]
+            low, high = (int(first["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+            kinesis.split_shard(StreamName=stream, ShardToSplit=first["ShardId"],
+                                NewStartingHashKey=str((low + high) // 2))
+            wait_active()
+            done.append("split")
+        elif elapsed >= 2 * args.seconds / 3 and done == ["split"]:
+            left, right = open_shards()[1:3]
+            kinesis.merge_shards(StreamName=stream, ShardToMerge=left["ShardId"], AdjacentShardToMerge=right["ShardId"])
+            wait_active()
+            done.append("merge")
+
+    try:
+        scenario.start_job()
+        time.sleep(20)
+        scenario.produce(during)
+        shards = len(kinesis.list_shards(StreamName=stream)["Shards"])
+        scenario.outcome.notes.append(f"{' + '.join(done)}; {shards} shards")
+        time.sleep(15)
+        return scenario.finish()
+    finally:
+        scenario.close()
+
+
+def local_kill(args: argparse.Namespace, workdir: Path) -> Outcome:
+    """The job's process SIGKILLed mid-stream, started again from its last checkpoint."""
+    scenario = Scenario("local job SIGKILL + restore", workdir, args.rate, args.seconds)
+    try:
+        scenario.start_job()
+        time.sleep(20)
+        killed: list[float] = []
+
+        def during(elapsed: float) -> None:
+            if elapsed >= args.seconds / 2 and not killed:
+                os.killpg(scenario.job.pid, signal.SIGKILL)  # type: ignore[union-attr]
+                scenario.job.wait()  # type: ignore[union-attr]
+                scenario.start_job("--restore", "latest")
+                killed.append(time.monotonic())
+
+        scenario.produce(during)
+        scenario.outcome.recover_s = scenario.probe_seen(killed[0])
+        time.sleep(15)
+        return scenario.finish()
+    finally:
+        scenario.close()
+
+
+def taskmanager_kill(args: argparse.Namespace, workdir: Path) -> Outcome:
+    """A TaskManager SIGKILLed on a standalone cluster (JobManager + 2 TaskManagers); Flink
+    fails over by itself from the last checkpoint."""
+    scenario = Scenario("TaskManager SIGKILL (cluster)", workdir, args.rate, args.seconds)
+    cluster = FlinkCluster.start(scenario.workdir / "cluster", taskmanagers=2, slots=2, settings={
+        "s3.endpoint": f"http://127.0.0.1:{scenario.faults.listeners['s3']}", "s3.path.style.access": "true",
+        "restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "1000",
+        "restart-strategy.fixed-delay.delay": "2 s",
+        # Slots spread over both TaskManagers, so the one killed runs part of the job.
+        "taskmanager.load-balance.mode": "SLOTS", "cluster.evenly-spread-out-slots": "true"})
+    try:
+        address = f"127.0.0.1:{cluster.rest_port}"
+        scenario.watch = JobWatch(cluster.rest_port)
+        scenario.start_job("--cluster", address)
+        time.sleep(30)
+        killed: list[float] = []
+
+        def during(elapsed: float) -> None:
+            if elapsed >= args.seconds / 2 and not killed:
+                scenario.outcome.notes.append(f"killed TaskManager pid {cluster.kill_taskmanager(0)}")
+                killed.append(time.monotonic())
+
+        scenario.produce(during)
+        scenario.outcome.recover_s = scenario.probe_seen(killed[0])
+        time.sleep(15)
+        job = scenario.watch.job_id()
+        scenario.outcome.restarts = scenario.watch.restarts()
+        scenario.outcome.notes.append(scenario.watch.summary())
+        urllib_cancel(cluster, str(job))
+        scenario.job.wait(60)  # type: ignore[union-attr]
+        scenario.job = None
+        restore = subprocess.run(
+            [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(scenario.properties(True)),
+             "--checkpoints", str(scenario.checkpoints), "--restore", "latest", "--cluster", address],
+            cwd=PROJECT_ROOT, stdout=scenario.log.open("ab"), stderr=subprocess.STDOUT, timeout=1800)
+        if restore.returncode != 0:
+            scenario.outcome.notes.append("bounded restore failed")
+        return scenario.compare()
+    finally:
+        cluster.stop()
+        scenario.close()
+
+
+def urllib_cancel(cluster: FlinkCluster, job_id: str) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{cluster.rest_port}/jobs/{job_id}?mode=cancel", method="PATCH")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def soak(args: argparse.Namespace, workdir: Path) -> Outcome:
+    """--soak-minutes at --rate with nothing wrong: checkpoint duration and size over time."""
+    scenario = Scenario(f"soak {args.soak_minutes:g} min", workdir, args.rate, args.soak_minutes * 60)
+    try:
+        scenario.start_job()
+        time.sleep(20)
+        scenario.produce()
+        every = max(1, len(scenario.watch.samples) // 6)
+        scenario.outcome.notes.append("over time (min: duration ms, state kB): " + ", ".join(
+            f"{m:.0f}: {d}, {size / 1e3:.0f}" for m, _, d, size in scenario.watch.samples[::every]))
+        time.sleep(15)
+        return scenario.finish()
+    finally:
+        scenario.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="comma-separated scenario names (default: all)")
+    parser.add_argument("--rate", type=float, default=500, help="CDRs/s")
+    parser.add_argument("--seconds", type=float, default=120, help="traffic of the short scenarios")
+    parser.add_argument("--outage-minutes", type=float, default=5)
+    parser.add_argument("--s3-outage-minutes", type=float, default=2)
+    parser.add_argument("--malformed-minutes", type=float, default=10)
+    parser.add_argument("--soak-minutes", type=float, default=30)
+    parser.add_argument("--keep", type=Path, help="keep each scenario's job log and checkpoints here")
+    args = parser.parse_args(argv)
+    outage = args.outage_minutes * 60
+    scenarios: dict[str, Callable[[argparse.Namespace, Path], Outcome]] = {
+        "latest": latest_restore,
+        "reshard": reshard,
+        "taskmanager_kill": taskmanager_kill,
+        "local_kill": local_kill,
+        "dynamodb_frozen": lambda a, w: _run_with_fault(f"DynamoDB frozen {a.outage_minutes:g} min", a, w,
+                                                        outage + 60, outage, lambda s: s.faults.freeze("dynamodb")),
+        "dynamodb_refused": lambda a, w: _run_with_fault(f"DynamoDB refusing {a.outage_minutes:g} min", a, w,
+                                                         outage + 60, outage, lambda s: s.faults.down("dynamodb")),
+        "dynamodb_throttled": lambda a, w: _run_with_fault(
+            f"DynamoDB throttling 50 % {a.outage_minutes:g} min", a, w, outage + 60, outage,
+            lambda s: s.faults.errors("dynamodb").injecting("ProvisionedThroughputExceededException", 0.5)),
+        "s3_down": lambda a, w: _run_with_fault(f"S3 refusing {a.s3_outage_minutes:g} min", a, w,
+                                                a.s3_outage_minutes * 60 + 60, a.s3_outage_minutes * 60,
+                                                lambda s: s.faults.down("s3")),
+        "kinesis_errors": lambda a, w: _run_with_fault(
+            "Kinesis throttling 40 % + 5xx 10 % 2 min", a, w, 180, 120, lambda s: _kinesis_errors(s.faults)),
+        "malformed": lambda a, w: _run_with_fault(f"10 % malformed {a.malformed_minutes:g} min", a, w,
+                                                  a.malformed_minutes * 60, 0, lambda s: _nothing(), bad_share=0.1),
+        "soak": soak,
+    }
+    chosen = args.only.split(",") if args.only else list(scenarios)
+    workdir = Path(tempfile.mkdtemp(prefix="cdr-faults-"))
+    print(HEADER, flush=True)
+    try:
+        for name in chosen:
+            started = time.monotonic()
+            outcome = scenarios[name](args, workdir)
+            outcome.notes.append(f"{(time.monotonic() - started) / 60:.1f} min")
+            print(outcome.row(), flush=True)
+    finally:
+        if args.keep:
+            shutil.copytree(workdir, args.keep, dirs_exist_ok=True, ignore=shutil.ignore_patterns("flink"))
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+class _kinesis_errors:
+    """Throttling and 5xx on every Kinesis call, as one fault."""
+
+    def __init__(self, faults: FaultProxies) -> None:
+        self.errors = faults.errors("kinesis")
+
+    def __enter__(self) -> None:
+        self.errors.inject("ProvisionedThroughputExceededException", 0.4, ("GetRecords",))
+        self.errors.inject("LimitExceededException", 0.4, ("GetShardIterator", "ListShards"))
+        self.errors.inject("InternalFailure", 0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        self.errors.clear()
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
