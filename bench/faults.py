@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         "dynamodb_refused": lambda a, w: _run_with_fault(f"DynamoDB refusing {a.outage_minutes:g} min", a, w,
                                                          outage + 60, outage, lambda s: s.faults.down("dynamodb")),
         "dynamodb_throttled": lambda a, w: _run_with_fault(
-            f"DynamoDB throttling 50 % {a.outage_minutes:g} min", a, w, outage + 60, outage,
+            "DynamoDB throttling 50 % 2 min", a, w, 180, 120,
             lambda s: s.faults.errors("dynamodb").injecting("ProvisionedThroughputExceededException", 0.5)),
         "s3_down": lambda a, w: _run_with_fault(f"S3 refusing {a.s3_outage_minutes:g} min", a, w,
                                                 a.s3_outage_minutes * 60 + 60, a.s3_outage_minutes * 60,
@@ -474,7 +474,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in chosen:
             started = time.monotonic()
-            outcome = scenarios[name](args, workdir)
+            try:
+                outcome = scenarios[name](args, workdir)
+            except Exception as error:  # one scenario's harness failing must not hide the others' figures
+                outcome = Outcome(name, notes=[f"harness error: {error!r}"])
             outcome.notes.append(f"{(time.monotonic() - started) / 60:.1f} min")
             print(outcome.row(), flush=True)
     finally:
