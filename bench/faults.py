@@ -376,14 +376,17 @@ def taskmanager_kill(args: argparse.Namespace, workdir: Path) -> Outcome:
     scenario = Scenario("TaskManager SIGKILL (cluster)", workdir, args.rate, args.seconds)
     cluster = FlinkCluster.start(scenario.workdir / "cluster", taskmanagers=2, slots=2, settings={
         "s3.endpoint": f"http://127.0.0.1:{scenario.faults.listeners['s3']}", "s3.path.style.access": "true",
-        "restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "1000",
-        "restart-strategy.fixed-delay.delay": "2 s",
-        # Slots spread over both TaskManagers, so the one killed runs part of the job.
-        "taskmanager.load-balance.mode": "SLOTS", "cluster.evenly-spread-out-slots": "true"})
+        # Slots spread over both TaskManagers, so the one killed runs part of the job; a lost
+        # TaskManager is noticed after 15 s without a heartbeat (Flink's default: 50 s).
+        "taskmanager.load-balance.mode": "SLOTS", "cluster.evenly-spread-out-slots": "true",
+        "heartbeat.timeout": "15 s"})
     try:
         address = f"127.0.0.1:{cluster.rest_port}"
         scenario.watch = JobWatch(cluster.rest_port)
-        scenario.start_job("--cluster", address)
+        # As on MSF, restart for as long as it takes (flink-conf's 3 attempts are for local runs,
+        # which must end with their error).
+        scenario.start_job("--cluster", address, "--set", "restart-strategy.fixed-delay.attempts=1000",
+                           "--set", "restart-strategy.fixed-delay.delay=2 s")
         time.sleep(30)
         killed: list[float] = []
 

@@ -99,6 +99,9 @@ class ErrorInjector:
             daemon_threads = True
             allow_reuse_address = True
 
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that goes away mid-request (a killed process) is part of the test
+
         self._server = Server(("127.0.0.1", self.port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
