@@ -12,10 +12,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from jobs.cdr_pipeline import checkpoint_settings, latest_checkpoint
+from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
-from jobs.pipeline import build_pipeline
+from tests.integration.checkpointed_job import run_checkpointed
 from tools.generate import put_stream
 from tools.local_aws import ACCOUNT, REGION, LocalAws, Resources
 from tools.reconcile import compare, dynamodb_bills, expected_bills
@@ -129,14 +129,6 @@ def test_split_and_merged_shards_keep_every_record_once_and_per_key_order(local_
     # Records put after a reshard are only in its children: that they all came proves the children were read.
 
 
-def _run(properties: Path, checkpoints: Path, restore: str | None = None) -> Any:
-    settings = {"execution.checkpointing.interval": "500 ms", **checkpoint_settings(checkpoints, restore)}
-    config = load_config(properties, streaming=True)
-    assert config.sinks is not None
-    t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
-    return build_pipeline(t_env, config, "stream").execute()
-
-
 def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_path: Path) -> None:
     spec = TrafficSpec(seed=15, calls=300, subscribers=40, hours=2)
     lines = [to_json(record) for record in generate(spec)]
@@ -144,7 +136,7 @@ def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_p
         live = tmp_path / "live.json"
         live.write_text(aws.write_properties(live, bounded=False).read_text().replace('"TRIM_HORIZON"', '"LATEST"'))
         checkpoints = tmp_path / "checkpoints"
-        result = _run(live, checkpoints)
+        result = run_checkpointed(live, checkpoints, interval="500 ms")
         # The job has seen the shards and checkpointed them, and no record has arrived yet.
         deadline = time.monotonic() + 60
         while (latest := latest_checkpoint(checkpoints)) is None or int(latest.name.split("-")[1]) < 3:
@@ -154,7 +146,7 @@ def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_p
         put_stream(lines, aws.kinesis, aws.resources.stream_arn)
         bounded = tmp_path / "bounded.json"
         bounded.write_text(live.read_text().replace('"bounded": "false"', '"bounded": "true"'))
-        _run(bounded, checkpoints, "latest").wait()
+        run_checkpointed(bounded, checkpoints, "latest", interval="500 ms").wait()
         billing = load_config(live, streaming=False).billing
         expected = expected_bills(lines, billing).bills
         assert sum(bill["calls"] for bill in expected.values()) > 200  # most of the 300 calls are billable

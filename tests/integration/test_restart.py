@@ -14,26 +14,15 @@ import json
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from jobs.cdr_pipeline import checkpoint_settings
 from jobs.config import load as load_config
-from jobs.flink_env import create_table_env
-from jobs.pipeline import build_pipeline
+from tests.integration.checkpointed_job import run_checkpointed
 from tools.bad_records import GOOD
 from tools.fraud_scenarios import velocity_flood
 from tools.generate import put_stream
 from tools.local_aws import LocalAws, Resources
 from tools.reconcile import compare, dynamodb_bills, expected_bills
 from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
-
-
-def _run(properties: Path, checkpoints: Path, restore: str | None = None) -> Any:
-    settings = {"execution.checkpointing.interval": "1 s", **checkpoint_settings(checkpoints, restore)}
-    config = load_config(properties, streaming=True)
-    assert config.sinks is not None
-    t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
-    return build_pipeline(t_env, config, "stream").execute()
 
 
 def _wait_for(condition, timeout_s: float = 90.0) -> None:
@@ -89,7 +78,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         live = aws.write_properties(tmp_path / "live.json", bounded=False)
         billing = load_config(live, streaming=False).billing
         put_stream(first, aws.kinesis, aws.resources.stream_arn)
-        result = _run(live, tmp_path / "checkpoints")
+        result = run_checkpointed(live, tmp_path / "checkpoints")
         half = expected_bills(first, billing).bills
         _wait_for(lambda: not compare(half, dynamodb_bills(aws.dynamodb, bills_table)))
         # Alerted while the job runs (unbounded: nothing is flushed by an end of input).
@@ -107,7 +96,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         bounded = tmp_path / "bounded.json"
         bounded.write_text(aws.write_properties(bounded, bounded=True).read_text()
                            .replace('"TRIM_HORIZON"', '"LATEST"'))
-        _run(bounded, tmp_path / "checkpoints", "latest").wait()
+        run_checkpointed(bounded, tmp_path / "checkpoints", "latest").wait()
         expected = expected_bills(lines, billing).bills
         assert compare(expected, dynamodb_bills(aws.dynamodb, bills_table)) == []
         # Billing per charged leg: Alice's leg after the transfer is on Bob's bill, not hers.

@@ -1,0 +1,22 @@
+"""The whole streaming job in the shared minicluster, keeping its checkpoints in a folder and,
+with `restore`, starting from one: what the restart and restore tests run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jobs.cdr_pipeline import checkpoint_settings
+from jobs.config import load as load_config
+from jobs.flink_env import create_table_env
+from jobs.pipeline import build_pipeline
+
+
+def run_checkpointed(properties: Path, checkpoints: Path, restore: str | None = None,
+                     interval: str = "1 s") -> Any:
+    """Submits the job (checkpoints every `interval`); returns its TableResult."""
+    settings = {"execution.checkpointing.interval": interval, **checkpoint_settings(checkpoints, restore)}
+    config = load_config(properties, streaming=True)
+    assert config.sinks is not None
+    t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
+    return build_pipeline(t_env, config, "stream").execute()
