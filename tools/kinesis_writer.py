@@ -88,6 +88,10 @@ class KinesisWriter:
     max_attempts: int = 8
     sent: int = 0  # user records acknowledged by Kinesis
     retried: int = 0  # Kinesis records sent again
+    # PutRecords calls that boto3 itself sent again (a timeout or a dropped connection): the
+    # first attempt may have been stored too, so the records of such a call can be on the
+    # stream twice. The job drops a doubled CDR by its recordId; a count here explains it.
+    resent_calls: int = 0
     # (PutRecords entry, user records in it, shard it was aimed at or None)
     _batch: list[tuple[dict[str, Any], int, str | None]] = field(default_factory=list)
     _bytes: int = 0
@@ -123,6 +127,7 @@ class KinesisWriter:
             if not batch:
                 return
             response = self.client.put_records(StreamARN=self.stream_arn, Records=[entry for entry, _, _ in batch])
+            self.resent_calls += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
             failed = []
             for sent, result in zip(batch, response["Records"], strict=True):
                 if "ErrorCode" in result:

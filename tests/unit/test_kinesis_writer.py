@@ -42,6 +42,25 @@ def test_batches_and_retries_only_failures() -> None:
     assert writer.sent == 1_200 and writer.retried > 0
 
 
+class ResendingKinesis(FlakyKinesis):
+    """Answers as boto3 does after its HTTP layer sent a call twice (RetryAttempts: 1)."""
+
+    def put_records(self, StreamARN: str, Records: list[dict[str, Any]]) -> dict[str, Any]:
+        response = super().put_records(StreamARN, Records)
+        response["ResponseMetadata"] = {"RetryAttempts": 1 if len(self.calls) % 2 else 0}
+        return response
+
+
+def test_counts_calls_boto3_sent_again() -> None:
+    client = ResendingKinesis()
+    writer = KinesisWriter(client, "arn:aws:kinesis:us-east-1:000000000000:stream/s")
+    for i in range(1_200):
+        writer.put(f"record-{i}".encode(), "key")
+    writer.flush()
+    odd_calls = (len(client.calls) + 1) // 2
+    assert writer.resent_calls == odd_calls > 0
+
+
 # --- KPL aggregation ------------------------------------------------------------------------
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
