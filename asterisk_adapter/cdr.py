@@ -217,10 +217,11 @@ def _number(raw: str, config: AsteriskConfig, column: str) -> str:
     digits = raw.strip()
     if digits.isdigit() and len(digits) <= config.extension_digits:
         digits = config.extension_template.format(digits)
-    e164 = numbering.normalise(digits, config.country)
-    if e164 is None:
-        raise AsteriskLineError(Reason.BAD_NUMBER, f"{column} {raw!r} is neither an extension nor a number")
-    return e164
+    try:
+        return numbering.normalise(digits, config.country)
+    except numbering.NumberError as error:
+        raise AsteriskLineError(Reason.BAD_NUMBER,
+                                f"{column} {raw!r} is neither an extension nor a number ({error})") from None
 
 
 def _region(number: str) -> str | None:

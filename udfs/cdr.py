@@ -385,10 +385,11 @@ class Cdr(_Part):
                 or (self.end_time is not None and self.answer_time > self.end_time)):
             raise _reject(Reason.ANSWER_OUTSIDE_CALL, "answerTime is outside startTime..endTime")
         region = self.calling_party.location.country if self.calling_party.location else None
-        for party in (self.calling_party, self.called_party):
-            e164 = numbering.normalise(party.number, region)
-            if e164 is None:
-                raise _reject(Reason.INVALID_NUMBER, f"{party.number!r} cannot be normalised to E.164")
+        for name, party in (("callingParty", self.calling_party), ("calledParty", self.called_party)):
+            try:
+                e164 = numbering.normalise(party.number, region)
+            except numbering.NumberError as error:
+                raise _reject(Reason.INVALID_NUMBER, f"{name}.number {error}") from None
             object.__setattr__(party, "number", e164)
         return self
 

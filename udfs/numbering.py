@@ -1,9 +1,19 @@
-"""E.164 numbering: recognise, normalise and classify telephone numbers.
+"""E.164 numbering: recognise, normalise and check telephone numbers.
 
 Producers send E.164 most of the time, and national or 00/011-prefixed forms now and then.
-Only the latter need phonenumbers (slow next to a regex); `classify_form` is the cheap test
-that tells them apart. The job's JVM parser (CdrParser.java) applies the same two patterns and
-the same library (libphonenumber, at phonenumbers' version).
+`classify_form` tells them apart by syntax; phonenumbers then decides:
+
+- an E.164 number must be *possible* for its country code (libphonenumber's length check): a
+  number too short or too long to exist, or with no such country code, is refused with why.
+  A possible number outside every range the library knows as assigned is kept and rated by
+  its prefix: numbering plans change faster than a library release, and a call the switch
+  connected is revenue, not garbage;
+- a national or 00/011 form must be a *valid* number (in an assigned range) when dialled from
+  the subscriber's country: only then is the library's reading of it (which country, whether a
+  leading 0 is a trunk prefix) trustworthy.
+
+The job's JVM parser (CdrParser.java) applies the same rules with the same library
+(libphonenumber, at phonenumbers' version), and gives the same reasons word for word.
 """
 
 from __future__ import annotations
@@ -34,24 +44,59 @@ def classify_form(number: str) -> NumberForm:
     return NumberForm.INVALID
 
 
-@lru_cache(maxsize=65_536)
-def normalise(number: str, region: str | None) -> str | None:
-    """The E.164 form of `number` dialled from `region` (ISO 3166-1 alpha-2), or None.
+class NumberError(ValueError):
+    """A number that cannot be a called or calling party; the message says why, in words that
+    follow the number (`'+4412' is too short for country code +44`)."""
 
-    E.164 input is returned as is. Anything else must parse and be a valid number for
-    phonenumbers, with `region` supplying the country of national forms; 00 and 011
-    international prefixes are understood through the region's dialling rules.
+
+_TOO_SHORT = (phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+
+
+def impossible_reason(e164: str) -> str | None:
+    """Why an E.164-syntax number cannot exist, or None when it is possible.
+
+    A length only possible for local dialling (without the area code) is too short: an E.164
+    number is dialled from anywhere.
     """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException as error:
+        if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            return "does not start with a country code"
+        return "is too short to be a telephone number"
+    result = phonenumbers.is_possible_number_with_reason(parsed)
+    code = f"country code +{parsed.country_code}"
+    if result == phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    if result in _TOO_SHORT:
+        return f"is too short for {code}"
+    if result == phonenumbers.ValidationResult.TOO_LONG:
+        return f"is too long for {code}"
+    if result == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
+        return "does not start with a country code"
+    return f"has a length no number of {code} has"
+
+
+@lru_cache(maxsize=65_536)
+def normalise(number: str, region: str | None) -> str:
+    """The E.164 form of `number` dialled from `region` (ISO 3166-1 alpha-2); NumberError if
+    it has none (the rules are the module's)."""
     form = classify_form(number)
     if form is NumberForm.E164:
+        reason = impossible_reason(number)
+        if reason is not None:
+            raise NumberError(f"{number!r} {reason}")
         return number
     if form is NumberForm.INVALID:
-        return None
+        raise NumberError(f"{number!r} is not a telephone number")
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        where = f"dialled from {region}" if region else "without a country to dial it from"
+        raise NumberError(f"{number!r} is not a valid number {where}")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return e164 if E164.fullmatch(e164) else None
+    if not E164.fullmatch(e164):
+        raise NumberError(f"{number!r} is not a valid number dialled from {region}")
+    return e164

@@ -23,10 +23,13 @@ from tools.bad_records import BAD_RECORDS
 from udfs.cdr import flat_columns, validate_record
 
 MUTATIONS = 1_500
+NUMBER_MUTATIONS = 400
 SWAPS: list[Any] = [None, "", "  ", "text", -1, -0.5, 0, 1.5, 10**20, True, [], {}, "x" * 200,
                     "2026-11-01T10:00:00", "2026-11-01T10:00:00+19:00", "2026-13-01T10:00:00Z",
                     "2026-11-01T10:00:00.123456789+05:30", "0044 20 7946 0958", "(201) 555-0123",
                     "020 7946 0958", "+44 20 7946 0958", "011 44 20 7946 0958", "+999123", "1e3", 1e3,
+                    # E.164 syntax, impossible for the country code (and one possible, unassigned)
+                    "+4412", "+441234567890123", "+4420794609", "+1202555012", "+12", "+441000000000",
                     "MOBILE", "INTERNATIONAL", "stop", "STOP", "EVENT", "GB", "gb", "EUR", 123.4567891]
 
 
@@ -53,6 +56,26 @@ def _mutate(record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return record
 
 
+def _mutate_number(record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A party's E.164 number with digits dropped, added or changed: some mutants are still
+    possible numbers, most are too short, too long or lose their country code."""
+    record = copy.deepcopy(record)
+    party = record[rng.choice(["callingParty", "calledParty"])]
+    digits = str(party["number"]).lstrip("+")
+    cut = rng.randrange(1, len(digits))
+    change = rng.choice(["drop", "add", "replace", "country"])
+    if change == "drop":
+        digits = digits[:-rng.randint(1, 4)] or "1"
+    elif change == "add":
+        digits += "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 4)))
+    elif change == "replace":
+        digits = digits[:cut] + rng.choice("0123456789") + digits[cut + 1:]
+    else:
+        digits = str(rng.randint(1, 999)) + digits[rng.randint(1, 3):]
+    party["number"] = "+" + digits
+    return record
+
+
 @pytest.fixture(scope="module")
 def corpus(traffic: list[dict[str, Any]]) -> list[str]:
     rng = random.Random(7)
@@ -60,6 +83,7 @@ def corpus(traffic: list[dict[str, Any]]) -> list[str]:
     lines = [json.dumps(record) for record in traffic[:600] + asterisk]
     lines += [bad.raw for bad in BAD_RECORDS]
     lines += [json.dumps(_mutate(rng.choice(traffic + asterisk), rng)) for _ in range(MUTATIONS)]
+    lines += [json.dumps(_mutate_number(rng.choice(traffic[:600]), rng)) for _ in range(NUMBER_MUTATIONS)]
     return lines
 
 
@@ -104,7 +128,9 @@ def test_same_verdict_on_every_record(corpus: list[str], parsed: dict[str, dict[
     for line in corpus:
         verdict = validate_record(line)
         expected = verdict.reason.value if verdict.reason else None
-        if parsed[line]["reject_reason"] != expected:
+        # the numbering rules word for word too (udfs/numbering.py and Numbering.java)
+        same_detail = expected != "INVALID_NUMBER" or parsed[line]["reject_detail"] == verdict.detail
+        if parsed[line]["reject_reason"] != expected or not same_detail:
             disagreements.append((line[:160], expected, parsed[line]["reject_reason"], verdict.detail,
                                   parsed[line]["reject_detail"]))
     assert not disagreements, f"{len(disagreements)} disagreements, e.g. {disagreements[:3]}"
@@ -135,3 +161,10 @@ def test_same_values_for_valid_records(corpus: list[str], parsed: dict[str, dict
         assert row["tags"] == (cdr.metadata.tags if cdr.metadata else None)
         checked += 1
     assert checked > 600
+
+
+def test_number_mutants_are_both_refused_and_kept(corpus: list[str], parsed: dict[str, dict[str, Any]]) -> None:
+    """The seeded number mutants reach both sides of the possible-number rule on the JVM."""
+    verdicts = [parsed[line]["reject_reason"] for line in corpus[-NUMBER_MUTATIONS:]]
+    assert verdicts.count("INVALID_NUMBER") > NUMBER_MUTATIONS // 4
+    assert verdicts.count(None) > NUMBER_MUTATIONS // 8

@@ -30,7 +30,7 @@ final class Fields {
         this.path = path;
     }
 
-    private String name(String field) {
+    String name(String field) {
         return path.isEmpty() ? field : path + "." + field;
     }
 
