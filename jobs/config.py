@@ -280,8 +280,11 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
                           f"got {tuning.python_execution_mode!r}")
     billing = _billing(groups, path)
     fraud = _fraud(groups, path)
-    if tuning.watermark_lateness_s < 0:
-        raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' must not be negative")
+    if tuning.watermark_lateness_s < tuning.call_quiet_period_s:
+        # A multi-leg call is counted in the hour of its last end once the watermark passes that
+        # end (jobs/logical_calls.py): only a lateness of at least the quiet period makes that wait.
+        raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' ({tuning.watermark_lateness_s}) must be "
+                          f"at least 'CdrJob.calls.quiet-period.seconds' ({tuning.call_quiet_period_s})")
     if not streaming:
         return JobConfig(tuning=tuning, billing=billing, fraud=fraud, managed=managed)
     src = _Group(groups, "CdrSource", path, required=True)

@@ -2,9 +2,17 @@
 
 Only legs that carry a linkedId come here (sql/queries/52_call_legs.sql: a leg without one is
 a call by itself, and SQL summarises it alone). The function keeps a
-linkedId's legs in a ListState and one event-time timer: the call is complete when no leg has
-ended for the quiet period and no leg is still open (a START without its STOP), or at the
-maximum call age since its first set-up. Then it emits the logical call.
+linkedId's legs in a ListState and one event-time timer: the call is complete when the
+watermark passes its last leg's end and no leg is still open (a START without its STOP), or at
+the maximum call age since its first set-up. Then it emits the logical call, with its last end
+as its event time, so usage counts it in the hour its legs ended.
+
+The quiet period is inside the watermark: the source's watermark trails the newest record by
+`CdrJob.watermark.lateness.seconds`, which must be at least the quiet period (the
+configuration refuses less). So when the watermark passes a call's last end, no leg of it has
+ended for a quiet period of the stream's own time, and the emitted call (timestamped at that
+end, sent before the watermark that fired it) is never late for its hour's window. A leg still
+open is looked at again a quiet period later; such a call counts when it completes.
 
 A PBX that writes CDRs only when legs end (Asterisk) cannot say a transferred caller is still
 talking: the next leg may end long after the quiet period. So the legs are kept until the
@@ -94,16 +102,18 @@ class LogicalCallFunction(KeyedProcessFunction):
         return min([leg.start_ms for leg in legs] + opened) + self._max_age_ms
 
     def _reschedule(self, ctx: Any, now_ms: int) -> None:
-        """One timer: the quiet period after the last end, or — while a leg is open — a quiet
-        period from now, to look again; never beyond the maximum age."""
+        """One timer: the last end (the watermark's lateness is the quiet period), or — while a
+        leg is open — a quiet period from now, to look again; never beyond the maximum age."""
         legs = list(self._legs.get())
         opened = list(self._open.values())
         if not legs and not opened:
             return
         age_limit = self._age_limit(legs, opened)
-        last_end = max((leg.end_ms for leg in legs), default=min(opened or [now_ms]))
-        base = max(now_ms, last_end, *opened) if opened else last_end
-        due = min(base + self._quiet_ms, age_limit)
+        if opened:
+            due = max(now_ms, *opened, *(leg.end_ms for leg in legs)) + self._quiet_ms
+        else:
+            due = max(leg.end_ms for leg in legs)
+        due = min(due, age_limit)
         previous = self._due.value()
         if previous == due:
             return
@@ -149,8 +159,8 @@ class LogicalCallFunction(KeyedProcessFunction):
 
 def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int) -> None:
     """Runs leg attribution over the view call_legs; its logical calls become the view
-    multi_leg_calls, event time = when each was known complete; whose bill each leg goes on,
-    the view multi_leg_billing."""
+    multi_leg_calls, event time = when each was known complete (its last end, unless a leg
+    stayed open); whose bill each leg goes on, the view multi_leg_billing."""
     legs = t_env.to_data_stream(t_env.from_path("call_legs"))
     calls = (legs.key_by(lambda row: row.linked_id, key_type=Types.STRING())
              .process(LogicalCallFunction(quiet_s * 1000, max_age_s * 1000), output_type=SUMMARY)

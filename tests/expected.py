@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -53,7 +53,6 @@ def final_legs(records: Iterable[dict[str, Any]]) -> Iterator[FinalLeg]:
 USAGE_FIGURES = ("calls", "answered_calls", "duration_seconds", "talk_seconds", "mo_calls", "mt_calls",
                  "voice_calls", "video_calls", "conference_calls", "bytes_sent", "bytes_received",
                  "logical_calls", "answered_logical_calls")
-QUIET_PERIOD = timedelta(seconds=30)  # CdrJob.calls.quiet-period.seconds, the default
 
 
 def _hour(moment: datetime) -> datetime:
@@ -63,8 +62,7 @@ def _hour(moment: datetime) -> datetime:
 def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime], dict[str, int]]:
     """(subscriber, hour start UTC) -> the usage_hourly figures, over STOP records, each
     recordId once. Logical calls: legs grouped by linkedId (absent: the callId), counted once
-    per subscriber on them, answered if any leg was, in the hour the call is known complete:
-    its last end, plus the quiet period when its legs carry a linkedId (leg attribution's way)."""
+    per subscriber on them, answered if any leg was, in the hour of the call's last end."""
     usage: dict[tuple[str, datetime], dict[str, int]] = {}
 
     def row(subscriber: str, hour: datetime) -> dict[str, int]:
@@ -88,10 +86,9 @@ def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime]
         figures["bytes_received"] += data.get("bytesReceived", 0)
         calls[record.get("linkedId") or record["callId"]].append(leg)
     for legs in calls.values():
-        single = len(legs) == 1 and "linkedId" not in legs[0].record
-        complete = max(leg.end for leg in legs) + (timedelta(0) if single else QUIET_PERIOD)
+        ended = max(leg.end for leg in legs)
         for subscriber in {leg.subscriber for leg in legs}:
-            figures = row(subscriber, _hour(complete))
+            figures = row(subscriber, _hour(ended))
             figures["logical_calls"] += 1
             figures["answered_logical_calls"] += any(leg.answered for leg in legs)
     return usage

@@ -1,5 +1,5 @@
 -- usage_hourly: per subscriber and hour (event time UTC: a leg's endTime; a logical call's
--- completion, see call_summaries): legs (calls), answered legs and talk seconds (as cdr_valid
+-- last end, see call_summaries): legs (calls), answered legs and talk seconds (as cdr_valid
 -- defines them), set-up-to-end seconds (a started second counts), MO/MT and per-callType leg
 -- counts, media bytes; and the logical calls the subscriber took part in, each once, and how
 -- many of them were answered (usage_events); spend: the rated amount of the subscriber's legs. 1 h tumbling window; a window closes ${watermark_lateness_s} s after its end.

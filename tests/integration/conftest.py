@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.hour_edge import hour_edge_calls, sent_at
 from tools.bad_records import BAD_RECORDS, BadRecord
 from tools.local_aws import LocalAws
 from tools.traffic import TrafficSpec, generate, to_json
@@ -17,9 +18,15 @@ SEED = 20261126
 
 @pytest.fixture(scope="session")
 def traffic() -> list[dict[str, Any]]:
-    """Generated CDRs: 2,500 calls of 300 subscribers over 6 hours, 2 % sent twice."""
-    return list(generate(TrafficSpec(seed=SEED, calls=2_500, subscribers=300, hours=6,
-                                     duplicate_share=0.02, national_format_share=0.05)))
+    """Generated CDRs: 2,500 calls of 300 subscribers over 6 hours, 2 % sent twice; and calls
+    that end in the last quiet period (30 s) of an hour, each put where a PBX would send it."""
+    spec = TrafficSpec(seed=SEED, calls=2_500, subscribers=300, hours=6, duplicate_share=0.02,
+                       national_format_share=0.05)
+    records = list(generate(spec))
+    for moment, record in sorted(hour_edge_calls(spec), key=lambda sent: sent[0]):
+        at = next((i for i, other in enumerate(records) if sent_at(other) > moment), len(records))
+        records.insert(at, record)
+    return records
 
 
 @pytest.fixture(scope="session")

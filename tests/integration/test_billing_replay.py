@@ -55,7 +55,7 @@ LEGS = [
     leg("b1:STOP", "B", "+442079460958", "2026-11-12T08:00:00Z", "2026-11-12T08:00:10Z", "2026-11-12T08:00:40Z",
         direction="MOBILE_TERMINATED"),
     # B: MO to a number no tariff prefix matches: a rating error, in no bill
-    leg("b2:STOP", "B", "+999123456", "2026-11-12T09:00:00Z", "2026-11-12T09:00:10Z", "2026-11-12T09:01:10Z"),
+    leg("b2:STOP", "B", "+6561234567", "2026-11-12T09:00:00Z", "2026-11-12T09:00:10Z", "2026-11-12T09:01:10Z"),
     # B: MO to premium rate, not answered: counted, 0 (no connect fee either)
     leg("b3:STOP", "B", "+19005550100", "2026-11-13T09:00:00Z", None, "2026-11-13T09:00:20Z", reason="NO_ANSWER"),
 ]

@@ -16,6 +16,7 @@ import pytest
 
 from jobs.cdr_pipeline import run_replay
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
+from tests.integration.hour_edge import assert_counted_in_the_hour_they_ended
 from tools.bad_records import GOOD, BadRecord
 
 
@@ -40,6 +41,7 @@ def test_usage_hourly_equals_independent_computation(replay: Any, traffic: list[
     assert len(rows) == len(actual), "one row per subscriber and hour"
     assert actual == expected
     assert all(row["window_end"] - row["window_start"] == __import__("datetime").timedelta(hours=1) for row in rows)
+    assert_counted_in_the_hour_they_ended(actual)
 
 
 def test_dead_letters_are_the_injected_bad_records(replay: Any, mixed_lines: list) -> None:

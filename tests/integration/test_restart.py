@@ -66,7 +66,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
     floods, flood_alerts = _floods(spec)
     unrated = copy.deepcopy(GOOD)  # an outgoing leg to a number no tariff prefix matches
     unrated.update(recordId="unrated:STOP", callId="unrated", callDirection="MOBILE_ORIGINATED")
-    unrated["calledParty"]["number"] = "+999123456"
+    unrated["calledParty"]["number"] = "+6561234567"
     lines.append(to_json(unrated))
     transfer = _transfer(spec)
     # The second leg comes after the restart, in time (first of the second half, which starts

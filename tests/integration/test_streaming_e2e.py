@@ -19,6 +19,7 @@ from dashboard.server import from_properties
 from jobs.cdr_pipeline import run_replay, run_stream
 from jobs.config import load as load_config
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
+from tests.integration.hour_edge import assert_counted_in_the_hour_they_ended
 from tools import dead_letters
 from tools.bad_records import BadRecord
 from tools.generate import put_stream
@@ -42,6 +43,7 @@ def test_dynamodb_usage_equals_independent_computation(streamed: LocalAws, traff
               {figure: int(item[figure]) for figure in USAGE_FIGURES} for item in items}
     assert actual == usage_hourly(traffic)
     assert all(item["window_end"].endswith("Z") for item in items)
+    assert_counted_in_the_hour_they_ended(actual)
 
 
 def test_dead_letters_table_holds_every_bad_record_with_its_place(streamed: LocalAws, mixed_lines: list) -> None:

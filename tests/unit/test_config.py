@@ -81,6 +81,15 @@ def test_bad_values_are_refused(tmp_path: Path) -> None:
         load(tmp_path / "absent.json", streaming=True)
 
 
+def test_the_lateness_must_cover_the_quiet_period(tmp_path: Path) -> None:
+    groups = json.loads(json.dumps(STREAMING))
+    groups[2]["PropertyMap"].update({"watermark.lateness.seconds": "30", "calls.quiet-period.seconds": "30"})
+    assert load(_write(tmp_path, groups), streaming=True).tuning.call_quiet_period_s == 30
+    groups[2]["PropertyMap"]["calls.quiet-period.seconds"] = "31"
+    with pytest.raises(ConfigError, match=r"lateness.seconds' \(30\) must be at least 'CdrJob.calls.quiet-period"):
+        load(_write(tmp_path, groups), streaming=True)
+
+
 def test_replay_needs_no_file_and_streaming_does(tmp_path: Path) -> None:
     assert load(None, streaming=False).source is None
     with pytest.raises(ConfigError, match="--properties"):

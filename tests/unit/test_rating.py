@@ -71,11 +71,11 @@ def test_longest_prefix_wins() -> None:
 
 
 def test_unknown_destination_is_an_error_not_a_free_call() -> None:
-    assert rate("+999123456", 60) == (None, 0, ZERO, ZERO, RatingError.UNRATED_DESTINATION)
+    assert rate("+6561234567", 60) == (None, 0, ZERO, ZERO, RatingError.UNRATED_DESTINATION)
 
 
 def test_mt_and_unanswered_legs_cost_nothing() -> None:
-    assert rate("+999123456", 600, mo=False) == (None, 0, ZERO, ZERO, None)  # MT: no lookup at all
+    assert rate("+6561234567", 600, mo=False) == (None, 0, ZERO, ZERO, None)  # MT: no lookup at all
     assert rate("+19005550100", 0, answered=False, tax="0.2") == ("1900", 0, ZERO, ZERO, None)  # no fee
 
 
