@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import sys
 import tempfile
 import time
@@ -41,6 +42,12 @@ def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int, int
         legs[item["subscriber_id"]] += int(item["calls"])
         calls[item["subscriber_id"]] += int(item["logical_calls"])
     return [(sub, seconds, legs[sub], calls[sub]) for sub, seconds in talk.most_common(n)]
+
+
+def redirected_payers(logical: list[dict]) -> collections.Counter[str]:
+    """Subscriber -> legs of others' calls on their bill (udfs/legs.py: REDIRECTING_PARTY)."""
+    return collections.Counter(leg["charged_to"] for call in logical for leg in json.loads(call["legs"])
+                               if leg["charge"] == "REDIRECTING_PARTY" and leg["charged_to"])
 
 
 def forward_file(master: Path, pbx: Path | None, properties: Path, state: Path) -> Counts:
@@ -115,9 +122,21 @@ def main(argv: list[str] | None = None) -> int:
         store = aws.s3_dataset(resources.dead_letter_prefix).count_rows()
         alerts = aws.scan(resources.fraud_alerts_table)
         logical = aws.scan(resources.logical_calls_table)
-        print(f"Logical calls: {len(logical):,} from {sum(int(c['leg_count']) for c in logical):,} legs "
-              f"({sum(int(c['leg_count']) > 1 for c in logical):,} with several legs: transfers, forwards, "
-              "conferences, parallel dials)")
+        sizes = collections.Counter(min(int(c["leg_count"]), 4) for c in logical)
+        print(f"Logical calls: {len(logical):,} from {sum(int(c['leg_count']) for c in logical):,} legs; "
+              f"{sum(n for legs, n in sizes.items() if legs > 1):,} with several legs (forwards, transfers, "
+              "ring groups, three-way calls, conferences, parks): "
+              + ", ".join(f"{n:,} of {legs}{'+' if legs == 4 else ''} legs" for legs, n in sorted(sizes.items())
+                          if legs > 1))
+        payers = redirected_payers(logical)
+        if payers:
+            by_subscriber = collections.defaultdict(list)
+            for bill in bills:
+                by_subscriber[bill["subscriber_id"]].append(bill)
+            print("Subscribers who pay for legs they forwarded, transferred or parked (top 5; their bills):")
+            for payer, legs in payers.most_common(5):
+                total = sum(bill["total"] for bill in by_subscriber[payer])
+                print(f"  {payer:<12} {legs:>3} legs   bill total {total:>12.6f}")
         print(f"Fraud alerts: {len(alerts):,}" + "".join(
             f"   {rule}: {count}" for rule, count in sorted(collections.Counter(a["rule"] for a in alerts).items())))
         print(f"S3 archive s3://{resources.bucket}/{resources.archive_prefix}/: {archive.count_rows():,} distinct "

@@ -21,6 +21,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from tools.call_flows import FLOW_SHARES, FLOWS, MO, FlowLeg, pick_flow
 from udfs.fraud import zone_of
 
 # Home countries of subscribers (ISO 3166-1) with weights: a European operator's mix.
@@ -69,6 +70,8 @@ class TrafficSpec:
     interim_every_s: int = 300
     duplicate_share: float = 0.01  # records a producer sends twice (same recordId)
     national_format_share: float = 0.01  # called numbers sent in national form, not E.164
+    # Share of calls per multi-leg flow (tools/call_flows.py); the rest have one leg.
+    flow_shares: tuple[tuple[str, float], ...] = tuple(FLOW_SHARES.items())
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
@@ -151,7 +154,12 @@ def generate(spec: TrafficSpec) -> Iterator[dict[str, Any]]:
             if not (0 <= setup.astimezone(zone_of(subscriber.number)).hour < 7 and rng.random() < NIGHT_SKIP):
                 break
             subscriber = rng.choices(subscribers, cum_weights=cumulative)[0]
-        for moment, record in _call_records(spec, rng, pool, subscriber, setup, call_index):
+        flow = pick_flow(rng, dict(spec.flow_shares))
+        if flow is None:
+            records = _call_records(spec, rng, pool, subscriber, setup, call_index)
+        else:
+            records = _flow_records(spec, rng, pool, subscribers, subscriber, setup, call_index, flow)
+        for moment, record in records:
             heapq.heappush(pending, (moment, next(order), record))
     while pending:
         yield from _emit(heapq.heappop(pending)[2], rng, spec)
@@ -181,6 +189,8 @@ class CallPlan:
     leg_sequence: int = 1
     with_start: bool = False
     national_format: bool = False
+    calling: tuple[str, str] | None = None  # on an outgoing leg, a caller other than the subscriber
+    callee_id: str | None = None  # the callee's subscriber id, when ours (calledParty.subscriberId)
 
 
 def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscriber: Subscriber,
@@ -204,6 +214,50 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
     return build_call(plan, rng, spec.interim_every_s, call_index)
 
 
+def _flow_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscribers: list[Subscriber],
+                  subscriber: Subscriber, setup: datetime, call_index: int,
+                  flow: str) -> list[tuple[datetime, dict[str, Any]]]:
+    """The legs of a multi-leg call (tools/call_flows.py), `subscriber` as A: every leg with
+    the first leg's callId as linkedId (Asterisk's linkedid is its first channel's uniqueid)."""
+    ours = {"A": subscriber}
+    for role in ("B", "C", "D"):
+        while role not in ours:
+            other = rng.choice(subscribers)
+            if other not in ours.values():
+                ours[role] = other
+    outside_country = subscriber.country if rng.random() < 0.7 else _weighted(rng, DESTINATIONS)
+    numbers = {role: (who.number, who.number_type) for role, who in ours.items()}
+    numbers["X"] = pool.draw(outside_country, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
+    numbers["E"] = pool.draw(outside_country, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
+    numbers["CONF"] = pool.draw(subscriber.country, (PhoneNumberType.FIXED_LINE,))
+    legs = FLOWS[flow](rng)
+    call_ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in legs]
+    records: list[tuple[datetime, dict[str, Any]]] = []
+    for sequence, (leg, call_id) in enumerate(zip(legs, call_ids, strict=True), start=1):
+        plan = _leg_plan(leg, ours, numbers, setup, call_id, call_ids[0], sequence,
+                         rng.random() < spec.start_record_share)
+        records += build_call(plan, rng, spec.interim_every_s, call_index)
+    return records
+
+
+def _leg_plan(leg: FlowLeg, ours: dict[str, Subscriber], numbers: dict[str, tuple[str, str]], setup: datetime,
+              call_id: str, linked_id: str, sequence: int, with_start: bool) -> CallPlan:
+    account = ours[leg.account]
+    if leg.direction == MO:
+        other, calling = numbers[leg.called], None if leg.calling == leg.account else numbers[leg.calling]
+        callee = ours.get(leg.called)
+    else:
+        other, calling, callee = numbers[leg.calling], None, account
+    other_type = other[1] if _country(other[0]) == account.country else "INTERNATIONAL"
+    return CallPlan(account, leg.direction, other[0], other_type, setup + timedelta(seconds=leg.start_s), leg.ring_s,
+                    leg.talk_s, leg.termination, leg.call_type, call_id, linked_id, sequence, with_start,
+                    calling=calling, callee_id=callee.subscriber_id if callee else None)
+
+
+def _country(number: str) -> str:
+    return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
+
+
 def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
                call_index: int = 0) -> list[tuple[datetime, dict[str, Any]]]:
     """The records of one call leg (START and INTERIMs if asked, the STOP), each with the moment
@@ -213,7 +267,7 @@ def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
     answer = setup + timedelta(seconds=round(plan.ring_s, 3)) if answered else None
     end = (answer + timedelta(seconds=plan.talk_s)) if answer else setup + timedelta(seconds=round(plan.ring_s, 3))
     if plan.direction == "MOBILE_ORIGINATED":
-        calling, called = (subscriber.number, subscriber.number_type), (plan.other, plan.other_type)
+        calling, called = plan.calling or (subscriber.number, subscriber.number_type), (plan.other, plan.other_type)
     else:
         calling = (plan.other, "MOBILE" if plan.other_type == "INTERNATIONAL" else plan.other_type)
         called = (subscriber.number, subscriber.number_type)
@@ -230,7 +284,8 @@ def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
             "location": {"country": subscriber.country, "city": subscriber.city,
                          "coordinates": {"lat": subscriber.lat, "lon": subscriber.lon}}},
         "calledParty": {"number": called_number, "numberType": called[1],
-                        "destination": phonenumbers.region_code_for_number(phonenumbers.parse(called[0]))},
+                        "destination": phonenumbers.region_code_for_number(phonenumbers.parse(called[0])),
+                        **({"subscriberId": plan.callee_id} if plan.callee_id else {})},
         "callType": plan.call_type,
         "callDirection": plan.direction,
         "sipData": {"fromUri": f"sip:{calling[0]}@voip.example.net", "toUri": f"sip:{called[0]}@voip.example.net",

@@ -23,7 +23,8 @@ def test_records_are_valid_ordered_and_realistic() -> None:
     records = list(generate(SPEC))
     assert all(validate_record(to_json(r)).reason is None for r in records)
     stops = [r for r in records if r["recordType"] == "STOP"]
-    assert len({r["recordId"] for r in stops}) == SPEC.calls  # one STOP per call
+    assert len({r.get("linkedId") or r["callId"] for r in stops}) == SPEC.calls  # calls, of one leg or more
+    assert len({r["recordId"] for r in stops}) > SPEC.calls  # a STOP per leg
     kinds = collections.Counter(r["recordType"] for r in records)
     assert kinds["START"] > 0.4 * SPEC.calls and kinds["INTERIM"] > 0
     ends = [datetime.fromisoformat(r["endTime"].replace("Z", "+00:00")) for r in stops]
