@@ -34,8 +34,13 @@ class FinalLeg:
     @property
     def called_e164(self) -> str:
         """The called number in E.164 (the generator keeps that form in sipData.toUri even when
-        calledParty.number is written nationally)."""
+        calledParty.number is written nationally); a service number as dialled."""
         return str(self.record["sipData"]["toUri"]).removeprefix("sip:").split("@")[0]
+
+    @property
+    def calling_country(self) -> str | None:
+        """Where the caller dialled from (a service number is rated in that country)."""
+        return self.record["callingParty"].get("location", {}).get("country")
 
 
 def final_legs(records: Iterable[dict[str, Any]]) -> Iterator[FinalLeg]:

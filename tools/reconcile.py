@@ -83,8 +83,10 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
         talk = 0
         if answered and cdr.answer_time is not None and cdr.end_time is not None:  # a STOP has an end
             talk = _started_seconds(cdr.answer_time, cdr.end_time)
+        country = cdr.calling_party.location.country if cdr.calling_party.location else None
         rating = rate_call(billing.tariffs, cdr.called_party.number,
-                           cdr.call_direction is CallDirection.MOBILE_ORIGINATED, answered, talk, billing.tax_rate)
+                           cdr.call_direction is CallDirection.MOBILE_ORIGINATED, answered, talk, billing.tax_rate,
+                           country)
         if rating.error is not None:
             result.unrated_legs += 1
             continue

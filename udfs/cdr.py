@@ -80,6 +80,7 @@ class CalledNumberType(enum.StrEnum):
     LANDLINE = "LANDLINE"
     VOIP = "VOIP"
     INTERNATIONAL = "INTERNATIONAL"
+    SERVICE = "SERVICE"  # an emergency, short or feature number, kept as dialled (udfs/numbering.py)
 
 
 class CallType(enum.StrEnum):
@@ -231,7 +232,7 @@ def _texts(value: Any) -> list[str] | None:
 def _phone_number(value: Any) -> str:
     value = _text(64, True)(value)
     assert value is not None
-    if numbering.classify_form(value) is numbering.NumberForm.INVALID:
+    if not numbering.may_be_number(value):
         raise _reject(Reason.INVALID_NUMBER, f"not a telephone number: {value!r}")
     return value
 
@@ -340,7 +341,8 @@ class DataUsage(_Part):
 
 
 class Cdr(_Part):
-    """One CDR. Numbers are E.164 after validation (normalised from national forms)."""
+    """One CDR. Numbers are E.164 after validation (normalised from national forms), but a
+    called service number, kept as dialled with numberType SERVICE."""
 
     call_id: Id = Field(alias="callId", json_schema_extra={"column": "call_id"})
     record_id: Id = Field(alias="recordId", json_schema_extra={"column": "record_id"})
@@ -385,12 +387,21 @@ class Cdr(_Part):
                 or (self.end_time is not None and self.answer_time > self.end_time)):
             raise _reject(Reason.ANSWER_OUTSIDE_CALL, "answerTime is outside startTime..endTime")
         region = self.calling_party.location.country if self.calling_party.location else None
-        for name, party in (("callingParty", self.calling_party), ("calledParty", self.called_party)):
-            try:
-                e164 = numbering.normalise(party.number, region)
-            except numbering.NumberError as error:
-                raise _reject(Reason.INVALID_NUMBER, f"{name}.number {error}") from None
-            object.__setattr__(party, "number", e164)
+        called = self.called_party
+        try:
+            number = numbering.normalise(self.calling_party.number, region)
+            object.__setattr__(self.calling_party, "number", number)
+        except numbering.NumberError as error:
+            raise _reject(Reason.INVALID_NUMBER, f"callingParty.number {error}") from None
+        try:
+            if called.number_type is CalledNumberType.SERVICE:
+                numbering.check_service(called.number)
+            elif numbering.is_service(called.number, region):
+                object.__setattr__(called, "number_type", CalledNumberType.SERVICE)
+            else:
+                object.__setattr__(called, "number", numbering.normalise(called.number, region))
+        except numbering.NumberError as error:
+            raise _reject(Reason.INVALID_NUMBER, f"calledParty.number {error}") from None
         return self
 
     @property

@@ -503,7 +503,10 @@ def zone_of(number: str) -> ZoneInfo:
 
 @functools.lru_cache(maxsize=262_144)
 def is_high_risk(number: str, prefixes: tuple[str, ...], premium_rate: bool) -> bool:
-    """A listed high-risk prefix, or (if asked) a number phonenumbers classifies premium rate."""
+    """A listed high-risk prefix, or (if asked) a number phonenumbers classifies premium rate;
+    never a service number (kept as dialled, without "+": 112 is no E.164 prefix)."""
+    if not number.startswith("+"):
+        return False
     digits = number.lstrip("+")
     if any(digits.startswith(prefix) for prefix in prefixes):
         return True

@@ -12,8 +12,15 @@ Producers send E.164 most of the time, and national or 00/011-prefixed forms now
   the subscriber's country: only then is the library's reading of it (which country, whether a
   leading 0 is a trunk prefix) trustworthy.
 
-The job's JVM parser (CdrParser.java) applies the same rules with the same library
-(libphonenumber, at phonenumbers' version), and gives the same reasons word for word.
+A called number may also be a service number — neither E.164 nor garbage: an emergency or
+other short number of the caller's country (112, 999, 911, 116 123, 118 118: the library's
+short-number tables), a feature code (`*97` voicemail, `#31#`), or any string of digits, `*`
+and `#` its producer declared `SERVICE` (a PBX's own voicemail or feature numbers). It is kept
+as dialled; it is rated by the tariff's service entries for the caller's country, free when
+none matches (udfs/rating.py).
+
+The job's JVM parser (CdrParser.java, Numbering.java) applies the same rules with the same
+library (libphonenumber, at phonenumbers' version), and gives the same reasons word for word.
 """
 
 from __future__ import annotations
@@ -23,10 +30,15 @@ import re
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import shortnumberinfo
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 # What a national or 00/011-prefixed number may look like before normalisation.
 DIALABLE = re.compile(r"\+?[0-9(][0-9 ()./-]{2,30}")
+# What a service number may look like: digits, * and #, as dialled.
+SERVICE = re.compile(r"[0-9*#]{2,15}")
+FEATURE_CODE = re.compile(r"[*#][0-9*#]{1,14}")
+SHORT_DIGITS = re.compile(r"[0-9]{1,8}")  # the longest short numbers have 6 digits
 
 
 class NumberForm(enum.Enum):
@@ -36,12 +48,39 @@ class NumberForm(enum.Enum):
 
 
 def classify_form(number: str) -> NumberForm:
-    """Which form a raw number is in, by syntax alone."""
+    """Which form a raw number is in, by syntax alone (a service number is DIALABLE or, when
+    too short or with * and #, INVALID here: only its country tells, see is_service)."""
     if E164.fullmatch(number):
         return NumberForm.E164
     if DIALABLE.fullmatch(number):
         return NumberForm.DIALABLE
     return NumberForm.INVALID
+
+
+def may_be_number(number: str) -> bool:
+    """Syntax a party's number must have: E.164, a dialable form, or a service number's."""
+    return classify_form(number) is not NumberForm.INVALID or SERVICE.fullmatch(number) is not None
+
+
+@lru_cache(maxsize=4_096)
+def is_service(number: str, region: str | None) -> bool:
+    """A feature code, or a short number (emergency, 116xxx, directory, ...) valid in `region`."""
+    if FEATURE_CODE.fullmatch(number):
+        return True
+    if region is None or not SHORT_DIGITS.fullmatch(number):
+        return False
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(shortnumberinfo.is_valid_short_number_for_region(parsed, region))
+
+
+def check_service(number: str) -> str:
+    """A number its producer declared SERVICE: kept as dialled if it has a service number's syntax."""
+    if not SERVICE.fullmatch(number):
+        raise NumberError(f"{number!r} is not a service number (2 to 15 digits, * and #)")
+    return number
 
 
 class NumberError(ValueError):

@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
+E164_PREFIX = re.compile(r"[1-9][0-9]{0,14}")
+SERVICE_PREFIX = re.compile(r"[A-Z]{2}:[0-9*#]{1,15}")
 HEADER = ["prefix", "destination", "rate_per_minute", "connect_fee", "initial_increment_s",
           "subsequent_increment_s"]
 MONEY_PLACES = Decimal("0.000001")
@@ -50,8 +53,18 @@ class Tariff:
         return self.initial_increment_s + steps * self.subsequent_increment_s
 
 
+def free_service(region: str | None) -> Tariff:
+    """A service number no entry prices (emergency, 116xxx, voicemail, ...): free."""
+    return Tariff(f"{region or ''}:", "service number (free)", Decimal(0), Decimal(0), 1, 1)
+
+
 class TariffTable:
-    """Tariffs by prefix; a called number is rated by the longest prefix that matches."""
+    """Tariffs by prefix; a called number is rated by the longest prefix that matches.
+
+    An E.164 number matches digit prefixes ("44", "447"). A service number (kept as dialled,
+    without "+": udfs/numbering.py) matches entries of its caller's country, written
+    `CC:prefix` ("GB:118" for directory enquiries); none matching, it is free.
+    """
 
     def __init__(self, tariffs: list[Tariff], source: str = "tariff"):
         self.source = source
@@ -61,13 +74,16 @@ class TariffTable:
     def __len__(self) -> int:
         return len(self._by_prefix)
 
-    def lookup(self, e164: str) -> Tariff | None:
-        digits = e164.lstrip("+")
+    def lookup(self, number: str, region: str | None = None) -> Tariff | None:
+        """The tariff of `number` (dialled from `region`, which only a service number needs)."""
+        service = not number.startswith("+")
+        digits = number.lstrip("+")
+        key = f"{region or ''}:" if service else ""
         for length in range(min(self._longest, len(digits)), 0, -1):
-            tariff = self._by_prefix.get(digits[:length])
+            tariff = self._by_prefix.get(key + digits[:length])
             if tariff is not None:
                 return tariff
-        return None
+        return free_service(region) if service else None
 
     def to_csv(self) -> str:
         """The table as tariff CSV text (what the JVM rating function is given)."""
@@ -113,8 +129,9 @@ def parse_tariffs(text: str, source: str) -> TariffTable:
         if len(row) != len(HEADER):
             raise TariffError(f"{source}, line {line}: {len(row)} fields, expected {len(HEADER)}")
         prefix, destination = row[0].strip(), row[1].strip()
-        if not prefix.isdigit() or not prefix.isascii() or prefix.startswith("0") or len(prefix) > 15:
-            problem.append(f"prefix {prefix!r} must be 1 to 15 digits, not starting with 0")
+        if not (E164_PREFIX.fullmatch(prefix) or SERVICE_PREFIX.fullmatch(prefix)):
+            problem.append(f"prefix {prefix!r} must be 1 to 15 digits, not starting with 0, or a service "
+                           "prefix: a country code, ':' and 1 to 15 digits, * and # (GB:118)")
         if not destination:
             problem.append("destination is empty")
         rate = _decimal(row[2], "rate_per_minute", problem)
@@ -155,18 +172,19 @@ def round_money(value: Decimal) -> Decimal:
 
 
 def rate_call(table: TariffTable, called_number: str, mobile_originated: bool, answered: bool,
-              talk_seconds: int, tax_rate: Decimal) -> Rating:
+              talk_seconds: int, tax_rate: Decimal, calling_country: str | None = None) -> Rating:
     """Rates one final call leg.
 
     MT legs cost the subscriber nothing. MO legs are rated by the longest tariff prefix of the
-    called number; none is an error, never a free call. An unanswered leg costs nothing, not
-    even the connect fee. Amount and tax are rounded half-up to 6 places per call, tax on the
-    rounded amount.
+    called number; none is an error, never a free call — but a service number (dialled in
+    `calling_country`) that no service entry prices is free. An unanswered leg costs nothing,
+    not even the connect fee. Amount and tax are rounded half-up to 6 places per call, tax on
+    the rounded amount.
     """
     zero = Decimal("0.000000")
     if not mobile_originated:
         return Rating(None, 0, zero, zero)
-    tariff = table.lookup(called_number)
+    tariff = table.lookup(called_number, calling_country)
     if tariff is None:
         return Rating(None, 0, zero, zero, RatingError.UNRATED_DESTINATION)
     if not answered:

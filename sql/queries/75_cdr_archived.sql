@@ -48,4 +48,4 @@ FROM (
   )
   WHERE arrival = 1
 ) AS u
-CROSS JOIN LATERAL TABLE(rate_call(u.called_number, u.call_direction, u.answered, u.talk_seconds)) AS r
+CROSS JOIN LATERAL TABLE(rate_call(u.called_number, u.calling_country, u.call_direction, u.answered, u.talk_seconds)) AS r

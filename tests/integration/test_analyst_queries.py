@@ -108,7 +108,8 @@ def test_revenue_by_destination(archive: Path, records: list[dict[str, Any]]) ->
     revenue: dict[str, Decimal] = collections.defaultdict(Decimal)
     for leg in final_legs(records):
         if leg.record["callDirection"] == "MOBILE_ORIGINATED":
-            rating = rate_call(tariffs, leg.called_e164, True, leg.answered, leg.talk_seconds, Decimal("0"))
+            rating = rate_call(tariffs, leg.called_e164, True, leg.answered, leg.talk_seconds, Decimal("0"),
+                               leg.calling_country)
             assert rating.error is None and rating.tariff is not None
             revenue[rating.tariff.destination] += rating.amount
     rows = _run(archive, "revenue_by_destination")

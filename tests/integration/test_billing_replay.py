@@ -24,6 +24,7 @@ TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,s
 1900,US premium,1.9900,0.5000,60,60
 33,France,0.0120,0,1,1
 44,United Kingdom,0.0730,0,30,6
+GB:118,United Kingdom directory enquiries,2.4500,2.0000,60,60
 """
 
 
@@ -58,6 +59,15 @@ LEGS = [
     leg("b2:STOP", "B", "+6561234567", "2026-11-12T09:00:00Z", "2026-11-12T09:00:10Z", "2026-11-12T09:01:10Z"),
     # B: MO to premium rate, not answered: counted, 0 (no connect fee either)
     leg("b3:STOP", "B", "+19005550100", "2026-11-13T09:00:00Z", None, "2026-11-13T09:00:20Z", reason="NO_ANSWER"),
+    # C (dialling from GB): service numbers, kept as dialled. 999 (emergency) talk 300 s: no
+    # entry prices it, free (billable 300 at 1/1). 118118 (directory enquiries, GB:118 60/60):
+    # talk 90 s -> 120 s = 2.00 + 2.45 x 2 = 6.90; tax 1.38. *97 (voicemail, a feature code)
+    # talk 30 s: free. 8500, declared SERVICE (a PBX's own voicemail number), talk 20 s: free.
+    leg("c1:STOP", "C", "999", "2026-11-14T10:00:00Z", "2026-11-14T10:00:02Z", "2026-11-14T10:05:02Z"),
+    leg("c2:STOP", "C", "118118", "2026-11-14T11:00:00Z", "2026-11-14T11:00:05Z", "2026-11-14T11:01:35Z"),
+    leg("c3:STOP", "C", "*97", "2026-11-14T12:00:00Z", "2026-11-14T12:00:01Z", "2026-11-14T12:00:31Z"),
+    {**leg("c4:STOP", "C", "8500", "2026-11-14T13:00:00Z", "2026-11-14T13:00:01Z", "2026-11-14T13:00:21Z"),
+     "calledParty": {"number": "8500", "numberType": "SERVICE", "destination": "GB"}},
 ]
 
 ZERO = Decimal("0")
@@ -71,6 +81,10 @@ EXPECTED = {
                        "amount": ZERO, "tax": ZERO, "total": ZERO, "voice_calls": 2, "voice_amount": ZERO,
                        "video_calls": 0, "video_amount": ZERO, "conference_calls": 0, "conference_amount": ZERO,
                        "currency": "EUR"},
+    ("C", "2026-11"): {"calls": 4, "answered_calls": 4, "talk_seconds": 300 + 90 + 30 + 20,
+                       "billable_seconds": 300 + 120 + 30 + 20, "amount": Decimal("6.9"), "tax": Decimal("1.38"),
+                       "total": Decimal("8.28"), "voice_calls": 4, "voice_amount": Decimal("6.9"), "video_calls": 0,
+                       "video_amount": ZERO, "conference_calls": 0, "conference_amount": ZERO, "currency": "EUR"},
 }
 
 
@@ -99,7 +113,13 @@ def test_job_bills_equal_the_hand_worked_values(replayed: Path) -> None:
 
 def test_rated_calls_and_rating_errors(replayed: Path) -> None:
     rated = {r["record_id"]: r for r in pq.read_table(replayed / "rated_calls").to_pylist()}
-    assert sorted(rated) == ["a1:STOP", "a2:STOP", "a3:STOP", "b1:STOP", "b3:STOP"]  # once each, STOP only
+    assert sorted(rated) == ["a1:STOP", "a2:STOP", "a3:STOP", "b1:STOP", "b3:STOP",  # once each, STOP only
+                             "c1:STOP", "c2:STOP", "c3:STOP", "c4:STOP"]
+    assert [(rated[r]["called_number"], rated[r]["tariff_prefix"], rated[r]["destination"], rated[r]["amount"])
+            for r in ("c1:STOP", "c2:STOP", "c3:STOP", "c4:STOP")] == [
+        ("999", "GB:", "service number (free)", ZERO),
+        ("118118", "GB:118", "United Kingdom directory enquiries", Decimal("6.9")),
+        ("*97", "GB:", "service number (free)", ZERO), ("8500", "GB:", "service number (free)", ZERO)]
     a3 = rated["a3:STOP"]
     assert (a3["bill_month"], a3["tariff_prefix"], a3["destination"], a3["billable_seconds"]) == (
         "2026-11", "44", "United Kingdom", 60)
@@ -114,7 +134,7 @@ def test_reconciliation_computes_the_same_by_itself(files: tuple[Path, Path]) ->
     billing = BillingConfig(tariffs=load_tariffs(tariff), tax_rate=Decimal("0.2"))
     expected = expected_bills(cdrs.read_text().splitlines(), billing)
     assert expected.bills == EXPECTED
-    assert (expected.rated_legs, expected.unrated_legs) == (5, 1)
+    assert (expected.rated_legs, expected.unrated_legs) == (9, 1)
 
 
 def test_reconciliation_command_passes_and_fails(files: tuple[Path, Path], replayed: Path, tmp_path: Path,

@@ -67,7 +67,7 @@ def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     for leg in final_legs(records):
         rating = rate_call(billing.tariffs, leg.called_e164, leg.record["callDirection"] == "MOBILE_ORIGINATED",
-                           leg.answered, leg.talk_seconds, billing.tax_rate)
+                           leg.answered, leg.talk_seconds, billing.tax_rate, leg.calling_country)
         if rating.error is None:
             spend[(leg.subscriber, leg.end.replace(minute=0, second=0, microsecond=0))] += rating.amount
             revenue[leg.record["calledParty"].get("destination") or "ZZ"] += rating.amount

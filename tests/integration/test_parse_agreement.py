@@ -30,6 +30,8 @@ SWAPS: list[Any] = [None, "", "  ", "text", -1, -0.5, 0, 1.5, 10**20, True, [], 
                     "020 7946 0958", "+44 20 7946 0958", "011 44 20 7946 0958", "+999123", "1e3", 1e3,
                     # E.164 syntax, impossible for the country code (and one possible, unassigned)
                     "+4412", "+441234567890123", "+4420794609", "+1202555012", "+12", "+441000000000",
+                    # service numbers (valid or not in the caller's country), and the type
+                    "112", "999", "911", "116123", "118118", "15", "*97", "#31#", "8500", "*", "SERVICE",
                     "MOBILE", "INTERNATIONAL", "stop", "STOP", "EVENT", "GB", "gb", "EUR", 123.4567891]
 
 

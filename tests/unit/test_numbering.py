@@ -8,7 +8,7 @@ import pytest
 from tools.bad_records import GOOD
 from tools.local_aws import PROJECT_ROOT
 from udfs.cdr import Reason, validate_record
-from udfs.numbering import NumberError, NumberForm, classify_form, normalise
+from udfs.numbering import NumberError, NumberForm, classify_form, is_service, normalise
 from udfs.rating import load_tariffs, rate_call
 
 
@@ -71,3 +71,39 @@ def test_a_possible_number_outside_known_ranges_is_kept_and_rated_by_its_prefix(
                        mobile_originated=True, answered=True, talk_seconds=60, tax_rate=Decimal("0.2"))
     assert rating.tariff is not None and rating.tariff.prefix == "44"
     assert (rating.amount, rating.tax) == (Decimal("0.010000"), Decimal("0.002000"))
+
+
+# Service numbers, from the national plans: 999 and 112 are GB's emergency numbers, 116 123
+# the Samaritans, 118 118 a directory enquiry service; 999 is nothing in France; *97 is a
+# feature code (voicemail) anywhere.
+@pytest.mark.parametrize("number, region, service", [
+    ("999", "GB", True), ("112", "GB", True), ("116123", "GB", True), ("118118", "GB", True),
+    ("911", "US", True), ("15", "FR", True), ("*97", None, True), ("#31#", "GB", True),
+    ("999", "FR", False), ("112", None, False), ("12", "GB", False), ("+442079460958", "GB", False),
+    ("02079460958", "GB", False),
+])
+def test_service_numbers_are_known_by_the_callers_country(number: str, region: str | None, service: bool) -> None:
+    assert is_service(number, region) is service
+
+
+def test_a_service_number_is_kept_as_dialled_and_typed_service() -> None:
+    verdict = validate_record(_record("116123"))  # GOOD calls from GB
+    assert verdict.cdr is not None
+    assert (verdict.cdr.called_party.number, verdict.cdr.called_party.number_type) == ("116123", "SERVICE")
+    declared = json.dumps({**GOOD, "calledParty": {"number": "8500", "numberType": "SERVICE"}})
+    cdr = validate_record(declared).cdr
+    assert cdr is not None and cdr.called_party.number == "8500"
+
+
+def test_what_is_no_service_number_is_refused_saying_why() -> None:
+    abroad = json.loads(_record("999"))
+    abroad["callingParty"]["location"]["country"] = "FR"
+    verdict = validate_record(json.dumps(abroad))
+    assert (verdict.reason, verdict.detail) == (
+        Reason.INVALID_NUMBER, "calledParty.number '999' is not a valid number dialled from FR")
+    declared = json.dumps({**GOOD, "calledParty": {"number": "+442079460958", "numberType": "SERVICE"}})
+    verdict = validate_record(declared)
+    assert verdict.detail == ("calledParty.number '+442079460958' is not a service number "
+                              "(2 to 15 digits, * and #)")
+    calling = json.dumps({**GOOD, "callingParty": {**GOOD["callingParty"], "number": "112"}})
+    assert validate_record(calling).detail == "callingParty.number '112' is not a valid number dialled from GB"

@@ -16,13 +16,16 @@ TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,s
 33,France,0.0120,0,1,1
 44,United Kingdom,0.0730,0,30,6
 4991,Tiny rate,0.000009,0,1,1
+GB:118,UK directory enquiries,2.4500,2.0000,60,60
+GB:1181,UK directory (one provider),1.0000,0,1,1
 """
 TABLE = parse_tariffs(TARIFF, "test.csv")
 ZERO = Decimal("0")
 
 
-def rate(number: str, talk: int, *, mo: bool = True, answered: bool = True, tax: str = "0") -> tuple:
-    r = rate_call(TABLE, number, mo, answered, talk, Decimal(tax))
+def rate(number: str, talk: int, *, mo: bool = True, answered: bool = True, tax: str = "0",
+         country: str | None = None) -> tuple:
+    r = rate_call(TABLE, number, mo, answered, talk, Decimal(tax), country)
     return (r.tariff.prefix if r.tariff else None, r.billable_seconds, r.amount, r.tax, r.error)
 
 
@@ -79,7 +82,20 @@ def test_mt_and_unanswered_legs_cost_nothing() -> None:
     assert rate("+19005550100", 0, answered=False, tax="0.2") == ("1900", 0, ZERO, ZERO, None)  # no fee
 
 
+def test_service_numbers_are_rated_in_the_callers_country_and_free_unless_priced() -> None:
+    # 118 055 from GB, GB:118 (60/60): talk 90 s -> 120 s = 2.00 + 2.45 x 2 = 6.90; tax 20 % 1.38
+    assert rate("118055", 90, country="GB", tax="0.2") == ("GB:118", 120, Decimal("6.9"), Decimal("1.38"), None)
+    # 118 118 matches the longer GB:1181 (1/1): 90 s x 1.00/60 = 1.50
+    assert rate("118118", 90, country="GB") == ("GB:1181", 90, Decimal("1.5"), ZERO, None)
+    # 999 from GB, 118 from France, *97 anywhere: no entry prices them, free (never unrated)
+    assert rate("999", 300, country="GB") == ("GB:", 300, ZERO, ZERO, None)
+    assert rate("118118", 90, country="FR") == ("FR:", 90, ZERO, ZERO, None)
+    assert rate("*97", 30) == (":", 30, ZERO, ZERO, None)
+
+
 @pytest.mark.parametrize("row, problem", [
+    ("gb:118,UK,0.01,0,1,1", "line 3: prefix 'gb:118' must be 1 to 15 digits, not starting with 0, or a service"),
+    ("GB:,UK,0.01,0,1,1", "line 3: prefix 'GB:' must be"),
     ("44,UK again,0.01,0,1,1", "line 3: duplicate prefix '44'"),
     ("45,Denmark,-0.01,0,1,1", "line 3: rate_per_minute '-0.01' must not be negative"),
     ("4a5,Denmark,0.01,0,1,1", "line 3: prefix '4a5' must be 1 to 15 digits"),
@@ -102,5 +118,6 @@ def test_default_tariff_covers_forty_countries_and_round_trips() -> None:
     assert len(table) >= 100
     for prefix in ("1", "1876", "1900", "44", "447", "4470", "33", "336", "49", "4915", "882", "881"):
         assert table.lookup("+" + prefix + "5555555").prefix == prefix
+    assert table.lookup("118118", "GB").prefix == "GB:118" and table.lookup("411", "US").prefix == "US:411"
     assert isinstance(parse_tariffs(table.to_csv(), "round trip"), TariffTable)
     assert len(parse_tariffs(table.to_csv(), "round trip")) == len(table)

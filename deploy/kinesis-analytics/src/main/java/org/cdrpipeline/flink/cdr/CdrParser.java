@@ -54,7 +54,8 @@ final class CdrParser {
 
     static final Set<String> RECORD_TYPES = Set.of("START", "STOP", "INTERIM", "EVENT");
     static final Set<String> CALLING_TYPES = Set.of("MOBILE", "LANDLINE", "VOIP");
-    static final Set<String> CALLED_TYPES = Set.of("MOBILE", "LANDLINE", "VOIP", "INTERNATIONAL");
+    static final String SERVICE = "SERVICE";
+    static final Set<String> CALLED_TYPES = Set.of("MOBILE", "LANDLINE", "VOIP", "INTERNATIONAL", SERVICE);
     static final Set<String> CALL_TYPES = Set.of("VOICE", "VIDEO", "CONFERENCE");
     static final Set<String> DIRECTIONS = Set.of("MOBILE_ORIGINATED", "MOBILE_TERMINATED");
     static final Set<String> TERMINATIONS = Set.of("NORMAL", "BUSY", "NO_ANSWER", "FAILED", "CANCELLED");
@@ -236,23 +237,38 @@ final class CdrParser {
             throw new Reject("ANSWER_OUTSIDE_CALL", "answerTime is outside startTime..endTime");
         }
         String region = (String) row[11];
-        row[8] = e164(row, 8, "callingParty", region);
-        row[15] = e164(row, 15, "calledParty", region);
+        try {
+            row[8] = Numbering.normalise((String) row[8], region);
+        } catch (Numbering.NumberException e) {
+            throw new Reject("INVALID_NUMBER", "callingParty.number " + e.getMessage());
+        }
+        calledNumber(row, region);
     }
 
-    /** The number at `position` in E.164, normalised when dialled from `region` (ISO 3166-1). */
-    private static String e164(Object[] row, int position, String party, String region) throws Reject {
+    /**
+     * The called number: a declared SERVICE number kept as dialled; an undeclared one the
+     * caller's country knows as a service number (Numbering.isService) typed SERVICE; any other
+     * in E.164, normalised when dialled from `region` (ISO 3166-1).
+     */
+    private static void calledNumber(Object[] row, String region) throws Reject {
+        String number = (String) row[15];
         try {
-            return Numbering.normalise((String) row[position], region);
+            if (SERVICE.equals(row[16])) {
+                Numbering.checkService(number);
+            } else if (Numbering.isService(number, region)) {
+                row[16] = SERVICE;
+            } else {
+                row[15] = Numbering.normalise(number, region);
+            }
         } catch (Numbering.NumberException e) {
-            throw new Reject("INVALID_NUMBER", party + ".number " + e.getMessage());
+            throw new Reject("INVALID_NUMBER", "calledParty.number " + e.getMessage());
         }
     }
 
     /** Puts the number in its column as sent; it is normalised once every field is checked. */
     private static void phoneNumber(Fields party, Object[] row, int position) throws Reject {
         String number = party.text("number", true, 64);
-        if (!Numbering.E164.matcher(number).matches() && !Numbering.DIALABLE.matcher(number).matches()) {
+        if (!Numbering.mayBeNumber(number)) {
             // worded as udfs/cdr.py words it (the agreement test compares numbering details)
             throw new Reject("INVALID_NUMBER", party.name("number") + ": not a telephone number: '" + number + "'");
         }

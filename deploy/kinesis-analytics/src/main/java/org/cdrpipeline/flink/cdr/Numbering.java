@@ -4,6 +4,7 @@ import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.ValidationResult;
 import com.google.i18n.phonenumbers.Phonenumber;
+import com.google.i18n.phonenumbers.ShortNumberInfo;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.regex.Pattern;
  * version Python's phonenumbers ports) and the same reasons word for word.
  *
  * <ul>
+ *   <li>a called service number (a short number valid in the caller's country, a feature code,
+ *       or digits, * and # declared SERVICE) is kept as dialled;
  *   <li>an E.164 number must be possible for its country code (length check): too short, too
  *       long or no such country code is refused; a possible number outside every range the
  *       library knows as assigned is kept (numbering plans change faster than releases);
@@ -28,6 +31,11 @@ final class Numbering {
     static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
     /** What a national or 00/011-prefixed number may look like before normalisation. */
     static final Pattern DIALABLE = Pattern.compile("\\+?[0-9(][0-9 ()./-]{2,30}");
+    /** What a service number may look like: digits, * and #, as dialled. */
+    static final Pattern SERVICE = Pattern.compile("[0-9*#]{2,15}");
+    static final Pattern FEATURE_CODE = Pattern.compile("[*#][0-9*#]{1,14}");
+    private static final Pattern SHORT_DIGITS = Pattern.compile("[0-9]{1,8}"); // the longest have 6
+    private static final ShortNumberInfo SHORT_NUMBERS = ShortNumberInfo.getInstance();
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
     private static final int CACHED = 65_536;
     private static final ThreadLocal<Map<String, Optional<String>>> CHECKED = ThreadLocal.withInitial(
@@ -46,6 +54,34 @@ final class Numbering {
 
         NumberException(String number, String why) {
             super("'" + number + "' " + why);
+        }
+    }
+
+    /** Syntax a party's number must have: E.164, a dialable form, or a service number's. */
+    static boolean mayBeNumber(String number) {
+        return E164.matcher(number).matches() || DIALABLE.matcher(number).matches()
+                || SERVICE.matcher(number).matches();
+    }
+
+    /** A feature code, or a short number (emergency, 116xxx, directory, ...) valid in `region`. */
+    static boolean isService(String number, String region) {
+        if (FEATURE_CODE.matcher(number).matches()) {
+            return true;
+        }
+        if (region == null || !SHORT_DIGITS.matcher(number).matches()) {
+            return false;
+        }
+        try {
+            return SHORT_NUMBERS.isValidShortNumberForRegion(PHONES.parse(number, region), region);
+        } catch (NumberParseException e) {
+            return false;
+        }
+    }
+
+    /** A number its producer declared SERVICE: kept as dialled if it has a service number's syntax. */
+    static void checkService(String number) throws NumberException {
+        if (!SERVICE.matcher(number).matches()) {
+            throw new NumberException(number, "is not a service number (2 to 15 digits, * and #)");
         }
     }
 

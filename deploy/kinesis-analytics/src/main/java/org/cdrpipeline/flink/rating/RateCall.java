@@ -15,10 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * RATE_CALL(called_number, call_direction, answered, talk_seconds): the price of one final call
- * leg under the job's tariff: the rules of udfs/rating.py.rate_call, in BigDecimal, never
- * through double. One row per call; rating_error is set (UNRATED_DESTINATION) when an MO
- * leg's number matches no tariff prefix.
+ * RATE_CALL(called_number, calling_country, call_direction, answered, talk_seconds): the price
+ * of one final call leg under the job's tariff: the rules of udfs/rating.py.rate_call, in
+ * BigDecimal, never through double. One row per call; rating_error is set
+ * (UNRATED_DESTINATION) when an MO leg's E.164 number matches no tariff prefix; a service
+ * number is rated in the caller's country, free when no service entry prices it.
  *
  * <p>The tariff and tax rate come from the job parameters cdr.tariffs (the checked tariff CSV,
  * base64) and cdr.tax-rate, set by the Python job from its configuration.
@@ -45,12 +46,13 @@ public final class RateCall extends TableFunction<RowData> {
         taxRate = new BigDecimal(tax);
     }
 
-    public void eval(String calledNumber, String callDirection, Boolean answered, Long talkSeconds) {
+    public void eval(String calledNumber, String callingCountry, String callDirection, Boolean answered,
+                     Long talkSeconds) {
         if (!"MOBILE_ORIGINATED".equals(callDirection)) {
             collect(GenericRowData.of(null, null, null, null, 0L, ZERO, ZERO, null)); // MT: not charged
             return;
         }
-        TariffTable.Tariff tariff = tariffs.lookup(calledNumber);
+        TariffTable.Tariff tariff = tariffs.lookup(calledNumber, callingCountry);
         if (tariff == null) {
             collect(GenericRowData.of(null, null, null, null, 0L, ZERO, ZERO,
                     StringData.fromString("UNRATED_DESTINATION")));

@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tariffs by E.164 prefix; a number is rated by its longest matching prefix. Built from the
- * tariff CSV that udfs/rating.py has already loaded and checked (TariffTable.to_csv), so a
- * problem here is a bug, not an operator's typo.
+ * Tariffs by prefix; a number is rated by its longest matching prefix: digits for an E.164
+ * number, `CC:prefix` entries of the caller's country for a service number (kept as dialled,
+ * without "+"), which is free when none matches. Built from the tariff CSV that udfs/rating.py
+ * has already loaded and checked (TariffTable.to_csv), so a problem here is a bug, not an
+ * operator's typo.
  */
 final class TariffTable implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -27,12 +29,24 @@ final class TariffTable implements Serializable {
         final long subsequentIncrement;
 
         Tariff(List<String> fields) {
-            prefix = fields.get(0);
-            destination = fields.get(1);
-            ratePerMinute = new BigDecimal(fields.get(2));
-            connectFee = new BigDecimal(fields.get(3));
-            initialIncrement = Long.parseLong(fields.get(4));
-            subsequentIncrement = Long.parseLong(fields.get(5));
+            this(fields.get(0), fields.get(1), new BigDecimal(fields.get(2)), new BigDecimal(fields.get(3)),
+                    Long.parseLong(fields.get(4)), Long.parseLong(fields.get(5)));
+        }
+
+        private Tariff(String prefix, String destination, BigDecimal ratePerMinute, BigDecimal connectFee,
+                       long initialIncrement, long subsequentIncrement) {
+            this.prefix = prefix;
+            this.destination = destination;
+            this.ratePerMinute = ratePerMinute;
+            this.connectFee = connectFee;
+            this.initialIncrement = initialIncrement;
+            this.subsequentIncrement = subsequentIncrement;
+        }
+
+        /** A service number no entry prices (emergency, 116xxx, voicemail, ...): free. */
+        static Tariff freeService(String region) {
+            return new Tariff((region == null ? "" : region) + ":", "service number (free)", BigDecimal.ZERO,
+                    BigDecimal.ZERO, 1, 1);
         }
 
         /** The first increment whole, then whole subsequent increments. */
@@ -73,16 +87,21 @@ final class TariffTable implements Serializable {
         }
     }
 
-    /** The tariff of the longest prefix of the number's digits, or null. */
-    Tariff lookup(String e164) {
-        String digits = e164.startsWith("+") ? e164.substring(1) : e164;
+    /**
+     * The tariff of the longest prefix of `number` (dialled from `region`, which only a service
+     * number needs), or null for an E.164 number no prefix matches.
+     */
+    Tariff lookup(String number, String region) {
+        boolean service = !number.startsWith("+");
+        String digits = service ? number : number.substring(1);
+        String key = service ? (region == null ? "" : region) + ":" : "";
         for (int length = Math.min(longest, digits.length()); length > 0; length--) {
-            Tariff tariff = byPrefix.get(digits.substring(0, length));
+            Tariff tariff = byPrefix.get(key + digits.substring(0, length));
             if (tariff != null) {
                 return tariff;
             }
         }
-        return null;
+        return service ? Tariff.freeService(region) : null;
     }
 
     /** One CSV record (RFC 4180 quoting, as Python's csv module writes it). */

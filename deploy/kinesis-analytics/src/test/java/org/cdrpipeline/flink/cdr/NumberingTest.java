@@ -36,6 +36,24 @@ class NumberingTest {
         assertEquals(why, refused.getMessage());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+        "999|GB|true", "112|GB|true", "116123|GB|true", "118118|GB|true", "911|US|true", "15|FR|true",
+        "*97|-|true", "#31#|GB|true", "999|FR|false", "112|-|false", "12|GB|false", "+442079460958|GB|false",
+        "02079460958|GB|false",
+    })
+    void knowsServiceNumbersByTheCallersCountry(String number, String region, boolean service) {
+        assertEquals(service, Numbering.isService(number, region));
+    }
+
+    @Test
+    void aDeclaredServiceNumberHasAServiceNumbersSyntax() throws Exception {
+        Numbering.checkService("8500");
+        Numbering.NumberException refused = assertThrows(Numbering.NumberException.class,
+                () -> Numbering.checkService("+442079460958"));
+        assertEquals("'+442079460958' is not a service number (2 to 15 digits, * and #)", refused.getMessage());
+    }
+
     @Test
     void aNationalFormNeedsACountry() {
         Numbering.NumberException refused = assertThrows(Numbering.NumberException.class,
