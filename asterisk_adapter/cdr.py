@@ -15,7 +15,10 @@ Mapping decisions (an operator's PBX is configured this way or can be):
   alice). Trunk to trunk has no subscriber of ours: rejected (NO_SUBSCRIBER).
 - Numbers: internal extensions (all digits, at most `extension_digits`) become E.164 through
   the configured template (the DID range they answer on); anything else is normalised with
-  the PBX's country. Service extensions (parking lots, conference rooms) get their DID too.
+  the PBX's country. A dialled service number — an emergency number, a feature code (*97),
+  one of `service_numbers`, or beyond the extensions' length a short number of the PBX's
+  country (116 123) — is sent as dialled with numberType SERVICE. Service extensions (parking
+  lots, conference rooms) get their DID too.
   The called number is Party B's extension when its endpoint is named by one (FreePBX's
   convention): `dst` keeps the dialled extension through a forward or a parallel dial.
 - Local-time timestamps ("YYYY-MM-DD HH:MM:SS", cdr_csv without usegmtime) are read in the
@@ -88,13 +91,17 @@ class AsteriskConfig:
     newcdrcolumns: bool = True
     server_node: str = "asterisk"
     accounts: Mapping[str, str] = field(default_factory=dict)  # accountcode → subscriber id, when they differ
+    # The PBX's own service numbers its extension plan would otherwise read as extensions
+    # (voicemail, a speaking clock): sent as dialled, numberType SERVICE.
+    service_numbers: tuple[str, ...] = ()
 
     @staticmethod
     def from_mapping(fields: Mapping[str, Any]) -> AsteriskConfig:
         """From a JSON object of these fields (lists where tuples are kept)."""
         values = dict(fields)
-        if "trunk_prefixes" in values:
-            values["trunk_prefixes"] = tuple(values["trunk_prefixes"])
+        for listed in ("trunk_prefixes", "service_numbers"):
+            if listed in values:
+                values[listed] = tuple(values[listed])
         return AsteriskConfig(**values)
 
     @property
@@ -164,8 +171,9 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
     calling = _number(get("src") or _caller_id_number(get("clid") or ""), config, "src")
     # Who actually rang: Party B's extension (a forward or a parallel dial keeps the dialled dst).
     peer_extension = _endpoint(peer) if callee_account is not None else None
-    called = _number(peer_extension if peer_extension and peer_extension.isdigit() else get("dst") or "",
-                     config, "dst")
+    dialled = peer_extension if peer_extension and peer_extension.isdigit() else get("dst") or ""
+    service = _is_service(dialled.strip(), config)
+    called = dialled.strip() if service else _number(dialled, config, "dst")
     call_id = _call_id(cdr, line)
     record: dict[str, Any] = {
         "callId": call_id,
@@ -176,7 +184,8 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
         "duration": max(0, int(get("duration") or 0)),
         "billableSeconds": max(0, int(get("billsec") or 0)) if answer else 0,
         "callingParty": {"number": calling, "subscriberId": subscriber, "location": {"country": config.country}},
-        "calledParty": {"number": called, "destination": _region(called)},
+        "calledParty": ({"number": called, "numberType": "SERVICE", "destination": config.country} if service
+                        else {"number": called, "destination": _region(called)}),
         "callType": "CONFERENCE" if app in CONFERENCE_APPS else "VOICE",
         "callDirection": direction,
         "terminationReason": termination,
@@ -211,6 +220,17 @@ def _caller_id_number(clid: str) -> str:
     """'"Alice" <2001>' → 2001."""
     match = re.search(r"<([^>]*)>", clid)
     return match.group(1) if match else clid
+
+
+def _is_service(dialled: str, config: AsteriskConfig) -> bool:
+    """An emergency number, a feature code or one of the PBX's service numbers — before the
+    extension plan, which would read 999 as an extension — or, beyond the extensions' length,
+    a short number of the PBX's country (116 123, 118 118)."""
+    if dialled in config.service_numbers or numbering.is_emergency(dialled, config.country):
+        return True
+    if dialled.isdigit() and len(dialled) <= config.extension_digits:
+        return False
+    return numbering.is_service(dialled, config.country)
 
 
 def _number(raw: str, config: AsteriskConfig, column: str) -> str:

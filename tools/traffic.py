@@ -33,6 +33,11 @@ DESTINATIONS = {"GB": 20, "DE": 10, "FR": 10, "ES": 6, "IT": 6, "NL": 4, "US": 8
                 "RO": 2, "MA": 1, "ZA": 1, "AE": 1, "JM": 1, "CH": 2, "BE": 2, "AT": 1, "SE": 1,
                 "NO": 1, "DK": 1, "FI": 1, "PL": 2, "PT": 1, "IE": 2, "GR": 1, "EG": 1, "KE": 1,
                 "ID": 1, "VN": 1, "TH": 1, "AR": 1}
+# Service numbers subscribers call, as dialled, per home country: emergency, helplines (116xxx),
+# directory enquiries (118xxx, priced by tariffs/default.csv), voicemail (*97).
+SERVICE_NUMBERS = {"GB": ("999", "112", "116123", "118118", "*97"), "US": ("911", "411", "*97"),
+                   "DE": ("110", "112", "116116"), "FR": ("15", "17", "112", "3131")}
+OTHER_SERVICE_NUMBERS = ("112", "*97")
 # Share of calls that a subscriber in its local night (00:00-07:00) does not make.
 NIGHT_SKIP = 0.8
 CALL_TYPES = {"VOICE": 85, "VIDEO": 10, "CONFERENCE": 5}
@@ -70,6 +75,7 @@ class TrafficSpec:
     interim_every_s: int = 300
     duplicate_share: float = 0.01  # records a producer sends twice (same recordId)
     national_format_share: float = 0.01  # called numbers sent in national form, not E.164
+    service_share: float = 0.005  # outgoing calls to a service number of the home country
     # Share of calls per multi-leg flow (tools/call_flows.py); the rest have one leg.
     flow_shares: tuple[tuple[str, float], ...] = tuple(FLOW_SHARES.items())
 
@@ -205,7 +211,10 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
     other, other_type = pool.draw(destination, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
     if destination != subscriber.country:
         other_type = "INTERNATIONAL"
-    national = (direction == "MOBILE_ORIGINATED" and destination == subscriber.country
+    if direction == "MOBILE_ORIGINATED" and rng.random() < spec.service_share:
+        other = rng.choice(SERVICE_NUMBERS.get(subscriber.country, OTHER_SERVICE_NUMBERS))
+        other_type, destination = "SERVICE", subscriber.country
+    national = (direction == "MOBILE_ORIGINATED" and destination == subscriber.country and other_type != "SERVICE"
                 and rng.random() < spec.national_format_share)
     call_id = str(uuid.UUID(int=rng.getrandbits(128)))
     linked_id = f"{call_id}-L" if rng.random() < 0.1 else None
@@ -284,7 +293,8 @@ def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
             "location": {"country": subscriber.country, "city": subscriber.city,
                          "coordinates": {"lat": subscriber.lat, "lon": subscriber.lon}}},
         "calledParty": {"number": called_number, "numberType": called[1],
-                        "destination": phonenumbers.region_code_for_number(phonenumbers.parse(called[0])),
+                        "destination": subscriber.country if called[1] == "SERVICE"
+                        else phonenumbers.region_code_for_number(phonenumbers.parse(called[0])),
                         **({"subscriberId": plan.callee_id} if plan.callee_id else {})},
         "callType": plan.call_type,
         "callDirection": plan.direction,

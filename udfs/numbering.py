@@ -76,6 +76,12 @@ def is_service(number: str, region: str | None) -> bool:
     return bool(shortnumberinfo.is_valid_short_number_for_region(parsed, region))
 
 
+def is_emergency(number: str, region: str | None) -> bool:
+    """An emergency number of `region` (112, 999, 911, ...), which no extension plan may shadow."""
+    return region is not None and SHORT_DIGITS.fullmatch(number) is not None and bool(
+        shortnumberinfo.is_emergency_number(number, region))
+
+
 def check_service(number: str) -> str:
     """A number its producer declared SERVICE: kept as dialled if it has a service number's syntax."""
     if not SERVICE.fullmatch(number):

@@ -82,6 +82,21 @@ def test_dispositions_and_conference_call_type() -> None:
     assert "answerTime" not in records("park_and_retrieve")[1]  # the Park leg
 
 
+def test_service_numbers_are_sent_as_dialled_not_refused() -> None:
+    """999 (emergency; 3 digits, which the 4-digit extension plan would take for an extension),
+    116 123 (longer than any extension: a GB short number), *97 (a feature code) and 8500 (a
+    service number of this PBX, configured) are calls to services, in GB."""
+    config = dataclasses.replace(CONFIG, service_numbers=("8500",))
+    legs = records("service_calls", config)
+    assert [leg["calledParty"] for leg in legs] == [
+        {"number": number, "numberType": "SERVICE", "destination": "GB"} for number in ("999", "116123", "*97", "8500")]
+    for leg in legs:
+        verdict = validate_record(json.dumps(leg))
+        assert verdict.cdr is not None and verdict.cdr.called_party.number == leg["calledParty"]["number"]
+    # without the setting, 8500 is an extension like any other: its DID
+    assert records("service_calls")[3]["calledParty"] == {"number": "+442079468500", "destination": "GB"}
+
+
 def test_local_time_is_read_in_the_pbx_zone() -> None:
     new_york = dataclasses.replace(CONFIG, zone="America/New_York")
     [record] = records("simple_answered", new_york)

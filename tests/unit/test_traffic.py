@@ -43,6 +43,15 @@ def test_records_are_valid_ordered_and_realistic() -> None:
     assert talk[len(talk) // 2] < 120 < talk[-1] / 10  # median ~1 min, a long tail
 
 
+def test_some_calls_go_to_service_numbers_of_the_home_country() -> None:
+    stops = [r for r in generate(SPEC) if r["recordType"] == "STOP" and r["calledParty"].get("numberType") == "SERVICE"]
+    assert 0 < len(stops) < 0.02 * SPEC.calls
+    for record in stops:
+        assert record["callDirection"] == "MOBILE_ORIGINATED"
+        assert record["calledParty"]["destination"] == record["callingParty"]["location"]["country"]
+        assert validate_record(to_json(record)).cdr.called_party.number == record["calledParty"]["number"]
+
+
 def test_producer_retries_repeat_record_ids() -> None:
     records = list(generate(TrafficSpec(seed=3, calls=1_500, subscribers=200, duplicate_share=0.05)))
     counts = collections.Counter(r["recordId"] for r in records)
