@@ -1,4 +1,4 @@
-"""One Asterisk CDR (Asterisk 12+ semantics) as the pipeline's CDR record (shared/cdr-record.md).
+"""One Asterisk CDR (Asterisk 12+ semantics) as the pipeline's CDR record (docs/cdr-record.md).
 
 Asterisk writes a CDR per pair of parties: Party A (`channel`, the caller or the older channel
 of a bridge) and Party B (`dstchannel`), with its `accountcode` and `peeraccount`. Every leg of

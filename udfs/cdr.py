@@ -1,4 +1,4 @@
-"""The CDR record (../shared/cdr-record.md) as a pydantic v2 model, and its verdict on raw input.
+"""The CDR record (docs/cdr-record.md) as a pydantic v2 model, and its verdict on raw input.
 
 This module is the reference for what a valid CDR is. Every rule raises one of the stable
 reason codes in `Reason`, so a rejected record is counted and explained the same way wherever
