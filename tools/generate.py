@@ -21,6 +21,7 @@ from typing import TextIO
 
 import orjson
 
+from tools.call_flows import FLOWS
 from tools.traffic import TrafficSpec, generate, to_json
 
 
@@ -96,7 +97,19 @@ def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: 
 
 def spec_from(args: argparse.Namespace) -> TrafficSpec:
     values = {f.name: getattr(args, f.name) for f in fields(TrafficSpec) if getattr(args, f.name, None) is not None}
+    if getattr(args, "flow", None):
+        values["flow_shares"] = tuple(args.flow)
     return TrafficSpec(**values)
+
+
+def _flow_share(text: str) -> tuple[str, float]:
+    name, _, share = text.partition("=")
+    if name not in FLOWS:
+        raise argparse.ArgumentTypeError(f"no flow {name!r}; flows: {', '.join(FLOWS)}")
+    try:
+        return name, float(share)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: the share must be a number (0.01 = 1 % of calls)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=datetime.fromisoformat, help="first setup time, ISO 8601 with offset")
     parser.add_argument("--hours", type=float, help="time span the calls are spread over")
     parser.add_argument("--duplicate-share", type=float, help="share of records sent twice")
+    parser.add_argument("--service-share", type=float, help="share of outgoing calls to service numbers")
+    parser.add_argument("--flow", action="append", metavar="NAME=SHARE", type=_flow_share,
+                        help=f"share of calls of a multi-leg flow, repeatable (given ones replace the defaults); "
+                             f"flows: {', '.join(FLOWS)}")
     parser.add_argument("--rate", type=float, default=0, help="records per second (0: as fast as possible)")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="JSON Lines file to write")

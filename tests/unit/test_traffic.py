@@ -64,3 +64,11 @@ def test_cli_writes_jsonl(tmp_path) -> None:
     assert generate_main(["--calls", "50", "--seed", "9", "--out", str(out), "--quiet"]) == 0
     lines = out.read_text().splitlines()
     assert [json.loads(line) for line in lines] == list(generate(TrafficSpec(seed=9, calls=50)))
+
+
+def test_cli_sets_flow_shares(tmp_path) -> None:
+    out = tmp_path / "parks.jsonl"
+    assert generate_main(["--calls", "30", "--seed", "9", "--flow", "park=1", "--out", str(out), "--quiet"]) == 0
+    expected = list(generate(TrafficSpec(seed=9, calls=30, flow_shares=(("park", 1.0),))))
+    assert [json.loads(line) for line in out.read_text().splitlines()] == expected
+    assert all(record.get("linkedId") for record in expected)  # every call a park: two legs
