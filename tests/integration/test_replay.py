@@ -107,8 +107,10 @@ def test_archive_holds_normalised_numbers_and_exact_money(replay: Any, traffic: 
     by_id = {record["recordId"]: record for record in traffic}
     for row in archive.select(["record_id", "start_time"]).to_pylist():
         assert row["start_time"].replace(tzinfo=dt.UTC) == _utc(by_id[row["record_id"]]["startTime"])
-    numbers = archive.column("called_number").to_pylist()
-    assert all(number.startswith("+") for number in numbers)
+    numbers = archive.select(["called_number", "called_number_type"]).to_pylist()
+    assert all(row["called_number"].startswith("+") for row in numbers if row["called_number_type"] != "SERVICE")
+    service = {row["called_number"] for row in numbers if row["called_number_type"] == "SERVICE"}
+    assert service and not any(number.startswith("+") for number in service)  # kept as dialled
     national = [r for r in traffic if not r["calledParty"]["number"].startswith("+")]
     assert national, "the traffic must exercise the normaliser"
     by_record = {row["record_id"]: row for row in archive.select(["record_id", "called_number"]).to_pylist()}

@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from jobs.config import load as load_config
@@ -60,9 +60,40 @@ def _transfer(spec: TrafficSpec) -> list[str]:
     return legs
 
 
+def _quiet_split(lines: list[str]) -> int:
+    """The index nearest the middle at which no leg of a multi-leg call is open (its START
+    before, its STOP after): leg attribution bills such a call's legs only once it is
+    complete, so the bills of a first part are well defined only at such a point."""
+    open_legs: set[str] = set()
+    quiet = []
+    for index, line in enumerate(lines):
+        if not open_legs:
+            quiet.append(index)
+        record = json.loads(line)
+        if record.get("linkedId") and record["recordType"] == "START":
+            open_legs.add(record["callId"])
+        elif record["recordType"] == "STOP":
+            open_legs.discard(record["callId"])
+    return min(quiet, key=lambda index: abs(index - len(lines) // 2))
+
+
+def _tick(lines: list[str]) -> str:
+    """A one-leg call ending a minute (the watermark's lateness) after everything in `lines`:
+    the watermark passes all their ends, so every multi-leg call among them is complete."""
+    latest = max(json.loads(line).get("endTime") or json.loads(line)["startTime"] for line in lines)
+    end = datetime.fromisoformat(latest.replace("Z", "+00:00")) + timedelta(seconds=61)
+    tick = copy.deepcopy(GOOD)
+    tick.update(recordId="tick:STOP", callId="tick", callDirection="MOBILE_TERMINATED", duration=30,
+                startTime=(end - timedelta(seconds=30)).isoformat(),
+                answerTime=(end - timedelta(seconds=25)).isoformat(), endTime=end.isoformat())
+    tick["callingParty"]["subscriberId"] = "tick"
+    return to_json(tick)
+
+
 def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> None:
     spec = TrafficSpec(seed=99, calls=800, subscribers=60, hours=4)
     lines = [to_json(r) for r in generate(spec)]
+    generated = len(lines)
     floods, flood_alerts = _floods(spec)
     unrated = copy.deepcopy(GOOD)  # an outgoing leg to a number no tariff prefix matches
     unrated.update(recordId="unrated:STOP", callId="unrated", callDirection="MOBILE_ORIGINATED")
@@ -71,8 +102,11 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
     transfer = _transfer(spec)
     # The second leg comes after the restart, in time (first of the second half, which starts
     # about two hours in): later, it would miss its usage window, as any late record does.
-    first, second = lines[: len(lines) // 2] + floods + transfer[:1], transfer[1:] + lines[len(lines) // 2:]
-    lines += floods + transfer
+    split = _quiet_split(lines)
+    first = lines[:split] + floods + transfer[:1]
+    first.append(_tick(first))
+    second = transfer[1:] + lines[split:]
+    lines += floods + transfer + first[-1:]
     with LocalAws.start(Resources(stream="cdr-restart", bucket="cdr-restart-archive")) as aws:
         bills_table = aws.resources.billing_monthly_table
         live = aws.write_properties(tmp_path / "live.json", bounded=False)
@@ -102,8 +136,9 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         # Billing per charged leg: Alice's leg after the transfer is on Bob's bill, not hers.
         assert [(key[0], bill["calls"]) for key, bill in expected.items() if "xfer" in key[0]] == [
             ("xfer-alice", 1), ("xfer-bob", 1)]
+        legs = {json.loads(line)["recordId"] for line in lines[:generated] if '"recordType":"STOP"' in line}
         assert sum(bill["calls"] for key, bill in expected.items() if "flood" not in str(key)
-                   and "xfer" not in str(key)) == 800
+                   and "xfer" not in str(key) and "tick" not in str(key)) == len(legs) > 800  # 800 calls
         [call] = [c for c in aws.scan(aws.resources.logical_calls_table) if c["linked_id"] == "xfer"]
         assert (int(call["leg_count"]), int(call["revision"]), call["answered"]) == (2, 1, True)
         assert [(leg["charged_to"], leg["charge"]) for leg in json.loads(call["legs"])] == [
