@@ -135,3 +135,14 @@ def test_the_command_writes_records_and_dead_letters(tmp_path: Path) -> None:
     assert [r["terminationReason"] for r in written] == ["NO_ANSWER", "NORMAL"]
     dead = [json.loads(line) for line in (tmp_path / "cdrs.dead-letters.jsonl").read_text().splitlines()]
     assert [(row["raw_record"], row["reason"]) for row in dead] == [("{broken", "ASTERISK_BAD_JSON")]
+
+
+def test_a_call_to_an_emergency_number_is_a_service_call_not_a_dead_letter() -> None:
+    """The simple call's events, Alice dialling 999 out of a trunk instead of Bob's 2002."""
+    lines = [line.replace('"2002"', '"999"').replace("PJSIP/2002,30,tT", "PJSIP/trunk/999,30")
+             .replace("PJSIP/2002-00000002", "PJSIP/trunk-00000002") for line in cel_lines("simple_answered")]
+    legs, bad = converted(lines)
+    assert bad == []
+    [leg] = legs
+    assert leg["calledParty"] == {"number": "999", "numberType": "SERVICE", "destination": "GB"}
+    assert (leg["callDirection"], leg["callingParty"]["subscriberId"]) == ("MOBILE_ORIGINATED", "alice")
