@@ -101,6 +101,7 @@ class Scenario:
         self.job: subprocess.Popen[bytes] | None = None
         self.resent_calls = 0  # the producer's PutRecords calls boto3 sent twice
         self.starts = 0
+        self.settings: list[str] = []  # --set options of every run of the job, the restore's too
         self.watch = JobWatch(free_port())
         self.outcome = Outcome(name)
 
@@ -127,7 +128,8 @@ class Scenario:
     def start_job(self, *extra: str) -> None:
         self.job = subprocess.Popen(
             [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(self.properties(False)),
-             "--checkpoints", str(self.checkpoints), "--set", f"rest.port={self.watch.port}", *extra],
+             "--checkpoints", str(self.checkpoints), "--set", f"rest.port={self.watch.port}", *self.settings,
+             *extra],
             cwd=PROJECT_ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
             env=self.flink_env())
 
@@ -200,7 +202,7 @@ class Scenario:
             self.outcome.notes.append("no checkpoint")
         restore = subprocess.run(
             [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(self.properties(True)),
-             "--checkpoints", str(self.checkpoints), "--restore", "latest"],
+             "--checkpoints", str(self.checkpoints), "--restore", "latest", *self.settings],
             cwd=PROJECT_ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, timeout=1800,
             env=self.flink_env())
         if restore.returncode != 0:
@@ -252,7 +254,8 @@ class JobWatch:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.samples: list[tuple[float, int, int, int]] = []  # (minute, checkpoints, duration ms, size B)
+        # (minute, checkpoints, duration ms, state size B, bytes the checkpoint wrote)
+        self.samples: list[tuple[float, int, int, int, int]] = []
 
     def job_id(self) -> str | None:
         try:
@@ -272,12 +275,13 @@ class JobWatch:
         latest = _rest(self.port, f"/jobs/{job}/checkpoints").get("latest", {}).get("completed")
         counts = _rest(self.port, f"/jobs/{job}/checkpoints")["counts"]
         if latest:
-            self.samples.append((minute, counts["completed"], latest["end_to_end_duration"], latest["state_size"]))
+            self.samples.append((minute, counts["completed"], latest["end_to_end_duration"], latest["state_size"],
+                                 latest.get("checkpointed_size", latest["state_size"])))
 
     def summary(self) -> str:
         if not self.samples:
             return "no checkpoint seen"
-        durations = sorted(s[2] for s in self.samples)
+        durations = sorted(sample[2] for sample in self.samples)
         return (f"checkpoints: {self.samples[-1][1]}, duration p50 {durations[len(durations) // 2]} ms, max "
                 f"{durations[-1]} ms, state {self.samples[0][3] / 1e3:.0f}→{self.samples[-1][3] / 1e3:.0f} kB")
 
@@ -451,15 +455,19 @@ def urllib_cancel(cluster: FlinkCluster, job_id: str) -> None:
 
 
 def soak(args: argparse.Namespace, workdir: Path) -> Outcome:
-    """--soak-minutes at --rate with nothing wrong: checkpoint duration and size over time."""
+    """--soak-minutes at --rate with nothing wrong: checkpoint duration and size over time, with
+    the state in RocksDB and incremental checkpoints, as MSF runs it (the local default,
+    hashmap, copies the whole state at every checkpoint)."""
     scenario = Scenario(f"soak {args.soak_minutes:g} min", workdir, args.rate, args.soak_minutes * 60)
     try:
+        scenario.settings = ["--set", "state.backend.type=rocksdb", "--set", "execution.checkpointing.incremental=true"]
         scenario.start_job()
         time.sleep(20)
         scenario.produce()
-        every = max(1, len(scenario.watch.samples) // 6)
-        scenario.outcome.notes.append("over time (min: duration ms, state kB): " + ", ".join(
-            f"{m:.0f}: {d}, {size / 1e3:.0f}" for m, _, d, size in scenario.watch.samples[::every]))
+        every = max(1, len(scenario.watch.samples) // 10)
+        scenario.outcome.notes.append("over time (min: checkpoint ms, state MB, written MB): " + ", ".join(
+            f"{m:.0f}: {d}, {size / 1e6:.0f}, {written / 1e6:.1f}"
+            for m, _, d, size, written in scenario.watch.samples[::every]))
         time.sleep(15)
         return scenario.finish()
     finally:
