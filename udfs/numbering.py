@@ -41,6 +41,11 @@ FEATURE_CODE = re.compile(r"[*#][0-9*#]{1,14}")
 SHORT_DIGITS = re.compile(r"[0-9]{1,8}")  # the longest short numbers have 6 digits
 
 
+class NumberError(ValueError):
+    """A number that cannot be a called or calling party; the message says why, in words that
+    follow the number (`'+4412' is too short for country code +44`)."""
+
+
 class NumberForm(enum.Enum):
     E164 = "E164"
     DIALABLE = "DIALABLE"
@@ -87,11 +92,6 @@ def check_service(number: str) -> str:
     if not SERVICE.fullmatch(number):
         raise NumberError(f"{number!r} is not a service number (2 to 15 digits, * and #)")
     return number
-
-
-class NumberError(ValueError):
-    """A number that cannot be a called or calling party; the message says why, in words that
-    follow the number (`'+4412' is too short for country code +44`)."""
 
 
 _TOO_SHORT = (phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
