@@ -13,6 +13,7 @@ generating the input.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 import time
@@ -23,6 +24,7 @@ from jobs.flink_env import create_table_env
 from jobs.replay_io import count_records
 from jobs.sql_files import render
 from tools.generate import write_file
+from tools.local_aws import PROJECT_ROOT
 from tools.traffic import TrafficSpec, generate, to_json
 
 BENCH_SQL = Path(__file__).resolve().parent / "sql"
@@ -30,8 +32,10 @@ CACHE = Path(tempfile.gettempdir()) / "cdr-bench"
 
 
 def input_file(records: int, seed: int) -> Path:
-    """Generated CDRs (about `records` of them), cached between runs."""
-    path = CACHE / f"cdrs-{records}-seed{seed}.jsonl"
+    """Generated CDRs (about `records` of them), cached between runs of the same generator
+    (its source's digest is in the file's name)."""
+    generator = b"".join((PROJECT_ROOT / "tools" / name).read_bytes() for name in ("traffic.py", "call_flows.py"))
+    path = CACHE / f"cdrs-{records}-seed{seed}-{hashlib.sha256(generator).hexdigest()[:8]}.jsonl"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         calls = int(records / 1.6)  # START/INTERIM/STOP and retries: ~1.6 records a call
