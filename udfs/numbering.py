@@ -87,11 +87,10 @@ def is_emergency(number: str, region: str | None) -> bool:
         shortnumberinfo.is_emergency_number(number, region))
 
 
-def check_service(number: str) -> str:
+def check_service(number: str) -> None:
     """A number its producer declared SERVICE: kept as dialled if it has a service number's syntax."""
     if not SERVICE.fullmatch(number):
         raise NumberError(f"{number!r} is not a service number (2 to 15 digits, * and #)")
-    return number
 
 
 _TOO_SHORT = (phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
