@@ -91,8 +91,7 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
         statements = build_pipeline(t_env, config, "replay", {
             "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri(),
             "archive_path": archive_dir.resolve().as_uri(),
-            "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri(),
-            "open_legs_hold_calls": "FALSE"}, skipped)
+            "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri()}, skipped)
         statements.execute().wait()
         rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table,
                                      *UPSERT_KEYS.get(table, ((), "")))

@@ -138,10 +138,7 @@ class JobConfig:
         """The ${names} the SQL files may use."""
         values = {"watermark_lateness_s": str(self.tuning.watermark_lateness_s),
                   "billing_state_ttl": self.tuning.billing_state_ttl, "currency": self.billing.currency,
-                  "wangiri_max_ring_ms": str(self.fraud.rules.max_ring_ms),
-                  # Streaming: a START holds its call back until its STOP (a replay has every STOP
-                  # it will ever have when its timers fire, and saves the STARTs' crossing).
-                  "open_legs_hold_calls": "TRUE"}
+                  "wangiri_max_ring_ms": str(self.fraud.rules.max_ring_ms)}
         if self.source is not None:
             values.update(stream_arn=self.source.stream_arn, aws_region=self.source.region,
                           kinesis_endpoint=self.source.endpoint,

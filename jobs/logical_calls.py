@@ -1,32 +1,34 @@
 """Leg attribution (udfs/legs.py) in the job: a keyed process function by linkedId.
 
 Only legs that carry a linkedId come here (sql/queries/52_call_legs.sql: a leg without one is
-a call by itself, and SQL summarises it alone). The function keeps a
-linkedId's legs in a ListState and one event-time timer: the call is complete when the
-watermark passes its last leg's end and no leg is still open (a START without its STOP), or at
-the maximum call age since its first set-up. Then it emits the logical call, with its last end
-as its event time, so usage counts it in the hour its legs ended.
+a call by itself, and SQL summarises it alone), with the STARTs of such legs. The function
+keeps a linkedId's legs and STARTs in state and decides by event time alone when the call is
+complete (`udfs.legs.known_complete`): an event-time timer at each leg's end looks at the legs
+that have ended by then — not at a later leg that happens to have been read already — so the
+same records make the same calls however fast they are read, live, from a backlog or in a
+replay. The call is complete at a leg's end when no other leg of it ends within the quiet
+period after it and no leg that STARTed is still running (or at the maximum call age since its
+first set-up, whatever is open). Then it is emitted, with that end as its event time, so usage
+counts it in the hour its legs ended.
 
 The quiet period is inside the watermark: the source's watermark trails the newest record by
 `CdrJob.watermark.lateness.seconds`, which must be at least the quiet period (the
-configuration refuses less). So when the watermark passes a call's last end, no leg of it has
-ended for a quiet period of the stream's own time, and the emitted call (timestamped at that
-end, sent before the watermark that fired it) is never late for its hour's window. A leg still
-open is looked at again a quiet period later; such a call counts when it completes.
+configuration refuses less). So when the watermark passes a leg's end, every leg that ended
+within the quiet period after it has been read (a shard is read in order), and the emitted call
+(timestamped at that end, sent before the watermark that fired it) is never late for its hour.
 
 A PBX that writes CDRs only when legs end (Asterisk) cannot say a transferred caller is still
 talking: the next leg may end long after the quiet period. So the legs are kept until the
-maximum age, and a leg arriving after an emission emits the call again, whole, as a new
-revision (the upsert by linkedId keeps the latest). Usage must still count the call once: each
-emission names the subscribers not counted before (`new_participants`) and those already
-counted for whom the call has now become answered (`newly_answered`).
+maximum age, and a leg that ends after an emission emits the call again, whole, as a new
+revision (the upsert by linkedId keeps the latest, in DynamoDB and in a replay's Parquet). Usage must still count the call once: each emission names the
+subscribers not counted before (`new_participants`) and those already counted for whom the
+call has now become answered (`newly_answered`).
 
 Billing is per charged leg: a side output names, per leg, whose bill its rated price goes on
 (`ChargedLeg.billed_to`, udfs/legs.py) — once per leg, and again only if a revision changes
 it; the SQL keeps the latest per leg (sql/queries/56_cdr_billed.sql).
 
-In a replay (batch) a key's timers fire when its input ends, so each call is emitted once,
-from all its legs.
+In a replay (batch) a key's timers fire in time order when its input ends: the same emissions.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
-from udfs.legs import Leg, LogicalCall, attribute
+from udfs.legs import Leg, LogicalCall, attribute, known_complete
 
 SUMMARY = Types.ROW_NAMED(
     ["linked_id", "originating_subscriber", "calling_number", "first_setup_ms", "last_end_ms", "answered",
@@ -76,85 +78,72 @@ class LogicalCallFunction(KeyedProcessFunction):
         self._quiet_ms = quiet_ms
         self._max_age_ms = max_age_ms
         self._legs: Any = None
-        self._open: Any = None
-        self._due: Any = None
+        self._started: Any = None
         self._emitted: Any = None
         self._expires: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self._legs = runtime_context.get_list_state(ListStateDescriptor("legs", Types.PICKLED_BYTE_ARRAY()))
-        self._open = runtime_context.get_map_state(MapStateDescriptor("open-legs", Types.STRING(), Types.LONG()))
-        self._due = runtime_context.get_state(ValueStateDescriptor("due", Types.LONG()))
+        self._started = runtime_context.get_map_state(MapStateDescriptor("open-legs", Types.STRING(), Types.LONG()))
         self._emitted = runtime_context.get_state(ValueStateDescriptor("emitted", Types.PICKLED_BYTE_ARRAY()))
         self._expires = runtime_context.get_state(ValueStateDescriptor("expires", Types.LONG()))
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        """Keeps the record; a timer at a leg's end looks at the call, one at a START's maximum
+        age lets a leg whose STOP never comes go."""
+        timers = ctx.timer_service()
         if row.record_type == "START":
-            if not any(leg.call_id == row.call_id for leg in self._legs.get()):
-                self._open.put(row.call_id, row.start_ms)
+            if not self._started.contains(row.call_id):
+                self._started.put(row.call_id, row.start_ms)
+                timers.register_event_time_timer(row.start_ms + self._max_age_ms)
         else:
-            self._open.remove(row.call_id)
             self._legs.add(to_leg(row))
-        self._reschedule(ctx, ctx.timer_service().current_watermark())
+            timers.register_event_time_timer(row.end_ms)
         yield from ()
 
-    def _age_limit(self, legs: list[Leg], opened: list[int]) -> int:
-        return min([leg.start_ms for leg in legs] + opened) + self._max_age_ms
-
-    def _reschedule(self, ctx: Any, now_ms: int) -> None:
-        """One timer: the last end (the watermark's lateness is the quiet period), or — while a
-        leg is open — a quiet period from now, to look again; never beyond the maximum age."""
-        legs = list(self._legs.get())
-        opened = list(self._open.values())
-        if not legs and not opened:
-            return
-        age_limit = self._age_limit(legs, opened)
-        if opened:
-            due = max(now_ms, *opened, *(leg.end_ms for leg in legs)) + self._quiet_ms
-        else:
-            due = max(leg.end_ms for leg in legs)
-        due = min(due, age_limit)
-        previous = self._due.value()
-        if previous == due:
-            return
-        if previous is not None:
-            ctx.timer_service().delete_event_time_timer(previous)
-        ctx.timer_service().register_event_time_timer(due)
-        self._due.update(due)
-
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Any]:
-        if self._due.value() == timestamp:
-            self._due.clear()
-            legs = list(self._legs.get())
-            opened = list(self._open.values())
-            if opened and timestamp < self._age_limit(legs, opened):
-                self._reschedule(ctx, timestamp)  # a leg is still open: not complete yet
-            elif legs:
-                call = attribute(legs)
-                participants = {leg.subscriber_id for leg in legs}
-                previous = self._emitted.value()
-                yield to_row(call, participants, previous, timestamp)
-                revision = previous[2] + 1 if previous else 0
-                billed = dict(previous[3]) if previous else {}
-                for leg in call.legs:
-                    if billed.get(leg.record_id) != leg.billed_to:
-                        billed[leg.record_id] = leg.billed_to
-                        yield BILLING_TAG, Row(leg.record_id, leg.billed_to, revision)
-                counted = participants | (previous[0] if previous else set())
-                self._emitted.update((counted, call.answered, revision, billed))
-                self._open.clear()
-                if self._expires.value() is None:  # keep the legs for a late one, up to the maximum age
-                    expires = max(self._age_limit(legs, []), timestamp + 1)
-                    ctx.timer_service().register_event_time_timer(expires)
-                    self._expires.update(expires)
-        if self._expires.value() == timestamp:
-            self._legs.clear()
-            self._open.clear()
-            self._emitted.clear()
-            self._expires.clear()
-            if self._due.value() is not None:
-                ctx.timer_service().delete_event_time_timer(self._due.value())
-                self._due.clear()
+        expires = self._expires.value()
+        if expires is not None and timestamp >= expires:
+            self._forget(timestamp)
+            return
+        legs = list(self._legs.get())
+        started = dict(self._started.items())
+        complete = known_complete(legs, started, timestamp, self._quiet_ms, self._max_age_ms)
+        previous = self._emitted.value()
+        billed = dict(previous[3]) if previous else {}
+        if any(leg.record_id not in billed for leg in complete):
+            yield from self._emit(complete, previous, billed, timestamp)
+            if expires is None:  # keep the legs for a late one, up to the maximum age
+                first_setup = min([leg.start_ms for leg in complete] + [s for s in started.values() if s <= timestamp])
+                expires = max(first_setup + self._max_age_ms, timestamp + 1)
+                ctx.timer_service().register_event_time_timer(expires)
+                self._expires.update(expires)
+        for call_id, start_ms in started.items():  # a START whose STOP never came
+            if start_ms + self._max_age_ms <= timestamp:
+                self._started.remove(call_id)
+
+    def _emit(self, legs: list[Leg], previous: Any, billed: dict[str, str], timestamp: int) -> Iterator[Any]:
+        call = attribute(legs)
+        participants = {leg.subscriber_id for leg in legs}
+        yield to_row(call, participants, previous, timestamp)
+        revision = previous[2] + 1 if previous else 0
+        for leg in call.legs:
+            if billed.get(leg.record_id) != leg.billed_to:
+                billed[leg.record_id] = leg.billed_to
+                yield BILLING_TAG, Row(leg.record_id, leg.billed_to, revision)
+        counted = participants | (previous[0] if previous else set())
+        self._emitted.update((counted, call.answered, revision, billed))
+
+    def _forget(self, timestamp: int) -> None:
+        """The call is past its maximum age: what has happened by now goes; a leg that ends
+        later (read early) stays, and makes a call of its own."""
+        later = [leg for leg in self._legs.get() if leg.end_ms > timestamp]
+        self._legs.update(later)
+        for call_id, start_ms in list(self._started.items()):
+            if start_ms <= timestamp:
+                self._started.remove(call_id)
+        self._emitted.clear()
+        self._expires.clear()
 
 
 def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int) -> None:

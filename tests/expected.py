@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -30,6 +30,10 @@ class FinalLeg:
     end: datetime  # UTC
     answered: bool  # answerTime present and terminationReason NORMAL
     talk_seconds: int  # a started second counts; 0 when not answered
+
+    @property
+    def call_id(self) -> str:
+        return str(self.record["callId"])
 
     @property
     def called_e164(self) -> str:
@@ -64,10 +68,37 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
+# CdrJob.calls.quiet-period.seconds as the suite runs it (the default).
+QUIET_PERIOD = timedelta(seconds=30)
+
+
+def call_revisions(legs: list[FinalLeg], started: dict[str, datetime]) -> Iterator[tuple[datetime, list[FinalLeg]]]:
+    """The record contract's (docs/cdr-record.md, "Multi-leg calls") moments a logical call is
+    known, each with the legs known then: the end of a leg after which no other leg of it ends
+    within the quiet period and none that STARTed by then (`started`: callId → set-up) is still
+    running; a leg ending later makes a revision. (The traffic's calls are far shorter than
+    the maximum call age, and each START has its STOP.)"""
+    ends = {leg.call_id: leg.end for leg in legs}
+    emitted = 0
+    for moment in sorted({leg.end for leg in legs}):
+        horizon = moment + QUIET_PERIOD
+        if any(moment < leg.end <= horizon for leg in legs):
+            continue
+        if any(setup <= horizon and ends.get(call_id, horizon + QUIET_PERIOD) > moment
+               for call_id, setup in started.items()):
+            continue
+        known = [leg for leg in legs if leg.end <= moment]
+        if len(known) > emitted:
+            emitted = len(known)
+            yield moment, known
+
+
 def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime], dict[str, int]]:
     """(subscriber, hour start UTC) -> the usage_hourly figures, over STOP records, each
-    recordId once. Logical calls: legs grouped by linkedId (absent: the callId), counted once
-    per subscriber on them, answered if any leg was, in the hour of the call's last end."""
+    recordId once. Logical calls: legs grouped by linkedId (absent: the callId), each
+    subscriber on them counted once, in the hour of the first revision of the call they are on
+    (`call_revisions`), answered in the hour the call first was for them."""
+    records = list(records)
     usage: dict[tuple[str, datetime], dict[str, int]] = {}
 
     def row(subscriber: str, hour: datetime) -> dict[str, int]:
@@ -90,12 +121,25 @@ def usage_hourly(records: Iterable[dict[str, Any]]) -> dict[tuple[str, datetime]
         figures["bytes_sent"] += data.get("bytesSent", 0)
         figures["bytes_received"] += data.get("bytesReceived", 0)
         calls[record.get("linkedId") or record["callId"]].append(leg)
-    for legs in calls.values():
-        ended = max(leg.end for leg in legs)
-        for subscriber in {leg.subscriber for leg in legs}:
-            figures = row(subscriber, _hour(ended))
-            figures["logical_calls"] += 1
-            figures["answered_logical_calls"] += any(leg.answered for leg in legs)
+    started: dict[str, dict[str, datetime]] = defaultdict(dict)
+    for record in records:
+        if record["recordType"] == "START" and record.get("linkedId"):
+            started[record["linkedId"]].setdefault(record["callId"], _instant(record["startTime"]).astimezone(UTC))
+    for linked_id, legs in calls.items():
+        counted: set[str] = set()
+        was_answered = False
+        for moment, known in call_revisions(legs, started[linked_id]):
+            participants = {leg.subscriber for leg in known}
+            answered = any(leg.answered for leg in known)
+            for subscriber in participants - counted:
+                figures = row(subscriber, _hour(moment))
+                figures["logical_calls"] += 1
+                figures["answered_logical_calls"] += answered
+            if answered and not was_answered:
+                for subscriber in participants & counted:
+                    row(subscriber, _hour(moment))["answered_logical_calls"] += 1
+            counted |= participants
+            was_answered = answered
     return usage
 
 

@@ -16,6 +16,9 @@ answer..end spans), and per leg the party charged:
   is outgoing (a conference participant's leg, a three-way call's second leg); nobody of ours
   pays an incoming leg.
 
+When a call is complete is decided here too (`known_complete`), by event time alone: the
+same records then make the same calls however fast they are read, in streaming and in replay.
+
 No Flink here: the job's keyed function (by linkedId) and the Asterisk adapter's tests call
 `attribute` on plain `Leg`s.
 """
@@ -125,6 +128,33 @@ def attribute(legs: Iterable[Leg]) -> LogicalCall:
         answered=any(leg.answered for leg in chain),
         conversation_ms=_union_ms([(leg.answer_ms, leg.end_ms) for leg in chain if leg.answer_ms is not None]),
     )
+
+
+def known_complete(legs: Iterable[Leg], started: Mapping[str, int], at_ms: int, quiet_ms: int,
+                   max_age_ms: int) -> list[Leg]:
+    """The legs that make up a call known complete at event time `at_ms`, or [] while it is not.
+
+    A leg belongs once its end has passed (`at_ms`); one that ends later is not looked at, even
+    if it has been read already. The call is complete when no other leg of it ends within the
+    quiet period after `at_ms` (legs released together are one call, not a call and a
+    revision), and no leg whose START (`started`: callId → set-up ms) came by then is still
+    running — unless the maximum age since its first set-up has passed: then it is complete
+    with what has ended. A PBX that writes a leg only when it ends (Asterisk) cannot hold a
+    call back: its later leg makes a revision.
+    """
+    legs = list(legs)
+    ended = [leg for leg in legs if leg.end_ms <= at_ms]
+    if not ended:
+        return []
+    horizon = at_ms + quiet_ms
+    stopped = {leg.call_id for leg in ended}
+    running = [start for call_id, start in started.items() if start <= horizon and call_id not in stopped]
+    first_setup = min([leg.start_ms for leg in ended] + [start for start in running if start <= at_ms])
+    if at_ms >= first_setup + max_age_ms:
+        return ended
+    if running or any(at_ms < leg.end_ms <= horizon for leg in legs):
+        return []
+    return ended
 
 
 def _charge(leg: Leg, before: list[Leg]) -> ChargedLeg:

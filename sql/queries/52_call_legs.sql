@@ -3,7 +3,7 @@
 -- after its first leg); a leg without one is a call by itself, summarised by SQL alone in
 -- call_summaries. Final legs with times as epoch ms (the
 -- answer only of an answered leg), and STARTs, so that a leg still open holds its call back
--- (${open_legs_hold_calls}: not in a replay, where every STOP is in before any call is emitted).
+-- (in a replay too: there the STOPs are all in, but the call must be decided as in streaming).
 -- Feeds: the logical-call function keyed by linkedId (jobs/logical_calls.py).
 CREATE TEMPORARY VIEW call_legs AS
 SELECT linked_id, 'STOP' AS record_type, record_id, call_id, leg_sequence, subscriber_id, call_direction,
@@ -16,4 +16,4 @@ UNION ALL
 SELECT linked_id, 'START', record_id, call_id, leg_sequence, subscriber_id, call_direction, calling_number,
        called_number, epoch_millis(start_time), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), called_subscriber_id
 FROM cdr_valid
-WHERE record_type = 'START' AND linked_id IS NOT NULL AND ${open_legs_hold_calls}
+WHERE record_type = 'START' AND linked_id IS NOT NULL

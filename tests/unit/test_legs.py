@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from udfs.legs import Charge, Leg, attribute
+from udfs.legs import Charge, Leg, attribute, known_complete
 
 MO, MT = "MOBILE_ORIGINATED", "MOBILE_TERMINATED"
 ALICE, BOB, CHARLIE = "+442079460001", "+442079460002", "+442079460003"
@@ -81,3 +81,33 @@ def test_legs_are_ordered_by_sequence_then_setup_and_must_share_the_linked_id() 
         attribute([first, leg(3, ALICE, BOB, 0, 1, 2, subscriber="alice", linked="L2")])
     with pytest.raises(ValueError, match="at least one leg"):
         attribute([])
+
+
+QUIET, MAX_AGE = 30 * S, 6 * 3600 * S
+
+
+def test_a_call_is_complete_at_a_leg_end_with_no_other_leg_ending_within_the_quiet_period() -> None:
+    first = leg(1, ALICE, BOB, 0, 5, 100, subscriber="alice")
+    second = leg(2, ALICE, CHARLIE, 100, 105, 120, subscriber="alice")  # ends 20 s after the first
+    assert known_complete([first, second], {}, 100 * S, QUIET, MAX_AGE) == []
+    assert known_complete([first, second], {}, 120 * S, QUIET, MAX_AGE) == [first, second]
+
+
+def test_a_leg_ending_after_the_quiet_period_is_not_looked_at_even_if_already_read() -> None:
+    first = leg(1, ALICE, BOB, 0, 5, 100, subscriber="alice")
+    later = leg(2, ALICE, CHARLIE, 100, 105, 131, subscriber="alice")  # 31 s after: a revision
+    assert known_complete([first, later], {}, 100 * S, QUIET, MAX_AGE) == [first]
+    assert known_complete([first, later], {}, 131 * S, QUIET, MAX_AGE) == [first, later]
+    assert known_complete([first, later], {}, 99 * S, QUIET, MAX_AGE) == []
+
+
+def test_a_started_leg_holds_the_call_until_it_ends_or_the_maximum_age() -> None:
+    first = leg(1, ALICE, BOB, 0, 5, 100, subscriber="alice")
+    held = {"c2": 50 * S, "c1": 0}
+    assert known_complete([first], held, 100 * S, QUIET, MAX_AGE) == []
+    assert known_complete([first], {"c2": 129 * S}, 100 * S, QUIET, MAX_AGE) == []  # starts within the quiet period
+    assert known_complete([first], {"c2": 131 * S}, 100 * S, QUIET, MAX_AGE) == [first]
+    second = leg(2, ALICE, CHARLIE, 50, 55, 7000, subscriber="alice")
+    assert known_complete([first, second], held, 7000 * S, QUIET, MAX_AGE) == [first, second]
+    assert known_complete([first], held, MAX_AGE - 1, QUIET, MAX_AGE) == []
+    assert known_complete([first], held, MAX_AGE, QUIET, MAX_AGE) == [first]

@@ -15,7 +15,7 @@ PLACEHOLDERS = {name: "x" for name in (
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
     "staging_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table",
     "archive_path", "dead_letter_store_path", "wangiri_max_ring_ms", "fraud_alerts_table", "fraud_tagged_path",
-    "logical_calls_table", "open_legs_hold_calls", "metrics_minutely_table", "pipeline_minutely_table")}
+    "logical_calls_table", "metrics_minutely_table", "pipeline_minutely_table")}
 
 
 @pytest.mark.parametrize("path", ALL_SQL, ids=[str(p.relative_to(SQL_ROOT)) for p in ALL_SQL])
