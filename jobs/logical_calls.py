@@ -20,9 +20,10 @@ within the quiet period after it has been read (a shard is read in order), and t
 A PBX that writes CDRs only when legs end (Asterisk) cannot say a transferred caller is still
 talking: the next leg may end long after the quiet period. So the legs are kept until the
 maximum age, and a leg that ends after an emission emits the call again, whole, as a new
-revision (the upsert by linkedId keeps the latest, in DynamoDB and in a replay's Parquet). Usage must still count the call once: each emission names the
-subscribers not counted before (`new_participants`) and those already counted for whom the
-call has now become answered (`newly_answered`).
+revision (the upsert by linkedId keeps the latest, in DynamoDB and in a replay's Parquet).
+Usage must still count the call once: each emission names the subscribers not counted before
+(`new_participants`) and those already counted for whom the call has now become answered
+(`newly_answered`).
 
 Billing is per charged leg: a side output names, per leg, whose bill its rated price goes on
 (`ChargedLeg.billed_to`, udfs/legs.py) — once per leg, and again only if a revision changes
