@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from udfs import numbering
+from domain import numbering
 
 BASE_COLUMNS = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
                 "start", "answer", "end", "duration", "billsec", "disposition", "amaflags")

@@ -19,10 +19,10 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from domain.fraud import DictStore, RemoteNumberDetector, SubscriberDetector
+from domain.fraud_rules import load_rules
 from jobs.fraud_detection import to_event
 from tools.traffic import TrafficSpec, generate
-from udfs.fraud import DictStore, RemoteNumberDetector, SubscriberDetector
-from udfs.fraud_rules import load_rules
 
 
 class _Row:

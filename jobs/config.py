@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from udfs.fraud_rules import DEFAULT_RULES, FraudRules, RulesError, load_rules
-from udfs.rating import TariffError, TariffTable, load_tariffs
+from domain.fraud_rules import DEFAULT_RULES, FraudRules, RulesError, load_rules
+from domain.rating import TariffError, TariffTable, load_tariffs
 
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +110,7 @@ class MetricsConfig:
 
 @dataclass(frozen=True)
 class FraudConfig:
-    """The fraud rules (udfs/fraud_rules.py), checked when loaded; on unless disabled."""
+    """The fraud rules (domain/fraud_rules.py), checked when loaded; on unless disabled."""
 
     rules: FraudRules
     enabled: bool = True

@@ -1,4 +1,4 @@
-"""The fraud rules (udfs/fraud.py) in the job: two keyed process functions and their output.
+"""The fraud rules (domain/fraud.py) in the job: two keyed process functions and their output.
 
 `fraud_subscriber_events` is keyed by subscriber, `fraud_remote_events` by the other party's
 number (WANGIRI); both are narrow SQL views, so only the columns and records the rules read
@@ -31,7 +31,7 @@ from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
-from udfs.fraud import (
+from domain.fraud import (
     COOLDOWN,
     DESTINATIONS,
     ENDED,
@@ -45,7 +45,7 @@ from udfs.fraud import (
     RemoteNumberDetector,
     SubscriberDetector,
 )
-from udfs.fraud_rules import FraudRules
+from domain.fraud_rules import FraudRules
 
 SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"

@@ -1,9 +1,9 @@
-"""Leg attribution (udfs/legs.py) in the job: a keyed process function by linkedId.
+"""Leg attribution (domain/legs.py) in the job: a keyed process function by linkedId.
 
 Only legs that carry a linkedId come here (sql/queries/52_call_legs.sql: a leg without one is
 a call by itself, and SQL summarises it alone), with the STARTs of such legs. The function
 keeps a linkedId's legs and STARTs in state and decides by event time alone when the call is
-complete (`udfs.legs.known_complete`): an event-time timer at each leg's end looks at the legs
+complete (`domain.legs.known_complete`): an event-time timer at each leg's end looks at the legs
 that have ended by then — not at a later leg that happens to have been read already — so the
 same records make the same calls however fast they are read, live, from a backlog or in a
 replay. The call is complete at a leg's end when no other leg of it ends within the quiet
@@ -26,7 +26,7 @@ Usage must still count the call once: each emission names the subscribers not co
 (`newly_answered`).
 
 Billing is per charged leg: a side output names, per leg, whose bill its rated price goes on
-(`ChargedLeg.billed_to`, udfs/legs.py) — once per leg, and again only if a revision changes
+(`ChargedLeg.billed_to`, domain/legs.py) — once per leg, and again only if a revision changes
 it; the SQL keeps the latest per leg (sql/queries/56_cdr_billed.sql).
 
 In a replay (batch) a key's timers fire in time order when its input ends: the same emissions.
@@ -43,7 +43,7 @@ from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
-from udfs.legs import Leg, LogicalCall, attribute, known_complete
+from domain.legs import Leg, LogicalCall, attribute, known_complete
 
 SUMMARY = Types.ROW_NAMED(
     ["linked_id", "originating_subscriber", "calling_number", "first_setup_ms", "last_end_ms", "answered",

@@ -1,7 +1,7 @@
 """Streams the per-minute metrics (view metrics_by_minute) to Timestream from Python.
 
 A keyed process function holds each minute's rows in list state and writes them when event
-time passes the minute's end (WriteRecords batches of ≤ 100 rows, udfs/metrics.py). Only
+time passes the minute's end (WriteRecords batches of ≤ 100 rows, domain/metrics.py). Only
 these few aggregated rows cross into Python, never the CDRs. Records Timestream rejects come
 out as dead letters (reason METRIC_REJECTED), so nothing is dropped silently.
 """
@@ -19,8 +19,9 @@ from pyflink.datastream import KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor
 from pyflink.table import StatementSet, StreamTableEnvironment
 
+from domain.metrics import MinuteMetrics
 from jobs.config import MetricsConfig
-from udfs.metrics import MetricsWriter, MinuteMetrics, TimestreamWriter
+from jobs.timestream_writer import MetricsWriter, TimestreamWriter
 
 MINUTE_MS = 60_000
 REJECTED = Types.ROW_NAMED(["raw_record", "reason", "detail", "source_offset"],

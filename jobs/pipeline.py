@@ -40,7 +40,7 @@ def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
     # process mode, and process mode reorders a batch replay's timers (bench/python_modes.py).
     table_config.set("python.execution-mode", config.tuning.python_execution_mode)
 
-    # The tariff and tax rate for RATE_CALL, as checked by udfs/rating.py.
+    # The tariff and tax rate for RATE_CALL, as checked by domain/rating.py.
     table_config.set("pipeline.global-job-parameters", ",".join(
         f"{key}:{value}" for key, value in config.billing.job_parameters().items()))
 

@@ -10,7 +10,7 @@ call's set-up. tools/traffic.py gives the roles numbers and writes the records.
 Roles: "A" places the call (ours), "X" an outside caller (incoming flows), "B", "C", "D" others
 of ours, "E" an outside number, "CONF" the PBX's conference bridge. A leg is on the account of
 one of ours: the caller's on an outgoing leg, the callee's on an incoming one; a leg forwarded
-or transferred by one of ours is still on the caller's account, and udfs/legs.py puts its price
+or transferred by one of ours is still on the caller's account, and domain/legs.py puts its price
 on the redirecting subscriber's bill.
 """
 
@@ -54,7 +54,7 @@ def _talk(rng: random.Random, low: float = 20, high: float = 600) -> float:
 
 def _handover(rng: random.Random) -> float:
     """A forward or transfer sets up the next leg as the last is released (well within
-    udfs/legs.HANDOVER_MS)."""
+    domain/legs.HANDOVER_MS)."""
     return round(rng.uniform(0.05, 0.8), 3)
 
 

@@ -7,7 +7,7 @@
     python -m tools.dead_letters --properties app.json reinject fix.jsonl [--dry-run]
 
 The store is where the job writes it (CdrSinks.dead-letter-store.path, dt= partitions). A
-re-injected line is checked first with the same rules as the job (udfs.cdr): only records that
+re-injected line is checked first with the same rules as the job (domain.cdr): only records that
 now keep the contract are put on the stream (CdrSource.stream.arn); the others are reported
 with their reason and not sent. Legs no tariff prices (UNRATED_DESTINATION) are valid records:
 they are fixed by rerating (replay --tariffs), not by re-injection, so export leaves them out.
@@ -34,9 +34,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pyarrow import fs
 
+from domain.cdr import validate_record
 from jobs import config as job_config
 from tools.generate import put_stream
-from udfs.cdr import validate_record
 
 RERATE_ONLY = frozenset({"UNRATED_DESTINATION"})
 

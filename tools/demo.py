@@ -45,7 +45,7 @@ def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int, int
 
 
 def redirected_payers(logical: list[dict]) -> collections.Counter[str]:
-    """Subscriber -> legs of others' calls on their bill (udfs/legs.py: REDIRECTING_PARTY)."""
+    """Subscriber -> legs of others' calls on their bill (domain/legs.py: REDIRECTING_PARTY)."""
     return collections.Counter(leg["charged_to"] for call in logical for leg in json.loads(call["legs"])
                                if leg["charge"] == "REDIRECTING_PARTY" and leg["charged_to"])
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
+from domain.fraud_rules import DEFAULT_RULES, Rule
 from tools.fraud_scenarios import Label, ScenarioSpec, build
 from tools.traffic import to_json
-from udfs.fraud_rules import DEFAULT_RULES, Rule
 
 RECALL_TARGET = 0.95
 PRECISION_TARGET = 0.90

@@ -23,8 +23,8 @@ from typing import Any
 
 from phonenumbers import PhoneNumberType
 
+from domain.fraud import zone_of
 from tools.traffic import CallPlan, NumberPool, Subscriber, TrafficSpec, build_call, generate, subscriber_base
-from udfs.fraud import zone_of
 
 HIGH_RISK_NUMBERS = ("+881631234567", "+881641234567", "+882345678901", "+8835100123456", "+18762101234",
                      "+19005550123", "+16495551234", "+2522134567")

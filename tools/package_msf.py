@@ -6,7 +6,7 @@ Layout (what the run options name):
 
     main.py                        entry file                    (python)
     lib/pyflink-dependencies.jar   connectors, CDR functions     (jarfile)
-    app/                           jobs/ udfs/ sql/ tariffs/     (pyFiles)
+    app/                           jobs/ domain/ sql/ tariffs/     (pyFiles)
                                    rules/
                                    flink-conf/
     dep/                           vendored Python packages      (pyFiles)
@@ -43,7 +43,7 @@ PLATFORM = "manylinux2014_x86_64"
 # The application property group MSF reads to start a Python application.
 RUN_OPTIONS = {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar", "pyFiles": "app/,dep/"}
 # The project's code in app/: (folder, file patterns).
-APP_CONTENT = (("jobs", ("*.py",)), ("udfs", ("*.py",)), ("sql", ("*.sql",)), ("tariffs", ("*.csv",)),
+APP_CONTENT = (("jobs", ("*.py",)), ("domain", ("*.py",)), ("sql", ("*.sql",)), ("tariffs", ("*.csv",)),
                ("rules", ("*.yaml",)), ("flink-conf", ("*.yaml",)))
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 

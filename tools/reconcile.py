@@ -4,7 +4,7 @@ a billing table — a replay's DIR/billing_monthly/ or the streaming job's Dynam
     python -m tools.reconcile --cdrs PATH --replay-dir DIR
     python -m tools.reconcile --cdrs PATH --dynamodb-table T --endpoint URL
 
-Validation is the reference model's (udfs/cdr.py), rating udfs/rating.py's; the job parses and
+Validation is the reference model's (domain/cdr.py), rating domain/rating.py's; the job parses and
 rates on the JVM, so agreement is two implementations agreeing. Prints every difference per
 subscriber and month and a summary; exits 1 on any difference, 0 when every bill matches.
 """
@@ -21,11 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from domain.cdr import CallDirection, Cdr, RecordType, TerminationReason, validate_record
+from domain.legs import Leg, attribute
+from domain.rating import Rating, rate_call
 from jobs import config as job_config
 from jobs.replay_io import input_files, read_lines
-from udfs.cdr import CallDirection, Cdr, RecordType, TerminationReason, validate_record
-from udfs.legs import Leg, attribute
-from udfs.rating import Rating, rate_call
 
 MONEY = ("amount", "tax", "total", "voice_amount", "video_amount", "conference_amount")
 COUNTS = ("calls", "answered_calls", "talk_seconds", "billable_seconds", "voice_calls", "video_calls",
@@ -61,7 +61,7 @@ def _started_seconds(start: datetime, end: datetime) -> int:
 
 def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> Expected:
     """The monthly bills the CDRs should produce, computed without Flink: each rated leg on the
-    bill of the subscriber charged for it (udfs/legs.py: a forwarded or transferred leg on the
+    bill of the subscriber charged for it (domain/legs.py: a forwarded or transferred leg on the
     redirecting subscriber's)."""
     zero = Decimal("0.000000")
     bills: dict[Key, dict[str, Any]] = defaultdict(

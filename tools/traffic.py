@@ -21,8 +21,8 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from domain.fraud import zone_of
 from tools.call_flows import FLOW_SHARES, FLOWS, MO, FlowLeg, pick_flow
-from udfs.fraud import zone_of
 
 # Home countries of subscribers (ISO 3166-1) with weights: a European operator's mix.
 HOME_COUNTRIES = {"GB": 30, "DE": 15, "FR": 12, "ES": 8, "IT": 8, "NL": 6, "IE": 5, "US": 6, "PL": 4,

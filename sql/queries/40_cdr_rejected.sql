@@ -1,5 +1,5 @@
 -- cdr_rejected (view): the records that break the CDR contract, each with its raw text, a
--- reason code (udfs.cdr.Reason), a detail, and where it came from.
+-- reason code (domain.cdr.Reason), a detail, and where it came from.
 -- Grain: one row per rejected input record.
 CREATE TEMPORARY VIEW cdr_rejected AS
 SELECT

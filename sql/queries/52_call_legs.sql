@@ -1,4 +1,4 @@
--- call_legs (view): what leg attribution (udfs/legs.py) reads of the legs of multi-leg calls:
+-- call_legs (view): what leg attribution (domain/legs.py) reads of the legs of multi-leg calls:
 -- every leg that carries a linkedId, even one equal to its own callId (a PBX may name the call
 -- after its first leg); a leg without one is a call by itself, summarised by SQL alone in
 -- call_summaries. Final legs with times as epoch ms (the

@@ -2,7 +2,7 @@
 -- from leg attribution (multi_leg_calls, jobs/logical_calls.py: event time = its last leg's
 -- end, emitted once the watermark passes it; emitted again, whole, if a leg ends later); a
 -- call of one leg is summarised here, as
--- udfs/legs.py would: charged to its subscriber when answered and outgoing, to nobody of ours
+-- domain/legs.py would: charged to its subscriber when answered and outgoing, to nobody of ours
 -- when incoming or unanswered (event time = its end). legs: JSON array of {record_id, call_id,
 -- charged_to, charge, talk_ms}; participants: JSON array of our subscribers on its legs.
 -- Feeds: logical_calls.

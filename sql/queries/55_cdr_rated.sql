@@ -1,5 +1,5 @@
 -- cdr_rated (view): every final call leg (cdr_final) priced under the tariff (RATE_CALL, the
--- rules of udfs/rating.py) from its answered flag and talk seconds (see cdr_valid); MT legs
+-- rules of domain/rating.py) from its answered flag and talk seconds (see cdr_valid); MT legs
 -- cost 0; an MO leg whose number matches no tariff prefix has rating_error UNRATED_DESTINATION and is never billed;
 -- a service number (called_number_type SERVICE) is rated by the service entries of the caller's country, free
 -- when none matches.

@@ -3,7 +3,7 @@
 -- answered calls, talk seconds and revenue (DECIMAL); and the fraud alerts raised in that
 -- minute, counted under the dimensions of the record that triggered them (fraud_detected: an
 -- escalation to CRITICAL, or the same window after the cooldown, raises an alert again). ASR and ACD are derived from these where
--- they are written (udfs/metrics.py). 1 min tumbling window.
+-- they are written (domain/metrics.py). 1 min tumbling window.
 -- Feeds: Timestream (streaming, when CdrMetrics.enabled), DIR/metrics_minutely/ (replay).
 CREATE TEMPORARY VIEW metrics_by_minute AS
 SELECT

@@ -17,12 +17,12 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
+from domain.rating import load_tariffs, rate_call
 from jobs.cdr_pipeline import run_replay
 from jobs.config import DEFAULT_TARIFFS
 from tests.expected import final_legs
 from tools.glue_table import hive_type, table_input
 from tools.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
-from udfs.rating import load_tariffs, rate_call
 
 ANALYST = Path(__file__).resolve().parents[2] / "sql" / "analyst"
 DATES = ("2026-11-01", "2026-11-30")

@@ -18,13 +18,13 @@ import pyarrow.parquet as pq
 
 from asterisk_adapter import cel, forwarder
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
+from domain.legs import Charge
 from jobs.cdr_pipeline import run_replay, run_stream
 from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
 from tests.unit.test_forwarder import CEL_LINES
 from tools import dead_letters
 from tools.asterisk_sample import BAD_LINES, sample
 from tools.local_aws import REGION, LocalAws, Resources
-from udfs.legs import Charge
 
 
 def calls_per_subscriber(records: list[dict[str, Any]]) -> dict[str, int]:

@@ -12,12 +12,12 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from domain.rating import load_tariffs
 from jobs.cdr_pipeline import run_replay
 from jobs.config import BillingConfig
 from tools.bad_records import GOOD
 from tools.reconcile import expected_bills
 from tools.reconcile import main as reconcile_main
-from udfs.rating import load_tariffs
 
 TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,subsequent_increment_s
 1,United States,0.0100,0,60,60

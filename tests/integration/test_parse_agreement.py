@@ -1,4 +1,4 @@
-"""The JVM parser (PARSE_CDR) and the reference model (udfs.cdr) agree: same columns, same
+"""The JVM parser (PARSE_CDR) and the reference model (domain.cdr) agree: same columns, same
 verdict on every record, same values for valid ones — over generated traffic, the Asterisk
 adapter's records (with the calledParty.subscriberId extension), the bad-record catalogue, and
 seeded random mutations of valid records."""
@@ -16,11 +16,11 @@ import pytest
 from pyflink.table import DataTypes, TableEnvironment
 
 from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
+from domain.cdr import flat_columns, validate_record
 from jobs.flink_env import create_table_env
 from jobs.sql_files import folder, render
 from tools.asterisk_sample import sample
 from tools.bad_records import BAD_RECORDS
-from udfs.cdr import flat_columns, validate_record
 
 MUTATIONS = 1_500
 NUMBER_MUTATIONS = 400
@@ -130,7 +130,7 @@ def test_same_verdict_on_every_record(corpus: list[str], parsed: dict[str, dict[
     for line in corpus:
         verdict = validate_record(line)
         expected = verdict.reason.value if verdict.reason else None
-        # the numbering rules word for word too (udfs/numbering.py and Numbering.java)
+        # the numbering rules word for word too (domain/numbering.py and Numbering.java)
         same_detail = expected != "INVALID_NUMBER" or parsed[line]["reject_detail"] == verdict.detail
         if parsed[line]["reject_reason"] != expected or not same_detail:
             disagreements.append((line[:160], expected, parsed[line]["reject_reason"], verdict.detail,

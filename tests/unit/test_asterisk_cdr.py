@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, Reason, parse_csv_line, parse_json_line
-from udfs.cdr import validate_record
-from udfs.legs import Charge, Leg, attribute
+from domain.cdr import validate_record
+from domain.legs import Charge, Leg, attribute
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk"
 CONFIG = AsteriskConfig(accounts={"2001": "alice", "2002": "bob", "2003": "charlie"})

@@ -1,5 +1,5 @@
 """Multi-leg flows: each flow's legs as a PBX writes them, and who pays for each leg (written
-here by hand from the flow's story, then checked through udfs/legs.py's attribution)."""
+here by hand from the flow's story, then checked through domain/legs.py's attribution)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from domain.cdr import validate_record
+from domain.legs import Charge, Leg, attribute
 from tools.call_flows import FLOW_SHARES, FLOWS, pick_flow
 from tools.traffic import TrafficSpec, generate, to_json
-from udfs.cdr import validate_record
-from udfs.legs import Charge, Leg, attribute
 
 NONE, OWN, REDIRECTED = Charge.UNANSWERED, Charge.ORIGINATOR, Charge.REDIRECTING_PARTY
 # flow -> the charges of its legs in sequence order

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from domain.cdr import Cdr, Reason, flat_columns, validate_record
 from tools.bad_records import BAD_RECORDS, GOOD
-from udfs.cdr import Cdr, Reason, flat_columns, validate_record
 
 
 def test_a_complete_record_is_valid_and_typed() -> None:

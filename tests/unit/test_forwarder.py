@@ -16,8 +16,8 @@ from asterisk_adapter import cel
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
 from asterisk_adapter.forwarder import DEAD_LETTERS_FILE, Forwarder, converter, load_position
 from asterisk_adapter.tail import Tail
+from domain.cdr import validate_record
 from tools.kinesis_writer import KinesisWriter
-from udfs.cdr import validate_record
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk"
 CONFIG = AsteriskConfig()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from udfs.fraud import CallEvent, DictStore, RemoteNumberDetector, SubscriberDetector, is_high_risk, zone_of
-from udfs.fraud_rules import DEFAULT_RULES, Rule, RulesError, Severity, load_rules, parse_rules
+from domain.fraud import CallEvent, DictStore, RemoteNumberDetector, SubscriberDetector, is_high_risk, zone_of
+from domain.fraud_rules import DEFAULT_RULES, Rule, RulesError, Severity, load_rules, parse_rules
 
 RULES = load_rules()
 T0 = datetime(2026, 11, 4, 14, 0, tzinfo=UTC)  # a Wednesday, 14:00 UTC (15:00 in Paris)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from udfs.legs import Charge, Leg, attribute, known_complete
+from domain.legs import Charge, Leg, attribute, known_complete
 
 MO, MT = "MOBILE_ORIGINATED", "MOBILE_TERMINATED"
 ALICE, BOB, CHARLIE = "+442079460001", "+442079460002", "+442079460003"

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from domain.cdr import Reason, validate_record
+from domain.numbering import NumberError, NumberForm, classify_form, is_service, normalise
+from domain.rating import load_tariffs, rate_call
 from tools.bad_records import GOOD
 from tools.local_aws import PROJECT_ROOT
-from udfs.cdr import Reason, validate_record
-from udfs.numbering import NumberError, NumberForm, classify_form, is_service, normalise
-from udfs.rating import load_tariffs, rate_call
 
 
 @pytest.mark.parametrize("number, form", [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from udfs.rating import RatingError, TariffError, TariffTable, load_tariffs, parse_tariffs, rate_call
+from domain.rating import RatingError, TariffError, TariffTable, load_tariffs, parse_tariffs, rate_call
 
 TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,subsequent_increment_s
 1,United States,0.0100,0,60,60

@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * Parses and checks one raw CDR: every field of the contract flattened into a row, or the
- * reject reason. The rules are those of udfs/cdr.py, which stays the reference (a test runs
+ * reject reason. The rules are those of domain/cdr.py, which stays the reference (a test runs
  * both over the same records and requires the same verdicts). Numbers in national or 00/011
  * form are normalised to E.164 with libphonenumber, the library Python's phonenumbers ports.
  *
@@ -29,7 +29,7 @@ import java.util.Set;
  * parsed once.
  */
 final class CdrParser {
-    /** Column order and types are those of udfs.cdr.flat_columns() (a test holds them equal). */
+    /** Column order and types are those of domain.cdr.flat_columns() (a test holds them equal). */
     static final String OUTPUT_TYPE = "ROW<"
             + "call_id STRING, record_id STRING, record_type STRING,"
             + " start_time TIMESTAMP_LTZ(3), answer_time TIMESTAMP_LTZ(3), end_time TIMESTAMP_LTZ(3),"
@@ -269,7 +269,7 @@ final class CdrParser {
     private static void phoneNumber(Fields party, Object[] row, int position) throws Reject {
         String number = party.text("number", true, 64);
         if (!Numbering.mayBeNumber(number)) {
-            // worded as udfs/cdr.py words it (the agreement test compares numbering details)
+            // worded as domain/cdr.py words it (the agreement test compares numbering details)
             throw new Reject("INVALID_NUMBER", party.name("number") + ": not a telephone number: '" + number + "'");
         }
         row[position] = number;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * Typed reads of one JSON object's fields, each rejecting with the reason codes of
- * udfs/cdr.py (the contract's reference implementation; tests/unit/test_parse_agreement.py
+ * domain/cdr.py (the contract's reference implementation; tests/unit/test_parse_agreement.py
  * runs both over the same records and requires the same verdicts).
  */
 final class Fields {

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * E.164 numbering: the rules of udfs/numbering.py, with the same library (libphonenumber, the
+ * E.164 numbering: the rules of domain/numbering.py, with the same library (libphonenumber, the
  * version Python's phonenumbers ports) and the same reasons word for word.
  *
  * <ul>

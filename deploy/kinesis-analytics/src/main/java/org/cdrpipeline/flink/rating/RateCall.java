@@ -16,7 +16,7 @@ import java.util.Base64;
 
 /**
  * RATE_CALL(called_number, calling_country, call_direction, answered, talk_seconds): the price
- * of one final call leg under the job's tariff: the rules of udfs/rating.py.rate_call, in
+ * of one final call leg under the job's tariff: the rules of domain/rating.py.rate_call, in
  * BigDecimal, never through double. One row per call; rating_error is set
  * (UNRATED_DESTINATION) when an MO leg's E.164 number matches no tariff prefix; a service
  * number is rated in the caller's country, free when no service entry prices it.

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Tariffs by prefix; a number is rated by its longest matching prefix: digits for an E.164
  * number, `CC:prefix` entries of the caller's country for a service number (kept as dialled,
- * without "+"), which is free when none matches. Built from the tariff CSV that udfs/rating.py
+ * without "+"), which is free when none matches. Built from the tariff CSV that domain/rating.py
  * has already loaded and checked (TariffTable.to_csv), so a problem here is a bug, not an
  * operator's typo.
  */

@@ -7,7 +7,7 @@ import java.math.BigDecimal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The lookups of udfs/rating.py's TariffTable, worked by hand (tests/unit/test_rating.py). */
+/** The lookups of domain/rating.py's TariffTable, worked by hand (tests/unit/test_rating.py). */
 class TariffTableTest {
     private static final TariffTable TABLE = new TariffTable(
             "prefix,destination,rate_per_minute,connect_fee,initial_increment_s,subsequent_increment_s\n"

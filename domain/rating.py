@@ -62,7 +62,7 @@ class TariffTable:
     """Tariffs by prefix; a called number is rated by the longest prefix that matches.
 
     An E.164 number matches digit prefixes ("44", "447"). A service number (kept as dialled,
-    without "+": udfs/numbering.py) matches entries of its caller's country, written
+    without "+": domain/numbering.py) matches entries of its caller's country, written
     `CC:prefix` ("GB:118" for directory enquiries); none matching, it is free.
     """
 

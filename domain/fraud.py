@@ -35,7 +35,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_timezone
 
-from udfs.fraud_rules import FraudRules, Rule, Severity
+from domain.fraud_rules import FraudRules, Rule, Severity
 
 DAY_MS = 86_400_000
 MAX_EVIDENCE = 10

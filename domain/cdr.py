@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from udfs import numbering
+from domain import numbering
 
 MAX_ID = 128
 MAX_TEXT = 1024
@@ -80,7 +80,7 @@ class CalledNumberType(enum.StrEnum):
     LANDLINE = "LANDLINE"
     VOIP = "VOIP"
     INTERNATIONAL = "INTERNATIONAL"
-    SERVICE = "SERVICE"  # an emergency, short or feature number, kept as dialled (udfs/numbering.py)
+    SERVICE = "SERVICE"  # an emergency, short or feature number, kept as dialled (domain/numbering.py)
 
 
 class CallType(enum.StrEnum):

@@ -17,7 +17,7 @@ other short number of the caller's country (112, 999, 911, 116 123, 118 118: the
 short-number tables), a feature code (`*97` voicemail, `#31#`), or any string of digits, `*`
 and `#` its producer declared `SERVICE` (a PBX's own voicemail or feature numbers). It is kept
 as dialled; it is rated by the tariff's service entries for the caller's country, free when
-none matches (udfs/rating.py).
+none matches (domain/rating.py).
 
 The job's JVM parser (CdrParser.java, Numbering.java) applies the same rules with the same
 library (libphonenumber, at phonenumbers' version), and gives the same reasons word for word.

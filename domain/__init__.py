@@ -1,0 +1,1 @@
+"""Domain logic of the CDR pipeline: plain, typed Python with no Flink import and no I/O."""

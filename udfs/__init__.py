@@ -1,1 +1,0 @@
-"""Domain logic of the CDR pipeline: plain, typed Python with no Flink import."""
