@@ -15,7 +15,7 @@ properties name one (CdrSinks.dead-letter-store.path) — to the job's S3 dead-l
 in its columns, where `python -m tools.dead_letters` counts and lists them with the rest.
 `--pbx` is a JSON object of AsteriskConfig fields (zone, country, extension template, trunk
 prefixes, cdr.conf columns); `--once` stops at the end of the file instead of following it;
-`--aggregate` packs the CDRs of a batch in KPL aggregates (tools.kinesis_writer), ~70 to a
+`--aggregate` packs the CDRs of a batch in KPL aggregates (stream_io.kinesis_writer), ~70 to a
 Kinesis record: far fewer PUT units and shard records per CDR, which the job unpacks.
 
 CEL (`--format cel`: cel_custom's JSON; `cel-csv`: its CSV, advanced field list) gives a
@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line, parse_json_line
 from asterisk_adapter.cel import CelCalls, CelEvent, Converted, cdr_records, parse_cel_csv_line, parse_cel_json_line
 from asterisk_adapter.tail import Line, Position, Tail
-from tools.kinesis_writer import KinesisWriter
+from stream_io.kinesis_writer import KinesisWriter
 
 STATE_FILE = "position.json"
 DEAD_LETTERS_FILE = "dead-letters.jsonl"
@@ -244,7 +244,7 @@ def run(args: argparse.Namespace) -> Counts:
     import boto3
 
     from jobs import config as job_config
-    from tools.dead_letters import write_to_store
+    from stream_io.dead_letter_store import write_to_store
 
     pbx = AsteriskConfig.from_mapping(json.loads(args.pbx.read_text())) if args.pbx else AsteriskConfig()
     config = job_config.load(args.properties, streaming=True)

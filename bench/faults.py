@@ -43,10 +43,9 @@ from typing import Any
 
 from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
+from stream_io.kinesis_writer import KinesisWriter, partition_key
 from tools.fault_proxy import FaultProxies
 from tools.flink_cluster import FlinkCluster
-from tools.generate import partition_key
-from tools.kinesis_writer import KinesisWriter
 from tools.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
 from tools.reconcile import compare, dynamodb_bills, expected_bills
 from tools.traffic import TrafficSpec, generate, to_json

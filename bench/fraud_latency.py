@@ -32,9 +32,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from stream_io.kinesis_writer import KinesisWriter, partition_key
 from tools.fraud_scenarios import velocity_flood
-from tools.generate import partition_key
-from tools.kinesis_writer import KinesisWriter
 from tools.local_aws import LocalAws
 from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
 

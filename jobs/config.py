@@ -9,7 +9,6 @@ listed in the README.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,14 +17,10 @@ from pathlib import Path
 
 from domain.fraud_rules import DEFAULT_RULES, FraudRules, RulesError, load_rules
 from domain.rating import TariffError, TariffTable, load_tariffs
+from stream_io.properties import MSF_PROPERTIES, ConfigError, Group, read_groups
 
-MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TARIFFS = PROJECT_ROOT / "tariffs" / "default.csv"
-
-
-class ConfigError(ValueError):
-    """The configuration is missing something or holds a value that cannot work."""
 
 
 @dataclass(frozen=True)
@@ -170,57 +165,6 @@ class JobConfig:
 
 
 
-def read_groups(path: Path) -> dict[str, dict[str, str]]:
-    """The property groups of an application_properties.json file, by id."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"cannot read {path}: {error}") from error
-    if not isinstance(document, list):
-        raise ConfigError(f"{path}: expected a list of property groups")
-    groups: dict[str, dict[str, str]] = {}
-    for group in document:
-        try:
-            groups[group["PropertyGroupId"]] = {str(k): str(v) for k, v in group["PropertyMap"].items()}
-        except (KeyError, TypeError, AttributeError) as error:
-            raise ConfigError(f"{path}: malformed property group {group!r}") from error
-    return groups
-
-
-class _Group:
-    def __init__(self, groups: Mapping[str, Mapping[str, str]], name: str, path: Path, required: bool):
-        if required and name not in groups:
-            raise ConfigError(f"{path}: property group '{name}' is missing")
-        self._values = groups.get(name, {})
-        self._name = name
-        self._path = path
-
-    def required(self, key: str) -> str:
-        value = self._values.get(key, "").strip()
-        if not value:
-            raise ConfigError(f"{self._path}: key '{key}' of property group '{self._name}' is missing")
-        return value
-
-    def optional(self, key: str, default: str) -> str:
-        return self._values.get(key, default).strip() or default
-
-    def invalid(self, key: str, problem: str) -> None:
-        raise ConfigError(f"{self._path}: '{self._name}.{key}' {problem}")
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.optional(key, str(default)).lower()
-        if value not in ("true", "false"):
-            raise ConfigError(f"{self._path}: '{self._name}.{key}' must be true or false, got {value!r}")
-        return value == "true"
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.optional(key, str(default))
-        try:
-            return int(value)
-        except ValueError:
-            raise ConfigError(f"{self._path}: '{self._name}.{key}' must be an integer, got {value!r}") from None
-
-
 def _tariffs(path: Path) -> TariffTable:
     try:
         return load_tariffs(path if path.is_absolute() else PROJECT_ROOT / path)
@@ -239,7 +183,7 @@ def _tax_rate(text: str, where: str) -> Decimal:
 
 
 def _billing(groups: Mapping[str, Mapping[str, str]], path: Path) -> BillingConfig:
-    billing = _Group(groups, "CdrBilling", path, required=False)
+    billing = Group(groups, "CdrBilling", path, required=False)
     currency = billing.optional("currency", "EUR")
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise ConfigError(f"{path}: 'CdrBilling.currency' must be an ISO 4217 code, got {currency!r}")
@@ -259,7 +203,7 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
             raise ConfigError("streaming needs an application_properties.json (--properties)")
         return JobConfig(tuning=TuningConfig())
     groups = read_groups(path)
-    job = _Group(groups, "CdrJob", path, required=False)
+    job = Group(groups, "CdrJob", path, required=False)
     defaults = TuningConfig()
     tuning = TuningConfig(
         watermark_lateness_s=job.integer("watermark.lateness.seconds", defaults.watermark_lateness_s),
@@ -284,7 +228,7 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
                           f"at least 'CdrJob.calls.quiet-period.seconds' ({tuning.call_quiet_period_s})")
     if not streaming:
         return JobConfig(tuning=tuning, billing=billing, fraud=fraud, managed=managed)
-    src = _Group(groups, "CdrSource", path, required=True)
+    src = Group(groups, "CdrSource", path, required=True)
     position = src.optional("init.position", "LATEST").upper()
     if position not in ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"):
         raise ConfigError(f"{path}: 'CdrSource.init.position' must be LATEST, TRIM_HORIZON or AT_TIMESTAMP,"
@@ -300,7 +244,7 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
         bounded=src.boolean("bounded", False),
         init_timestamp=timestamp,
     )
-    out = _Group(groups, "CdrSinks", path, required=True)
+    out = Group(groups, "CdrSinks", path, required=True)
     sinks = SinkConfig(
         region=out.required("aws.region"),
         dynamodb_endpoint=out.required("dynamodb.endpoint"),
@@ -322,7 +266,7 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
 
 
 def _fraud(groups: Mapping[str, Mapping[str, str]], path: Path) -> FraudConfig:
-    fraud = _Group(groups, "CdrFraud", path, required=False)
+    fraud = Group(groups, "CdrFraud", path, required=False)
     rules_path = Path(fraud.optional("rules", str(DEFAULT_RULES)))
     try:
         rules = load_rules(rules_path if rules_path.is_absolute() else PROJECT_ROOT / rules_path)
@@ -331,7 +275,7 @@ def _fraud(groups: Mapping[str, Mapping[str, str]], path: Path) -> FraudConfig:
     return FraudConfig(rules=rules, enabled=fraud.boolean("enabled", True))
 
 
-def _s3_path(group: _Group, key: str) -> str:
+def _s3_path(group: Group, key: str) -> str:
     """A folder URI for Flink's filesystem connector, without a trailing slash."""
     value = group.required(key).rstrip("/")
     if not re.fullmatch(r"(s3|s3a|file)://[^\s]+", value):
@@ -340,7 +284,7 @@ def _s3_path(group: _Group, key: str) -> str:
 
 
 def _metrics(groups: Mapping[str, Mapping[str, str]], path: Path) -> MetricsConfig:
-    metrics = _Group(groups, "CdrMetrics", path, required=False)
+    metrics = Group(groups, "CdrMetrics", path, required=False)
     if not metrics.boolean("enabled", False):
         return MetricsConfig()
     return MetricsConfig(enabled=True, region=metrics.required("aws.region"),

@@ -25,9 +25,10 @@ from pathlib import Path
 from asterisk_adapter import forwarder
 from asterisk_adapter.forwarder import Counts
 from dashboard.server import Dashboard, Settings, from_properties
+from stream_io.kinesis_writer import put_stream
 from tools.bad_records import BAD_RECORDS
 from tools.fraud_scenarios import velocity_flood
-from tools.generate import Progress, put_stream
+from tools.generate import Progress
 from tools.local_aws import LocalAws
 from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
 

@@ -10,7 +10,6 @@ Deterministic: the same --seed and sizes give the same records.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from collections.abc import Iterable
@@ -19,8 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-import orjson
-
+from stream_io.kinesis_writer import put_stream
 from tools.call_flows import FLOWS
 from tools.traffic import TrafficSpec, generate, to_json
 
@@ -62,34 +60,6 @@ def write_file(lines: Iterable[str], path: Path, progress: Progress | None = Non
             out.write(line + "\n")
             if progress:
                 progress.update(count)
-    if progress:
-        progress.update(count, final=True)
-    return count
-
-
-def partition_key(line: str) -> str:
-    """The subscriber id (so one subscriber's records stay in order on one shard); for a
-    record that has none, a hash of its text."""
-    try:
-        key = orjson.loads(line)["callingParty"]["subscriberId"]
-        if isinstance(key, str) and 0 < len(key) <= 256:
-            return key
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        pass
-    return hashlib.sha1(line.encode("utf-8")).hexdigest()
-
-
-def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: Progress | None = None,
-               aggregate: bool = False) -> int:
-    from tools.kinesis_writer import KinesisWriter
-
-    writer = KinesisWriter(client, stream_arn, aggregate=aggregate)
-    count = 0
-    for count, line in enumerate(lines, 1):
-        writer.put(line.encode("utf-8"), partition_key(line))
-        if progress:
-            progress.update(count)
-    writer.flush()
     if progress:
         progress.update(count, final=True)
     return count

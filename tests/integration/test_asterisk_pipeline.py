@@ -20,9 +20,9 @@ from asterisk_adapter import cel, forwarder
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
 from domain.legs import Charge
 from jobs.cdr_pipeline import run_replay, run_stream
+from stream_io import dead_letter_store
 from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
 from tests.unit.test_forwarder import CEL_LINES
-from tools import dead_letters
 from tools.asterisk_sample import BAD_LINES, sample
 from tools.local_aws import REGION, LocalAws, Resources
 
@@ -123,8 +123,8 @@ def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
         run_stream(properties)
         calls = aws.scan(aws.resources.logical_calls_table)
         usage = aws.scan(aws.resources.usage_hourly_table)
-        store = dead_letters.open_store(f"s3://{resources.bucket}/{resources.dead_letter_prefix}",
-                                        region=REGION, endpoint=aws.moto_endpoint)
+        store = dead_letter_store.open_store(f"s3://{resources.bucket}/{resources.dead_letter_prefix}",
+                                             region=REGION, endpoint=aws.moto_endpoint)
         refused = store.to_table().to_pylist()
     assert len(calls) == len({record["linkedId"] for record in records})
     assert sum(int(item["leg_count"]) for item in calls) == len(records)

@@ -16,9 +16,9 @@ import pytest
 
 from domain.fraud_rules import DEFAULT_RULES, Rule
 from jobs.cdr_pipeline import run_replay, run_stream
+from stream_io.kinesis_writer import put_stream
 from tools.fraud_eval import PRECISION_TARGET, RECALL_TARGET, evaluate, score
 from tools.fraud_scenarios import Label, ScenarioSpec, build
-from tools.generate import put_stream
 from tools.local_aws import LocalAws, Resources
 from tools.traffic import to_json
 

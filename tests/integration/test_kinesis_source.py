@@ -15,8 +15,8 @@ from typing import Any
 from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
+from stream_io.kinesis_writer import put_stream
 from tests.integration.checkpointed_job import run_checkpointed
-from tools.generate import put_stream
 from tools.local_aws import ACCOUNT, REGION, LocalAws, Resources
 from tools.reconcile import compare, dynamodb_bills, expected_bills
 from tools.traffic import TrafficSpec, generate, to_json

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from stream_io.kinesis_writer import put_stream
 from tests.expected import final_legs
-from tools.generate import put_stream
 from tools.local_aws import LocalAws, Resources
 from tools.package_msf import RUN_OPTIONS, build
 from tools.traffic import TrafficSpec, generate, to_json

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from jobs.config import load as load_config
+from stream_io.kinesis_writer import put_stream
 from tests.integration.checkpointed_job import run_checkpointed
 from tools.bad_records import GOOD
 from tools.fraud_scenarios import velocity_flood
-from tools.generate import put_stream
 from tools.local_aws import LocalAws, Resources
 from tools.reconcile import compare, dynamodb_bills, expected_bills
 from tools.traffic import TrafficSpec, generate, subscriber_base, to_json

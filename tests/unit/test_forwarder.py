@@ -17,7 +17,7 @@ from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_li
 from asterisk_adapter.forwarder import DEAD_LETTERS_FILE, Forwarder, converter, load_position
 from asterisk_adapter.tail import Tail
 from domain.cdr import validate_record
-from tools.kinesis_writer import KinesisWriter
+from stream_io.kinesis_writer import KinesisWriter
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk"
 CONFIG = AsteriskConfig()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tools.kinesis_writer import MAX_AGGREGATE_BYTES, Aggregate, KinesisWriter
+from stream_io.kinesis_writer import MAX_AGGREGATE_BYTES, Aggregate, KinesisWriter
 
 
 class FlakyKinesis:

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+import orjson
 
 MAX_RECORDS = 500
 MAX_BYTES = 5 * 1024 * 1024
@@ -175,3 +178,34 @@ class KinesisWriter:
             if not response.get("NextToken"):
                 return shards
             request = {"NextToken": response["NextToken"]}
+
+
+def partition_key(line: str) -> str:
+    """The subscriber id (so one subscriber's records stay in order on one shard); for a
+    record that has none, a hash of its text."""
+    try:
+        key = orjson.loads(line)["callingParty"]["subscriberId"]
+        if isinstance(key, str) and 0 < len(key) <= 256:
+            return key
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        pass
+    return hashlib.sha1(line.encode("utf-8")).hexdigest()
+
+
+class Progress(Protocol):
+    def update(self, count: int, final: bool = False) -> None: ...
+
+
+def put_stream(lines: Iterable[str], client: object, stream_arn: str, progress: Progress | None = None,
+               aggregate: bool = False) -> int:
+    """Puts JSON lines on a stream, each keyed by its subscriber; the number put."""
+    writer = KinesisWriter(client, stream_arn, aggregate=aggregate)
+    count = 0
+    for count, line in enumerate(lines, 1):
+        writer.put(line.encode("utf-8"), partition_key(line))
+        if progress:
+            progress.update(count)
+    writer.flush()
+    if progress:
+        progress.update(count, final=True)
+    return count
