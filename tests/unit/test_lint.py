@@ -15,8 +15,7 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = _run(str(BIN / "ruff"), "check", "jobs", "domain", "stream_io", "tools", "tests", "bench", "asterisk_adapter",
-                  "dashboard")
+    result = _run(str(BIN / "ruff"), "check", ".")  # every Python file (.gitignore'd ones aside)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
