@@ -46,13 +46,13 @@ chromium:
 	  $$run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 demo: setup
-	$(PY) -m tools.demo
+	$(PY) -m local.demo
 
 test: setup
 	$(PY) -m pytest -q tests
 
 package: setup
-	$(PY) -m tools.package_msf
+	$(PY) -m deploy.package_msf
 
 bench: setup
 	$(PY) -m bench.replay_throughput

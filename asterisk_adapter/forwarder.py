@@ -12,7 +12,7 @@ atomically, so a restart resumes after the last line sent: nothing lost, nothing
 those of the first send, and the job's deduplication drops them.) Lines that cannot be
 converted go, with their reason, to `dead-letters.jsonl` in the state folder and — when the
 properties name one (CdrSinks.dead-letter-store.path) — to the job's S3 dead-letter store,
-in its columns, where `python -m tools.dead_letters` counts and lists them with the rest.
+in its columns, where `python -m ops.dead_letters` counts and lists them with the rest.
 `--pbx` is a JSON object of AsteriskConfig fields (zone, country, extension template, trunk
 prefixes, cdr.conf columns); `--once` stops at the end of the file instead of following it;
 `--aggregate` packs the CDRs of a batch in KPL aggregates (stream_io.kinesis_writer), ~70 to a

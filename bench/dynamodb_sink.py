@@ -18,7 +18,7 @@ import threading
 import time
 
 from jobs.flink_env import create_table_env
-from tools.local_aws import REGION, LocalAws, Resources
+from local.local_aws import REGION, LocalAws, Resources
 
 
 def _run(aws: LocalAws, rows: int, inflight: int, run: int) -> float:

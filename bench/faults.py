@@ -5,14 +5,14 @@ figures per fault.
                            [--s3-outage-minutes 2] [--malformed-minutes 10] [--soak-minutes 30]
 
 Every scenario: fresh emulators behind the fault proxies (toxiproxy + the AWS error injector,
-tools/fault_proxy.py), generated CDRs put at --rate as KPL aggregates by a producer that also
+local/fault_proxy.py), generated CDRs put at --rate as KPL aggregates by a producer that also
 puts a malformed "probe" record every second, the job (`stream --checkpoints DIR`, checkpoints
 every 10 s) running unbounded while the fault happens. Then the job is killed and started again
 bounded from its last checkpoint (`--restore latest`), which reads the rest and closes every
 window, and the results are compared with the independent computation:
 
 - lost / doubled: record ids of the valid CDRs against the S3 archive (exactly once each);
-- bills: the monthly bills in DynamoDB against tools.reconcile's re-rating (differences);
+- bills: the monthly bills in DynamoDB against ops.reconcile's re-rating (differences);
 - dead letters: every probe and malformed record in the DynamoDB dead-letter table;
 - restarts: Flink's own failovers during the unbounded run (job log / cluster REST);
 - recover: from the fault's end until the first probe put after it is a dead letter in
@@ -43,12 +43,12 @@ from typing import Any
 
 from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
+from local.fault_proxy import FaultProxies
+from local.flink_cluster import FlinkCluster
+from local.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
+from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import KinesisWriter, partition_key
-from tools.fault_proxy import FaultProxies
-from tools.flink_cluster import FlinkCluster
-from tools.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
-from tools.reconcile import compare, dynamodb_bills, expected_bills
-from tools.traffic import TrafficSpec, generate, to_json
+from synthetic.traffic import TrafficSpec, generate, to_json
 
 HASH_SPACE = 2**128
 

@@ -32,10 +32,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from local.local_aws import LocalAws
 from stream_io.kinesis_writer import KinesisWriter, partition_key
-from tools.fraud_scenarios import velocity_flood
-from tools.local_aws import LocalAws
-from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
+from synthetic.fraud_scenarios import velocity_flood
+from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 from domain.fraud import DictStore, RemoteNumberDetector, SubscriberDetector
 from domain.fraud_rules import load_rules
 from jobs.fraud_detection import to_event
-from tools.traffic import TrafficSpec, generate
+from synthetic.traffic import TrafficSpec, generate
 
 
 class _Row:

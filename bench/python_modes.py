@@ -2,7 +2,7 @@
 
     python -m bench.python_modes [--seed 11] [--subscribers 300] [--calls-per-day 800]
 
-Replays the fraud evaluation's traffic (tools/fraud_scenarios.py: 9 days, injected frauds)
+Replays the fraud evaluation's traffic (synthetic/fraud_scenarios.py: 9 days, injected frauds)
 through the whole job twice, python.execution-mode thread then process, and prints both
 times, the records the Python rules saw, and the alerts (which must be the same).
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from jobs.cdr_pipeline import run_replay
-from tools.fraud_scenarios import ScenarioSpec, build
-from tools.traffic import to_json
+from synthetic.fraud_scenarios import ScenarioSpec, build
+from synthetic.traffic import to_json
 
 
 def main(argv: list[str] | None = None) -> int:

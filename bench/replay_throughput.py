@@ -23,9 +23,9 @@ from jobs.cdr_pipeline import run_replay
 from jobs.flink_env import create_table_env
 from jobs.replay_io import count_records
 from jobs.sql_files import render
-from tools.generate import write_file
-from tools.local_aws import PROJECT_ROOT
-from tools.traffic import TrafficSpec, generate, to_json
+from local.local_aws import PROJECT_ROOT
+from synthetic.generate import write_file
+from synthetic.traffic import TrafficSpec, generate, to_json
 
 BENCH_SQL = Path(__file__).resolve().parent / "sql"
 CACHE = Path(tempfile.gettempdir()) / "cdr-bench"
@@ -34,7 +34,7 @@ CACHE = Path(tempfile.gettempdir()) / "cdr-bench"
 def input_file(records: int, seed: int) -> Path:
     """Generated CDRs (about `records` of them), cached between runs of the same generator
     (its source's digest is in the file's name)."""
-    generator = b"".join((PROJECT_ROOT / "tools" / name).read_bytes() for name in ("traffic.py", "call_flows.py"))
+    generator = b"".join((PROJECT_ROOT / "synthetic" / name).read_bytes() for name in ("traffic.py", "call_flows.py"))
     path = CACHE / f"cdrs-{records}-seed{seed}-{hashlib.sha256(generator).hexdigest()[:8]}.jsonl"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 The reference of the billing rules (README, "Rating"), in Decimal throughout. The job rates on
 the JVM (deploy/kinesis-analytics/.../rating/RateCall.java) from the tariff this module loaded
-and checked; the reconciliation command (tools/reconcile.py) re-rates with this module, so
+and checked; the reconciliation command (ops/reconcile.py) re-rates with this module, so
 each is the other's independent check.
 """
 

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 import os
 
-from tools.local_aws import DUMMY_CREDENTIALS
+from local.local_aws import DUMMY_CREDENTIALS
 
 os.environ.update(DUMMY_CREDENTIALS)

@@ -1,7 +1,7 @@
 -- Fraud-tagged calls: the legs the fraud detection named as evidence (fraud_tagged_calls,
 -- detected between two dates) with their archived record, newest alert first: who, to where,
 -- how long, what it cost, and which rule at which severity.
--- Reads: fraud_tagged_calls and cdr_archive (Glue tables; `python -m tools.glue_table`).
+-- Reads: fraud_tagged_calls and cdr_archive (Glue tables; `python -m ops.glue_table`).
 -- Parameters: from, to (detection dates), then the archive's dates to read (from a day earlier,
 -- as a leg near midnight is alerted on the next day).
 SELECT t.detected_at, t.rule, t.severity, t.alert_id, a.record_id, a.call_id, a.subscriber_id,

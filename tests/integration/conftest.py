@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from local.local_aws import LocalAws
+from synthetic.bad_records import BAD_RECORDS, BadRecord
+from synthetic.traffic import TrafficSpec, generate, to_json
 from tests.integration.hour_edge import hour_edge_calls, sent_at
-from tools.bad_records import BAD_RECORDS, BadRecord
-from tools.local_aws import LocalAws
-from tools.traffic import TrafficSpec, generate, to_json
 
 SEED = 20261126
 

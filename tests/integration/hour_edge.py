@@ -7,7 +7,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from tools.traffic import CallPlan, Subscriber, TrafficSpec, build_call, subscriber_base
+from synthetic.traffic import CallPlan, Subscriber, TrafficSpec, build_call, subscriber_base
 
 
 def hour_edge_calls(spec: TrafficSpec) -> list[tuple[datetime, dict[str, Any]]]:

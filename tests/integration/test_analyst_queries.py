@@ -20,9 +20,9 @@ import pytest
 from domain.rating import load_tariffs, rate_call
 from jobs.cdr_pipeline import run_replay
 from jobs.config import DEFAULT_TARIFFS
+from ops.glue_table import hive_type, table_input
+from synthetic.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
 from tests.expected import final_legs
-from tools.glue_table import hive_type, table_input
-from tools.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
 
 ANALYST = Path(__file__).resolve().parents[2] / "sql" / "analyst"
 DATES = ("2026-11-01", "2026-11-30")

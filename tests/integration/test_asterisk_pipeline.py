@@ -20,11 +20,11 @@ from asterisk_adapter import cel, forwarder
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
 from domain.legs import Charge
 from jobs.cdr_pipeline import run_replay, run_stream
+from local.local_aws import REGION, LocalAws, Resources
 from stream_io import dead_letter_store
+from synthetic.asterisk_sample import BAD_LINES, sample
 from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
 from tests.unit.test_forwarder import CEL_LINES
-from tools.asterisk_sample import BAD_LINES, sample
-from tools.local_aws import REGION, LocalAws, Resources
 
 
 def calls_per_subscriber(records: list[dict[str, Any]]) -> dict[str, int]:

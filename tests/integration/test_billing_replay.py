@@ -15,9 +15,9 @@ import pytest
 from domain.rating import load_tariffs
 from jobs.cdr_pipeline import run_replay
 from jobs.config import BillingConfig
-from tools.bad_records import GOOD
-from tools.reconcile import expected_bills
-from tools.reconcile import main as reconcile_main
+from ops.reconcile import expected_bills
+from ops.reconcile import main as reconcile_main
+from synthetic.bad_records import GOOD
 
 TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,subsequent_increment_s
 1,United States,0.0100,0,60,60

@@ -11,8 +11,8 @@ import pytest
 from pyflink.table import ExplainDetail, TableEnvironment
 
 from jobs.flink_env import CONNECTOR_JAR, create_table_env
+from local.local_aws import ACCOUNT, REGION, LocalAws
 from stream_io.kinesis_writer import KinesisWriter
-from tools.local_aws import ACCOUNT, REGION, LocalAws
 
 SERVICES = "META-INF/services/org.apache.flink.table.factories.Factory"
 

@@ -26,11 +26,11 @@ from dashboard.sources import replay_snapshot
 from domain.rating import rate_call
 from jobs.cdr_pipeline import run_replay
 from jobs.config import load as load_config
+from ops.reconcile import expected_bills
+from synthetic.bad_records import BAD_RECORDS, BadRecord
+from synthetic.fraud_scenarios import velocity_flood
+from synthetic.traffic import TrafficSpec, subscriber_base, to_json
 from tests.expected import final_legs, metrics_by_minute, usage_hourly
-from tools.bad_records import BAD_RECORDS, BadRecord
-from tools.fraud_scenarios import velocity_flood
-from tools.reconcile import expected_bills
-from tools.traffic import TrafficSpec, subscriber_base, to_json
 
 PAGE_SCRIPT = Path(__file__).with_name("dashboard_page.mjs")
 OUTPUT = Path(__file__).resolve().parents[2] / "build" / "test-output" / "dashboard"

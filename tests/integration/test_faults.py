@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from jobs.flink_env import create_table_env
-from tools.fault_proxy import FaultProxies
-from tools.local_aws import ACCOUNT, REGION, LocalAws
+from local.fault_proxy import FaultProxies
+from local.local_aws import ACCOUNT, REGION, LocalAws
 
 NO_RESTARTS = {"parallelism.default": "1", "restart-strategy.type": "none"}
 

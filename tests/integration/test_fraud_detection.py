@@ -14,13 +14,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from bench.fraud_eval import PRECISION_TARGET, RECALL_TARGET, evaluate, score
 from domain.fraud_rules import DEFAULT_RULES, Rule
 from jobs.cdr_pipeline import run_replay, run_stream
+from local.local_aws import LocalAws, Resources
 from stream_io.kinesis_writer import put_stream
-from tools.fraud_eval import PRECISION_TARGET, RECALL_TARGET, evaluate, score
-from tools.fraud_scenarios import Label, ScenarioSpec, build
-from tools.local_aws import LocalAws, Resources
-from tools.traffic import to_json
+from synthetic.fraud_scenarios import Label, ScenarioSpec, build
+from synthetic.traffic import to_json
 
 SEED = 29  # not the tuning seed
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
+from local.local_aws import PROJECT_ROOT, LocalAws, Resources
+from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
-from tools.local_aws import PROJECT_ROOT, LocalAws, Resources
-from tools.reconcile import compare, dynamodb_bills, expected_bills
-from tools.traffic import TrafficSpec, generate, to_json
+from synthetic.traffic import TrafficSpec, generate, to_json
 
 
 def _stream(properties: Path, checkpoints: Path, log: Path, *restore: str) -> subprocess.Popen[bytes]:

@@ -15,11 +15,11 @@ from typing import Any
 from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
 from jobs.flink_env import create_table_env
+from local.local_aws import ACCOUNT, REGION, LocalAws, Resources
+from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
+from synthetic.traffic import TrafficSpec, generate, to_json
 from tests.integration.checkpointed_job import run_checkpointed
-from tools.local_aws import ACCOUNT, REGION, LocalAws, Resources
-from tools.reconcile import compare, dynamodb_bills, expected_bills
-from tools.traffic import TrafficSpec, generate, to_json
 
 HASH_SPACE = 2**128
 KEYS = [f"key-{i:02d}" for i in range(24)]

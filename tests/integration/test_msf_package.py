@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from deploy.package_msf import RUN_OPTIONS, build
+from local.local_aws import LocalAws, Resources
 from stream_io.kinesis_writer import put_stream
+from synthetic.traffic import TrafficSpec, generate, to_json
 from tests.expected import final_legs
-from tools.local_aws import LocalAws, Resources
-from tools.package_msf import RUN_OPTIONS, build
-from tools.traffic import TrafficSpec, generate, to_json
 
 SERVICES = "META-INF/services/org.apache.flink.table.factories.Factory"
 

@@ -19,8 +19,8 @@ from asterisk_adapter.cdr import AsteriskConfig, parse_csv_line
 from domain.cdr import flat_columns, validate_record
 from jobs.flink_env import create_table_env
 from jobs.sql_files import folder, render
-from tools.asterisk_sample import sample
-from tools.bad_records import BAD_RECORDS
+from synthetic.asterisk_sample import sample
+from synthetic.bad_records import BAD_RECORDS
 
 MUTATIONS = 1_500
 NUMBER_MUTATIONS = 400

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from jobs.cdr_pipeline import run_replay
+from synthetic.bad_records import GOOD, BadRecord
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
 from tests.integration.hour_edge import assert_counted_in_the_hour_they_ended
-from tools.bad_records import GOOD, BadRecord
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from jobs.config import load as load_config
+from local.local_aws import LocalAws, Resources
+from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
+from synthetic.bad_records import GOOD
+from synthetic.fraud_scenarios import velocity_flood
+from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
 from tests.integration.checkpointed_job import run_checkpointed
-from tools.bad_records import GOOD
-from tools.fraud_scenarios import velocity_flood
-from tools.local_aws import LocalAws, Resources
-from tools.reconcile import compare, dynamodb_bills, expected_bills
-from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
 
 
 def _wait_for(condition, timeout_s: float = 90.0) -> None:

@@ -18,14 +18,14 @@ from dashboard.figures import Filters, dashboard
 from dashboard.server import from_properties
 from jobs.cdr_pipeline import run_replay, run_stream
 from jobs.config import load as load_config
+from local.local_aws import LocalAws
+from ops import dead_letters
+from ops.reconcile import Report, compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
+from synthetic.bad_records import BadRecord
+from synthetic.traffic import TrafficSpec, generate, to_json
 from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
 from tests.integration.hour_edge import assert_counted_in_the_hour_they_ended
-from tools import dead_letters
-from tools.bad_records import BadRecord
-from tools.local_aws import LocalAws
-from tools.reconcile import Report, compare, dynamodb_bills, expected_bills
-from tools.traffic import TrafficSpec, generate, to_json
 
 
 @pytest.fixture(scope="module")

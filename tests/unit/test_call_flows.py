@@ -11,8 +11,8 @@ import pytest
 
 from domain.cdr import validate_record
 from domain.legs import Charge, Leg, attribute
-from tools.call_flows import FLOW_SHARES, FLOWS, pick_flow
-from tools.traffic import TrafficSpec, generate, to_json
+from synthetic.call_flows import FLOW_SHARES, FLOWS, pick_flow
+from synthetic.traffic import TrafficSpec, generate, to_json
 
 NONE, OWN, REDIRECTED = Charge.UNANSWERED, Charge.ORIGINATOR, Charge.REDIRECTING_PARTY
 # flow -> the charges of its legs in sequence order

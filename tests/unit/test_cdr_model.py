@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domain.cdr import Cdr, Reason, flat_columns, validate_record
-from tools.bad_records import BAD_RECORDS, GOOD
+from synthetic.bad_records import BAD_RECORDS, GOOD
 
 
 def test_a_complete_record_is_valid_and_typed() -> None:

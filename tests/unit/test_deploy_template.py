@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from deploy import iam_policy_check
+from deploy.package_msf import RUN_OPTIONS
 from jobs.config import load as load_config
-from tools import iam_policy_check
-from tools.glue_table import table_input
-from tools.package_msf import RUN_OPTIONS
+from ops.glue_table import table_input
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "kinesis-analytics" / "template.yaml"
 

@@ -8,8 +8,8 @@ import pytest
 from domain.cdr import Reason, validate_record
 from domain.numbering import NumberError, NumberForm, classify_form, is_service, normalise
 from domain.rating import load_tariffs, rate_call
-from tools.bad_records import GOOD
-from tools.local_aws import PROJECT_ROOT
+from local.local_aws import PROJECT_ROOT
+from synthetic.bad_records import GOOD
 
 
 @pytest.mark.parametrize("number, form", [

@@ -7,8 +7,8 @@ import json
 from datetime import datetime
 
 from domain.cdr import validate_record
-from tools.generate import main as generate_main
-from tools.traffic import TrafficSpec, generate, to_json
+from synthetic.generate import main as generate_main
+from synthetic.traffic import TrafficSpec, generate, to_json
 
 SPEC = TrafficSpec(seed=3, calls=1_500, subscribers=200, hours=4)
 

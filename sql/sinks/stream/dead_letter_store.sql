@@ -1,6 +1,6 @@
 -- dead_letter_store: every dead letter, whole, as Parquet (zstd) under ${dead_letter_store_path}
 -- (s3://bucket/dead-letters), partitioned dt=YYYY-MM-DD; committed on checkpoints like the
--- archive. Listed, counted and re-injected by `python -m tools.dead_letters`.
+-- archive. Listed, counted and re-injected by `python -m ops.dead_letters`.
 CREATE TEMPORARY TABLE dead_letter_store
 PARTITIONED BY (dt)
 WITH (

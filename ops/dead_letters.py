@@ -1,10 +1,10 @@
 """The S3 dead-letter store, for operators: count, list, export, and re-inject once fixed.
 
-    python -m tools.dead_letters --properties app.json count [--from 2026-11-01] [--to 2026-11-30]
-    python -m tools.dead_letters --properties app.json list --reason NOT_JSON [--limit 20]
-    python -m tools.dead_letters --properties app.json export --reason INVALID_NUMBER --out fix.jsonl
+    python -m ops.dead_letters --properties app.json count [--from 2026-11-01] [--to 2026-11-30]
+    python -m ops.dead_letters --properties app.json list --reason NOT_JSON [--limit 20]
+    python -m ops.dead_letters --properties app.json export --reason INVALID_NUMBER --out fix.jsonl
     (edit fix.jsonl: one record per line)
-    python -m tools.dead_letters --properties app.json reinject fix.jsonl [--dry-run]
+    python -m ops.dead_letters --properties app.json reinject fix.jsonl [--dry-run]
 
 The store is where the job writes it (CdrSinks.dead-letter-store.path, dt= partitions). A
 re-injected line is checked first with the same rules as the job (domain.cdr): only records that
@@ -95,7 +95,7 @@ def _store(config: job_config.JobConfig) -> ds.Dataset:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.dead_letters", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m ops.dead_letters", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--properties", type=Path, required=True, help="the job's application_properties.json")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -5,7 +5,7 @@ Asterisk (12+, "CDR specification") writes a CDR per pair of channels that talke
 every leg of one call carries the call's linkedid (the uniqueid of its first channel) and a
 sequence; a leg's record is written when that leg ends, so a transferred caller's leg arrives
 when the call is over. Here a flow is only its shape: parties by role and times relative to the
-call's set-up. tools/traffic.py gives the roles numbers and writes the records.
+call's set-up. synthetic/traffic.py gives the roles numbers and writes the records.
 
 Roles: "A" places the call (ours), "X" an outside caller (incoming flows), "B", "C", "D" others
 of ours, "E" an outside number, "CONF" the PBX's conference bridge. A leg is on the account of

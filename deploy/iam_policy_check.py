@@ -1,7 +1,7 @@
 """Least privilege, checked: every Allow statement of every IAM policy in a CloudFormation
 template names its actions exactly and scopes its resources to the stack's own.
 
-    python -m tools.iam_policy_check deploy/kinesis-analytics/template.yaml
+    python -m deploy.iam_policy_check deploy/kinesis-analytics/template.yaml
 
 Refused: an action with a wildcard ('*', 's3:*', 'dynamodb:Get*'); a resource '*' or any
 literal ARN; a wildcard that does not follow one of the stack's own resources or parameters
@@ -105,7 +105,7 @@ def problems(template: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     paths = [Path(arg) for arg in (argv if argv is not None else sys.argv[1:])]
     if not paths:
-        print("usage: python -m tools.iam_policy_check TEMPLATE...", file=sys.stderr)
+        print("usage: python -m deploy.iam_policy_check TEMPLATE...", file=sys.stderr)
         return 2
     found = [f"{path}: {problem}" for path in paths for problem in problems(load(path))]
     print("\n".join(found) if found else f"least privilege: {', '.join(map(str, paths))} ok")

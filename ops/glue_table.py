@@ -1,8 +1,8 @@
 """The tables of the S3 outputs for Athena and QuickSight, from the job's own column lists.
 
-    python -m tools.glue_table --location s3://my-cdr-archive/cdr [--database cdr] ddl
-    python -m tools.glue_table --location s3://my-cdr-archive/cdr table-input > table.json
-    python -m tools.glue_table --table fraud_tagged_calls --location s3://my-cdr-archive/fraud-tagged ddl
+    python -m ops.glue_table --location s3://my-cdr-archive/cdr [--database cdr] ddl
+    python -m ops.glue_table --location s3://my-cdr-archive/cdr table-input > table.json
+    python -m ops.glue_table --table fraud_tagged_calls --location s3://my-cdr-archive/fraud-tagged ddl
     aws glue create-table --database-name cdr --table-input file://table.json
 
 The columns come from sql/tables/<table>_columns.sql, the same list the job writes, so a table
@@ -119,7 +119,7 @@ def athena_ddl(location: str, database: str = "cdr", name: str = "cdr_archive") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.glue_table", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m ops.glue_table", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--location", required=True, help="the archive folder: s3://bucket/prefix")
     parser.add_argument("--database", default="cdr")

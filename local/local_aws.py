@@ -95,7 +95,7 @@ class LocalAws:
                   _workdir=workdir)
         try:
             kinesis_pkg = NODE_MODULES / "kinesis-local"
-            aws._spawn("kinesis", ["node", "-r", str(PROJECT_ROOT / "tools" / "loopback.js"),
+            aws._spawn("kinesis", ["node", "-r", str(PROJECT_ROOT / "local" / "loopback.js"),
                                    str(kinesis_pkg / "main.js")],
                        {"KINESIS_MOCK_PLAIN_PORT": str(ports["kinesis"]),
                         "KINESIS_MOCK_TLS_PORT": str(ports["kinesis_tls"]),

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tools.local_aws import PROJECT_ROOT, free_port
+from local.local_aws import PROJECT_ROOT, free_port
 
 TOXIPROXY = Path(os.environ.get("CDR_TOXIPROXY", PROJECT_ROOT / ".tools" / "toxiproxy" / "server"))
 # The status AWS sends with each error code.

@@ -22,7 +22,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from domain.fraud import zone_of
-from tools.call_flows import FLOW_SHARES, FLOWS, MO, FlowLeg, pick_flow
+from synthetic.call_flows import FLOW_SHARES, FLOWS, MO, FlowLeg, pick_flow
 
 # Home countries of subscribers (ISO 3166-1) with weights: a European operator's mix.
 HOME_COUNTRIES = {"GB": 30, "DE": 15, "FR": 12, "ES": 8, "IT": 8, "NL": 6, "IE": 5, "US": 6, "PL": 4,
@@ -76,7 +76,7 @@ class TrafficSpec:
     duplicate_share: float = 0.01  # records a producer sends twice (same recordId)
     national_format_share: float = 0.01  # called numbers sent in national form, not E.164
     service_share: float = 0.005  # outgoing calls to a service number of the home country
-    # Share of calls per multi-leg flow (tools/call_flows.py); the rest have one leg.
+    # Share of calls per multi-leg flow (synthetic/call_flows.py); the rest have one leg.
     flow_shares: tuple[tuple[str, float], ...] = tuple(FLOW_SHARES.items())
 
 
@@ -226,7 +226,7 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
 def _flow_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscribers: list[Subscriber],
                   subscriber: Subscriber, setup: datetime, call_index: int,
                   flow: str) -> list[tuple[datetime, dict[str, Any]]]:
-    """The legs of a multi-leg call (tools/call_flows.py), `subscriber` as A: every leg with
+    """The legs of a multi-leg call (synthetic/call_flows.py), `subscriber` as A: every leg with
     the first leg's callId as linkedId (Asterisk's linkedid is its first channel's uniqueid)."""
     ours = {"A": subscriber}
     for role in ("B", "C", "D"):

@@ -1,7 +1,7 @@
 """Generate realistic CDR traffic to a JSON Lines file or a Kinesis stream.
 
-    python -m tools.generate --calls 10000 --seed 7 --out cdrs.jsonl
-    python -m tools.generate --calls 10000 --stream-arn ARN --endpoint http://127.0.0.1:4567 \
+    python -m synthetic.generate --calls 10000 --seed 7 --out cdrs.jsonl
+    python -m synthetic.generate --calls 10000 --stream-arn ARN --endpoint http://127.0.0.1:4567 \
         --region us-east-1 --rate 500 [--aggregate]
 
 Deterministic: the same --seed and sizes give the same records.
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 from stream_io.kinesis_writer import put_stream
-from tools.call_flows import FLOWS
-from tools.traffic import TrafficSpec, generate, to_json
+from synthetic.call_flows import FLOWS
+from synthetic.traffic import TrafficSpec, generate, to_json
 
 
 class Progress:
@@ -83,7 +83,7 @@ def _flow_share(text: str) -> tuple[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.generate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m synthetic.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--calls", type=int, default=10_000, help="calls to generate (records are ~1.6x)")

@@ -29,7 +29,7 @@ from typing import Any
 import pyflink
 import yaml
 
-from tools.local_aws import DUMMY_CREDENTIALS, PROJECT_ROOT, free_port
+from local.local_aws import DUMMY_CREDENTIALS, PROJECT_ROOT, free_port
 
 PYFLINK = Path(pyflink.__file__).resolve().parent
 

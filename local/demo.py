@@ -4,11 +4,11 @@ The operations dashboard (python -m dashboard) serves the job's tables from the 
 the URL it prints and watch the panels fill while the job runs. At the end the demo keeps it
 up until Enter when run in a terminal (or for --dashboard-seconds).
 
-    python -m tools.demo [--calls N] [--seed S] [--dashboard-port P] [--dashboard-seconds S]
-    python -m tools.demo --asterisk Master.csv [--pbx pbx.json]
+    python -m local.demo [--calls N] [--seed S] [--dashboard-port P] [--dashboard-seconds S]
+    python -m local.demo --asterisk Master.csv [--pbx pbx.json]
 
 With --asterisk the traffic is an Asterisk cdr_csv file instead, put on the stream by the
-forwarder (python -m asterisk_adapter.forwarder; `python -m tools.asterisk_sample` writes one).
+forwarder (python -m asterisk_adapter.forwarder; `python -m synthetic.asterisk_sample` writes one).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from pathlib import Path
 from asterisk_adapter import forwarder
 from asterisk_adapter.forwarder import Counts
 from dashboard.server import Dashboard, Settings, from_properties
+from local.local_aws import LocalAws
 from stream_io.kinesis_writer import put_stream
-from tools.bad_records import BAD_RECORDS
-from tools.fraud_scenarios import velocity_flood
-from tools.generate import Progress
-from tools.local_aws import LocalAws
-from tools.traffic import TrafficSpec, generate, subscriber_base, to_json
+from synthetic.bad_records import BAD_RECORDS
+from synthetic.fraud_scenarios import velocity_flood
+from synthetic.generate import Progress
+from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
 
 
 def top_talkers(usage: list[dict], n: int = 10) -> list[tuple[str, int, int, int]]:
@@ -58,7 +58,7 @@ def forward_file(master: Path, pbx: Path | None, properties: Path, state: Path) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m local.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=5_000)
     parser.add_argument("--subscribers", type=int, default=500)

@@ -1,6 +1,6 @@
 """Labelled fraud mixed into normal traffic: what the fraud rules must catch, and what they must not.
 
-Normal traffic (tools/traffic.py) runs for `history_days` before the evaluated day, so rules
+Normal traffic (synthetic/traffic.py) runs for `history_days` before the evaluated day, so rules
 that compare with a subscriber's past (SPEND_SPIKE, NEW_DESTINATION_BURST) have one. On the
 evaluated day each rule gets `per_rule` injected frauds, each with a ground-truth label: the
 rule, the entity it must name (a subscriber; the calling number for WANGIRI), and the other
@@ -24,12 +24,12 @@ from typing import Any
 from phonenumbers import PhoneNumberType
 
 from domain.fraud import zone_of
-from tools.traffic import CallPlan, NumberPool, Subscriber, TrafficSpec, build_call, generate, subscriber_base
+from synthetic.traffic import CallPlan, NumberPool, Subscriber, TrafficSpec, build_call, generate, subscriber_base
 
 HIGH_RISK_NUMBERS = ("+881631234567", "+881641234567", "+882345678901", "+8835100123456", "+18762101234",
                      "+19005550123", "+16495551234", "+2522134567")
 WANGIRI_SOURCES = ("NG", "TN", "MA", "BY", "CU", "BO")
-# Countries the normal traffic never calls (tools/traffic.py DESTINATIONS): new to everyone.
+# Countries the normal traffic never calls (synthetic/traffic.py DESTINATIONS): new to everyone.
 NEW_COUNTRIES = ("PE", "CO", "GH", "TZ", "UG", "LK", "BD", "NP", "KH", "UY", "PY", "EC")
 
 

@@ -1,6 +1,6 @@
 """Builds the Managed Service for Apache Flink application package (one zip).
 
-    python -m tools.package_msf [--out build/cdr-pipeline-msf.zip]
+    python -m deploy.package_msf [--out build/cdr-pipeline-msf.zip]
 
 Layout (what the run options name):
 
@@ -98,7 +98,7 @@ def build(out: Path = DEFAULT_OUT, wheels: list[Path] | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.package_msf", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m deploy.package_msf", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)

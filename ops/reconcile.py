@@ -1,8 +1,8 @@
 """Reconciliation: re-rate CDR files in plain Python, independently of Flink, and compare with
 a billing table — a replay's DIR/billing_monthly/ or the streaming job's DynamoDB table.
 
-    python -m tools.reconcile --cdrs PATH --replay-dir DIR
-    python -m tools.reconcile --cdrs PATH --dynamodb-table T --endpoint URL
+    python -m ops.reconcile --cdrs PATH --replay-dir DIR
+    python -m ops.reconcile --cdrs PATH --dynamodb-table T --endpoint URL
 
 Validation is the reference model's (domain/cdr.py), rating domain/rating.py's; the job parses and
 rates on the JVM, so agreement is two implementations agreeing. Prints every difference per
@@ -193,7 +193,7 @@ def reconcile(cdrs: Path, actual: Mapping[Key, Mapping[str, Any]], billing: job_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.reconcile", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m ops.reconcile", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cdrs", type=Path, required=True, help="CDR file or folder (JSONL or Parquet)")
     parser.add_argument("--properties", type=Path, help="application_properties.json (CdrBilling group)")

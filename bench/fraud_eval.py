@@ -1,6 +1,6 @@
-"""Recall and precision of the fraud rules on labelled traffic (tools/fraud_scenarios.py).
+"""Recall and precision of the fraud rules on labelled traffic (synthetic/fraud_scenarios.py).
 
-    python -m tools.fraud_eval --seed 11 [--subscribers 1000] [--per-rule 4] [--rules rules/fraud.yaml]
+    python -m bench.fraud_eval --seed 11 [--subscribers 1000] [--per-rule 4] [--rules rules/fraud.yaml]
                                [--keep DIR]
 
 Generates the history and the evaluated day with injected frauds and look-alikes, replays them
@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from domain.fraud_rules import DEFAULT_RULES, Rule
-from tools.fraud_scenarios import Label, ScenarioSpec, build
-from tools.traffic import to_json
+from synthetic.fraud_scenarios import Label, ScenarioSpec, build
+from synthetic.traffic import to_json
 
 RECALL_TARGET = 0.95
 PRECISION_TARGET = 0.90
@@ -94,7 +94,7 @@ def evaluate(spec: ScenarioSpec, rules: Path, workdir: Path) -> tuple[list[Score
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.fraud_eval", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.fraud_eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--subscribers", type=int, default=1_000)

@@ -1,6 +1,6 @@
 """A day of a small office PBX as Asterisk's cdr_csv writes it (Master.csv), for the demo and tests.
 
-    python -m tools.asterisk_sample --out Master.csv [--calls 400] [--seed 7] [--bad 3]
+    python -m synthetic.asterisk_sample --out Master.csv [--calls 400] [--seed 7] [--bad 3]
 
 Endpoints 2001..(2000+endpoints) named by extension (PJSIP/2001-0000002a), a trunk to the
 outside (PJSIP/trunk-…), local time Europe/London, cdr.conf with loguniqueid, loguserfield
@@ -229,7 +229,7 @@ def sample(calls: int, seed: int, endpoints: int = 40, day: datetime = datetime(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.asterisk_sample", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m synthetic.asterisk_sample", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=400)

@@ -1,0 +1,1 @@
+"""Build checks of what is deployed: the MSF package and the IAM policies of the template."""

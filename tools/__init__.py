@@ -1,1 +1,0 @@
-"""Command-line tools around the job: traffic generator, local AWS emulators, demo."""
