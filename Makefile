@@ -5,7 +5,7 @@
 PYTHON ?= python3
 PY := .venv/bin/python
 JAR := lib/pyflink-dependencies.jar
-JAVA_SOURCES := deploy/kinesis-analytics/pom.xml $(shell find deploy/kinesis-analytics/src -type f)
+JAVA_SOURCES := java/pom.xml $(shell find java/src -type f)
 
 .PHONY: setup demo test bench jar package clean chromium
 TOXIPROXY := .tools/toxiproxy/server
@@ -20,9 +20,9 @@ setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed chromium
 
 jar: $(JAR)
 $(JAR): $(JAVA_SOURCES)
-	mvn --quiet --batch-mode -f deploy/kinesis-analytics/pom.xml package
-	mkdir -p lib/plugins/s3-fs-hadoop && cp deploy/kinesis-analytics/target/pyflink-dependencies.jar $@
-	cp deploy/kinesis-analytics/target/plugins/s3-fs-hadoop/*.jar lib/plugins/s3-fs-hadoop/
+	mvn --quiet --batch-mode -f java/pom.xml package
+	mkdir -p lib/plugins/s3-fs-hadoop && cp java/target/pyflink-dependencies.jar $@
+	cp java/target/plugins/s3-fs-hadoop/*.jar lib/plugins/s3-fs-hadoop/
 
 # Local runs write the archive to S3 through Flink's S3 filesystem, a plugin that Flink loads
 # from PyFlink's own plugins folder (MSF has its own).
@@ -58,4 +58,4 @@ bench: setup
 	$(PY) -m bench.replay_throughput
 
 clean:
-	rm -rf .venv node_modules lib build .tools deploy/kinesis-analytics/target
+	rm -rf .venv node_modules lib build .tools java/target

@@ -6,7 +6,8 @@ Layout (what the run options name):
 
     main.py                        entry file                    (python)
     lib/pyflink-dependencies.jar   connectors, CDR functions     (jarfile)
-    app/                           jobs/ domain/ sql/ tariffs/     (pyFiles)
+    app/                           jobs/ domain/ stream_io/ sql/   (pyFiles)
+                                   tariffs/
                                    rules/
                                    flink-conf/
     dep/                           vendored Python packages      (pyFiles)
@@ -43,8 +44,8 @@ PLATFORM = "manylinux2014_x86_64"
 # The application property group MSF reads to start a Python application.
 RUN_OPTIONS = {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar", "pyFiles": "app/,dep/"}
 # The project's code in app/: (folder, file patterns).
-APP_CONTENT = (("jobs", ("*.py",)), ("domain", ("*.py",)), ("sql", ("*.sql",)), ("tariffs", ("*.csv",)),
-               ("rules", ("*.yaml",)), ("flink-conf", ("*.yaml",)))
+APP_CONTENT = (("jobs", ("*.py",)), ("domain", ("*.py",)), ("stream_io", ("*.py",)), ("sql", ("*.sql",)),
+               ("tariffs", ("*.csv",)), ("rules", ("*.yaml",)), ("flink-conf", ("*.yaml",)))
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 

@@ -3,7 +3,7 @@
 This module is the reference for what a valid CDR is. Every rule raises one of the stable
 reason codes in `Reason`, so a rejected record is counted and explained the same way wherever
 it is rejected. The job's hot path applies the same rules on the JVM, before the watermark
-(deploy/kinesis-analytics/src/main/java/org/cdrpipeline/flink/cdr/CdrParser.java, with
+(java/src/main/java/org/cdrpipeline/flink/cdr/CdrParser.java, with
 libphonenumber, the library phonenumbers ports, at the same version);
 tests/integration/test_parse_agreement.py proves both give the same verdict on the same records,
 and `flat_columns()` (derived from this model) is what the job's cdr_parsed view exposes.
