@@ -35,6 +35,14 @@ public final class RateCall extends TableFunction<RowData> {
     private transient TariffTable tariffs;
     private transient BigDecimal taxRate;
 
+    public RateCall() {}
+
+    /** A function already opened with this tariff and tax rate (the unit tests' way in). */
+    RateCall(TariffTable tariffs, BigDecimal taxRate) {
+        this.tariffs = tariffs;
+        this.taxRate = taxRate;
+    }
+
     @Override
     public void open(FunctionContext context) {
         String encoded = context.getJobParameter("cdr.tariffs", null);
