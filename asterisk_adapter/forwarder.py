@@ -1,22 +1,23 @@
 """Forwards an Asterisk CDR or CEL file to the CDR Kinesis stream, following it like `tail -F`.
 
     python -m asterisk_adapter.forwarder --file /var/log/asterisk/cdr-csv/Master.csv \\
-        --properties app.json --state /var/lib/cdr-forwarder [--format csv|json|cel|cel-csv] \\
-        [--pbx pbx.json] [--once] [--aggregate] [--cel-idle-hours 4]
+        --config forwarder.json --state /var/lib/cdr-forwarder [--format csv|json|cel|cel-csv] \\
+        [--once] [--aggregate] [--cel-idle-hours 4]
 
 Each complete line is converted (asterisk_adapter.cdr) and put on the stream named by the
-job's properties (CdrSource), in batches (PutRecords, failed records retried). After a batch
-is on the stream the position (file inode and byte offset) is written to the state folder,
-atomically, so a restart resumes after the last line sent: nothing lost, nothing sent again.
-(A crash between a put and its position write sends that one batch again; its recordIds are
-those of the first send, and the job's deduplication drops them.) Lines that cannot be
-converted go, with their reason, to `dead-letters.jsonl` in the state folder and — when the
-properties name one (CdrSinks.dead-letter-store.path) — to the job's S3 dead-letter store,
-in its columns, where `python -m ops.dead_letters` counts and lists them with the rest.
-`--pbx` is a JSON object of AsteriskConfig fields (zone, country, extension template, trunk
-prefixes, cdr.conf columns); `--once` stops at the end of the file instead of following it;
-`--aggregate` packs the CDRs of a batch in KPL aggregates (stream_io.kinesis_writer), ~70 to a
-Kinesis record: far fewer PUT units and shard records per CDR, which the job unpacks.
+forwarder's own configuration (asterisk_adapter/settings.py), in batches (PutRecords, failed
+records retried). After a batch is on the stream the position (file inode and byte offset) is
+written to the state folder, atomically, so a restart resumes after the last line sent:
+nothing lost, nothing sent again. (A crash between a put and its position write sends that one
+batch again; its recordIds are those of the first send, and the job's deduplication drops
+them.) Lines that cannot be converted go, with their reason, to `dead-letters.jsonl` in the
+state folder and — when the configuration names one (`dead_letter_store`) — to the job's S3
+dead-letter store, in its columns, where `python -m ops.dead_letters` counts and lists them
+with the rest. The configuration's `pbx` holds AsteriskConfig fields (zone, country,
+extension template, trunk prefixes, cdr.conf columns). It needs boto3 and pyarrow, not
+apache-flink. `--once` stops at the end of the file instead of following it; `--aggregate`
+packs the CDRs of a batch in KPL aggregates (stream_io.kinesis_writer), ~70 to a Kinesis
+record: far fewer PUT units and shard records per CDR, which the job unpacks.
 
 CEL (`--format cel`: cel_custom's JSON; `cel-csv`: its CSV, advanced field list) gives a
 call's records only when the call is over (asterisk_adapter.cel), so the saved position is
@@ -218,9 +219,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--file", type=Path, required=True, help="Master.csv (cdr_csv), a cdr_custom or a CEL file")
     parser.add_argument("--format", choices=("csv", "json", "cel", "cel-csv"), default="csv",
                         help="cdr_csv, cdr_custom JSON, cel_custom JSON or cel_custom CSV")
-    parser.add_argument("--properties", type=Path, required=True, help="the job's application_properties.json")
+    parser.add_argument("--config", type=Path, required=True, help="the forwarder's JSON settings (see above)")
     parser.add_argument("--state", type=Path, required=True, help="folder for the position and dead letters")
-    parser.add_argument("--pbx", type=Path, help="JSON object of AsteriskConfig fields")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--once", action="store_true", help="stop at the end of the file")
     parser.add_argument("--aggregate", action="store_true", help="pack CDRs in KPL aggregates")
@@ -243,22 +243,21 @@ def converter(file_format: str, pbx: AsteriskConfig, replayed: int = 0, idle: ti
 def run(args: argparse.Namespace) -> Counts:
     import boto3
 
-    from jobs import config as job_config
+    from asterisk_adapter import settings
     from stream_io.dead_letter_store import write_to_store
 
-    pbx = AsteriskConfig.from_mapping(json.loads(args.pbx.read_text())) if args.pbx else AsteriskConfig()
-    config = job_config.load(args.properties, streaming=True)
-    assert config.source is not None and config.sinks is not None
-    sinks = config.sinks
+    config = settings.load(args.config)
     args.state.mkdir(parents=True, exist_ok=True)
-    kinesis = boto3.client("kinesis", region_name=config.source.region, endpoint_url=config.source.endpoint)
+    kinesis = boto3.client("kinesis", region_name=config.region, endpoint_url=config.kinesis_endpoint or None)
     position, replayed = load_position(args.state)
+
+    def to_store(rows: list[dict[str, Any]]) -> None:
+        if config.dead_letter_store:
+            write_to_store(rows, config.dead_letter_store, region=config.region, endpoint=config.s3_endpoint)
+
     forwarder = Forwarder(
-        Tail(args.file, position),
-        KinesisWriter(kinesis, config.source.stream_arn, aggregate=args.aggregate), args.state,
-        converter(args.format, pbx, replayed, timedelta(hours=args.cel_idle_hours)),
-        lambda rows: write_to_store(rows, sinks.dead_letter_store_path, region=sinks.region,
-                                    endpoint=sinks.s3_endpoint),
+        Tail(args.file, position), KinesisWriter(kinesis, config.stream_arn, aggregate=args.aggregate), args.state,
+        converter(args.format, config.pbx, replayed, timedelta(hours=args.cel_idle_hours)), to_store,
         args.batch_size)
     try:
         return forwarder.run(follow=not args.once)

@@ -51,10 +51,10 @@ def redirected_payers(logical: list[dict]) -> collections.Counter[str]:
                                if leg["charge"] == "REDIRECTING_PARTY" and leg["charged_to"])
 
 
-def forward_file(master: Path, pbx: Path | None, properties: Path, state: Path) -> Counts:
+def forward_file(master: Path, config: Path, state: Path) -> Counts:
     """The forwarder over the whole file, once (what `--once` does)."""
-    argv = ["--file", str(master), "--properties", str(properties), "--state", str(state), "--once"]
-    return forwarder.run(forwarder.parse_args(argv + (["--pbx", str(pbx)] if pbx else [])))
+    return forwarder.run(forwarder.parse_args(["--file", str(master), "--config", str(config), "--state", str(state),
+                                               "--once"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Operations dashboard: {board.url}  (live: it fills while the job runs)")
         if args.asterisk:
             print(f"Forwarding {args.asterisk} to Kinesis stream {resources.stream} ...")
-            forwarded = forward_file(args.asterisk, args.pbx, properties, Path(tmp) / "forwarder")
+            pbx = json.loads(args.pbx.read_text()) if args.pbx else None
+            config = aws.write_forwarder_config(Path(tmp) / "forwarder.json", pbx)
+            forwarded = forward_file(args.asterisk, config, Path(tmp) / "forwarder")
             received = forwarded.sent + forwarded.dead
             print(f"  {forwarded.sent:,} CDRs put, {forwarded.dead:,} lines refused (in the dead-letter store)")
         else:

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,6 +220,15 @@ class LocalAws:
                 "enabled": str(metrics).lower(), "aws.region": REGION, "timestream.endpoint": self.moto_endpoint,
                 "database": r.timestream_database, "table": r.timestream_table}},
         ]
+
+    def write_forwarder_config(self, path: Path, pbx: Mapping[str, Any] | None = None) -> Path:
+        """The Asterisk forwarder's settings (asterisk_adapter/settings.py) for these emulators."""
+        r = self.resources
+        path.write_text(json.dumps({
+            "stream_arn": r.stream_arn, "region": REGION, "kinesis_endpoint": self.kinesis_endpoint,
+            "dead_letter_store": f"s3://{r.bucket}/{r.dead_letter_prefix}", "s3_endpoint": self.moto_endpoint,
+            "pbx": dict(pbx or {})}, indent=2))
+        return path
 
     def write_properties(self, path: Path, *, bounded: bool, metrics: bool = False) -> Path:
         path.write_text(json.dumps(self.application_properties(bounded=bounded, metrics=metrics), indent=2))

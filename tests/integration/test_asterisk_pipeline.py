@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import collections
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +23,7 @@ from asterisk_adapter import cel, forwarder
 from asterisk_adapter.cdr import AsteriskConfig, AsteriskLineError, parse_csv_line
 from domain.legs import Charge
 from jobs.cdr_pipeline import run_replay, run_stream
-from local.local_aws import REGION, LocalAws, Resources
+from local.local_aws import DUMMY_CREDENTIALS, REGION, LocalAws, Resources
 from stream_io import dead_letter_store
 from synthetic.asterisk_sample import BAD_LINES, sample
 from tests.unit.test_asterisk_cdr import CONFIG, EXPECTED, FIXTURES
@@ -94,6 +97,13 @@ def test_replay_of_every_scenario_gives_the_hand_worked_calls(tmp_path: Path) ->
     assert bills["bob"][0] == 3 + 3  # his own 3 legs + the blind transfer, attended transfer and forward
 
 
+# The forwarder's command with every module of the job and of Flink made unimportable.
+WITHOUT_FLINK = ("import sys\n"
+                 "for name in ('pyflink', 'jobs', 'ops', 'local', 'synthetic'): sys.modules[name] = None\n"
+                 "from asterisk_adapter.forwarder import main\n"
+                 "sys.exit(main(sys.argv[1:]))")
+
+
 def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
     master = tmp_path / "Master.csv"
     lines = sample(120, seed=11) + list(BAD_LINES)
@@ -102,10 +112,16 @@ def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
     resources = Resources(stream="cdr-asterisk", bucket="cdr-asterisk-archive", timestream_database="cdr_asterisk")
     with LocalAws.start(resources) as aws:
         properties = aws.write_properties(tmp_path / "app.json", bounded=True)
-        counts = forwarder.run(forwarder.parse_args(
-            ["--file", str(master), "--properties", str(properties), "--state", str(tmp_path / "state"), "--once",
-             "--batch-size", "50", "--aggregate"]))
-        assert (counts.sent, counts.dead) == (len(records), len(BAD_LINES))
+        config = aws.write_forwarder_config(tmp_path / "forwarder.json")
+        # As on a PBX host: a Python without apache-flink (nor the job's packages).
+        forwarded = subprocess.run(
+            [sys.executable, "-c", WITHOUT_FLINK, "--file", str(master), "--config", str(config),
+             "--state", str(tmp_path / "state"), "--once", "--batch-size", "50", "--aggregate"],
+            capture_output=True, text=True, timeout=300, env={**os.environ, **DUMMY_CREDENTIALS},
+            cwd=Path(__file__).resolve().parents[2])
+        assert forwarded.returncode == 0, forwarded.stderr
+        assert f"forwarded {len(records):,} CDRs" in forwarded.stdout and f"{len(BAD_LINES):,} dead letters" in \
+            forwarded.stdout, forwarded.stdout
         # The ten scenarios' events in time order, as a PBX logs them, the day after the Master.csv
         # (sent after it, they would be late for its hourly windows otherwise).
         events = sorted(map(json.loads, CEL_LINES), key=lambda event: float(event["EventTime"]))
@@ -116,7 +132,7 @@ def test_streaming_from_a_master_csv_via_the_forwarder(tmp_path: Path) -> None:
         cel_records = [record for _, record in cel.convert(cel_lines, AsteriskConfig())
                        if not isinstance(record, AsteriskLineError)]
         counts = forwarder.run(forwarder.parse_args(
-            ["--file", str(cel_file), "--format", "cel", "--properties", str(properties),
+            ["--file", str(cel_file), "--format", "cel", "--config", str(config),
              "--state", str(tmp_path / "cel-state"), "--once", "--batch-size", "25"]))
         assert (counts.sent, counts.dead) == (len(cel_records), 0)
         records += cel_records

@@ -1,0 +1,57 @@
+"""The forwarder's own configuration: one JSON object, read without the job's (the forwarder
+runs on the PBX host, where neither apache-flink nor the job's tariffs and rules are installed).
+
+    {"stream_arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/cdr-events",
+     "region": "eu-west-1",
+     "kinesis_endpoint": "",                              optional: another Kinesis URL
+     "dead_letter_store": "s3://bucket/dead-letters/",    optional: the job's store
+     "s3_endpoint": "",                                   optional: another S3 URL
+     "pbx": {"country": "GB", "extension_template": "+44207946{}", ...}}   AsteriskConfig fields
+
+Credentials come from the AWS default chain (an instance role), never from this file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from asterisk_adapter.cdr import AsteriskConfig
+from stream_io.properties import ConfigError
+
+
+@dataclass(frozen=True)
+class ForwarderSettings:
+    stream_arn: str
+    region: str
+    kinesis_endpoint: str = ""
+    dead_letter_store: str = ""  # "" → dead letters only in the state folder
+    s3_endpoint: str = ""
+    pbx: AsteriskConfig = field(default_factory=AsteriskConfig)
+
+
+def load(path: Path) -> ForwarderSettings:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from error
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a JSON object")
+    known = {f.name for f in fields(ForwarderSettings)}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    for key in ("stream_arn", "region"):
+        if not str(document.get(key, "")).strip():
+            raise ConfigError(f"{path}: '{key}' is missing")
+    values: dict[str, Any] = {key: str(value).strip() for key, value in document.items() if key != "pbx"}
+    store = values.get("dead_letter_store", "")
+    if store and not store.startswith(("s3://", "file://")):
+        raise ConfigError(f"{path}: 'dead_letter_store' must be an s3:// or file:// folder, got {store!r}")
+    try:
+        pbx = AsteriskConfig.from_mapping(document.get("pbx", {}))
+    except TypeError as error:
+        raise ConfigError(f"{path}: 'pbx': {error}") from error
+    return ForwarderSettings(**values, pbx=pbx)
