@@ -13,13 +13,12 @@ Credentials come from the AWS default chain (an instance role), never from this 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from asterisk_adapter.cdr import AsteriskConfig
-from stream_io.properties import ConfigError
+from stream_io.properties import ConfigError, read_json
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,7 @@ class ForwarderSettings:
 
 
 def load(path: Path) -> ForwarderSettings:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"cannot read {path}: {error}") from error
+    document = read_json(path)
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a JSON object")
     known = {f.name for f in fields(ForwarderSettings)}

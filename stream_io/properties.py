@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 
@@ -15,12 +16,17 @@ class ConfigError(ValueError):
     """The configuration is missing something or holds a value that cannot work."""
 
 
-def read_groups(path: Path) -> dict[str, dict[str, str]]:
-    """The property groups of an application_properties.json file, by id."""
+def read_json(path: Path) -> Any:
+    """A JSON configuration file's document; a file that cannot be read is a ConfigError."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from error
+
+
+def read_groups(path: Path) -> dict[str, dict[str, str]]:
+    """The property groups of an application_properties.json file, by id."""
+    document = read_json(path)
     if not isinstance(document, list):
         raise ConfigError(f"{path}: expected a list of property groups")
     groups: dict[str, dict[str, str]] = {}
