@@ -1,5 +1,5 @@
 # Everything a fresh machine needs is installed by these targets: a Python venv from
-# requirements.txt, the connector jar from Maven Central, the npm emulators and the dashboard's
+# requirements/dev.txt, the connector jar from Maven Central, the npm emulators and the dashboard's
 # chart library, Debian's Chromium for the dashboard's browser test, and toxiproxy (the fault
 # proxy of the fault tests) built from its Go module.
 PYTHON ?= python3
@@ -13,9 +13,9 @@ TOXIPROXY_VERSION := v2.12.0
 
 setup: .venv/.installed $(JAR) .venv/.s3-plugin node_modules/.installed chromium $(TOXIPROXY)
 
-.venv/.installed: requirements.txt
+.venv/.installed: requirements/forwarder.txt requirements/job.txt requirements/dev.txt
 	$(PYTHON) -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
 jar: $(JAR)

@@ -97,9 +97,11 @@ def test_replay_of_every_scenario_gives_the_hand_worked_calls(tmp_path: Path) ->
     assert bills["bob"][0] == 3 + 3  # his own 3 legs + the blind transfer, attended transfer and forward
 
 
-# The forwarder's command with every module of the job and of Flink made unimportable.
+# The forwarder's command as on a PBX host: the job's packages, Flink, and every package
+# requirements/forwarder.txt does not name made unimportable.
 WITHOUT_FLINK = ("import sys\n"
-                 "for name in ('pyflink', 'jobs', 'ops', 'local', 'synthetic'): sys.modules[name] = None\n"
+                 "for name in ('pyflink', 'jobs', 'ops', 'local', 'synthetic', 'pydantic', 'yaml'):\n"
+                 "    sys.modules[name] = None\n"
                  "from asterisk_adapter.forwarder import main\n"
                  "sys.exit(main(sys.argv[1:]))")
 
