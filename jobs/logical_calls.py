@@ -1,6 +1,6 @@
 """Leg attribution (domain/legs.py) in the job: a keyed process function by linkedId.
 
-Only legs that carry a linkedId come here (sql/queries/52_call_legs.sql: a leg without one is
+Only legs that carry a linkedId come here (sql/views/legs/10_call_legs.sql: a leg without one is
 a call by itself, and SQL summarises it alone), with the STARTs of such legs. The function
 keeps a linkedId's legs and STARTs in state and decides by event time alone when the call is
 complete (`domain.legs.known_complete`): an event-time timer at each leg's end looks at the legs
@@ -27,7 +27,7 @@ Usage must still count the call once: each emission names the subscribers not co
 
 Billing is per charged leg: a side output names, per leg, whose bill its rated price goes on
 (`ChargedLeg.billed_to`, domain/legs.py) — once per leg, and again only if a revision changes
-it; the SQL keeps the latest per leg (sql/queries/56_cdr_billed.sql).
+it; the SQL keeps the latest per leg (sql/views/rating/20_cdr_billed.sql).
 
 In a replay (batch) a key's timers fire in time order when its input ends: the same emissions.
 """

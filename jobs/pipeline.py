@@ -1,14 +1,17 @@
-"""Assembles the job from the SQL files: functions, one profile's sources and sinks, queries.
+"""Assembles the job: functions, one profile's sources and sinks, the stages, the INSERTs.
 
 Only the two ends differ between profiles ('stream': Kinesis in, DynamoDB out; 'replay':
-files in, files out); every view and INSERT in sql/queries/ is shared, so a replay proves what
-production runs. Result columns are written once (sql/tables/) and each profile's sink takes
-them with LIKE. An INSERT whose target table the profile does not define is left out.
+files in, files out); every view and INSERT is shared, so a replay proves what production
+runs. Result columns are written once (sql/tables/) and each profile's sink takes them with
+LIKE. The stages run in the order `STAGES` lists: SQL views (sql/views/<stage>/) and the two
+Python stages, whose views are declared in sql/python/. Then every INSERT (sql/inserts/),
+except those into a table the profile does not define.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyflink.java_gateway import get_gateway
@@ -63,28 +66,19 @@ def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: st
             continue
         t_env.execute_sql(render(path, values).text)
         sinks.add(path.stem)
+    for stage in STAGES:
+        if isinstance(stage, PythonStage):
+            stage.attach(t_env, config, profile, sinks)
+            continue
+        for path in folder(f"views/{stage}"):
+            t_env.execute_sql(render(path, values).text)
+            view = path.stem.split("_", 1)[-1]
+            if view in SHARED_VIEWS:
+                _share(t_env, view)
     statements = t_env.create_statement_set()
-    for path in folder("queries"):
-        target = insert_target(path)
-        if target is not None and target not in sinks:
-            continue
-        statement = render(path, values)
-        if target is not None:
-            statements.add_insert_sql(statement.text)
-            continue
-        t_env.execute_sql(statement.text)
-        view = path.stem.split("_", 1)[-1]
-        if view in SHARED_VIEWS:
-            _share(t_env, view)
-        if view == LEGS_INPUT:
-            # The Python stage of leg attribution: its logical calls are the view multi_leg_calls.
-            attach_logical_calls(t_env, config.tuning.call_quiet_period_s, config.tuning.call_max_age_s)
-        if view == FRAUD_INPUT:
-            # The Python stage: its alerts are the view fraud_detected (empty when it is off).
-            rules = config.fraud.rules if sinks & FRAUD_SINKS else None
-            # A live record is up to the watermark's lateness ahead of it, plus some slack.
-            attach_fraud_detection(t_env, rules, ordered=profile == "replay",
-                                   in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000)
+    for path in folder("inserts"):
+        if insert_target(path) in sinks:
+            statements.add_insert_sql(render(path, values).text)
     return statements
 
 
@@ -124,11 +118,41 @@ def _proctime_column(table: Table) -> str | None:
     return None
 
 
-# Leg attribution runs in Python once its input view exists.
-LEGS_INPUT = "call_legs"
-# The fraud rules run in Python once their last input view exists, if one of these sinks is written.
-FRAUD_INPUT = "fraud_remote_events"
 FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_tagged_calls"})
+
+
+def _logical_calls(t_env: StreamTableEnvironment, config: JobConfig, profile: str, sinks: set[str]) -> None:
+    attach_logical_calls(t_env, config.tuning.call_quiet_period_s, config.tuning.call_max_age_s)
+
+
+def _fraud_detection(t_env: StreamTableEnvironment, config: JobConfig, profile: str, sinks: set[str]) -> None:
+    rules = config.fraud.rules if sinks & FRAUD_SINKS else None  # off: fraud_detected is empty
+    # A live record is up to the watermark's lateness ahead of it, plus some slack.
+    attach_fraud_detection(t_env, rules, ordered=profile == "replay",
+                           in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000)
+
+
+@dataclass(frozen=True)
+class PythonStage:
+    """A stage in Python: reads views made before it, makes the views its declaration in
+    sql/python/ names (tests/integration/test_python_stages.py holds them equal)."""
+
+    name: str
+    attach: Callable[[StreamTableEnvironment, JobConfig, str, set[str]], None]
+    views: tuple[str, ...]
+
+
+# The job's stages in order: a name is a folder of views under sql/views/.
+STAGES: tuple[str | PythonStage, ...] = (
+    "records",
+    "legs",
+    PythonStage("leg attribution (jobs/logical_calls.py)", _logical_calls, ("multi_leg_calls", "multi_leg_billing")),
+    "rating",
+    "fraud",
+    PythonStage("fraud rules (jobs/fraud_detection.py)", _fraud_detection, ("fraud_detected",)),
+    "metrics",
+    "archive",
+)
 
 # Views several INSERTs read, computed once and shared (see _share).
 SHARED_VIEWS = ("cdr_parsed", "cdr_final", "cdr_archived")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,11 @@ def test_render_fills_and_strips(tmp_path: Path) -> None:
     assert statement.text == "INSERT INTO t SELECT '1'"
     assert statement.insert_target == "t"
     assert insert_target(path) == "t"  # read before rendering, placeholders and all
+
+
+def test_views_and_inserts_live_apart_each_named_for_what_it_makes() -> None:
+    for path in sorted((SQL_ROOT / "views").rglob("*.sql")):
+        text = render(path, PLACEHOLDERS).text
+        assert re.match(rf"CREATE TEMPORARY VIEW {path.stem.split('_', 1)[1]}\b", text), path
+    for path in sorted((SQL_ROOT / "inserts").glob("*.sql")):
+        assert insert_target(path) == path.stem.split("_", 1)[1], path
