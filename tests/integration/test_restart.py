@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load as load_config
 from local.local_aws import LocalAws, Resources
 from ops.reconcile import compare, dynamodb_bills, expected_bills
@@ -121,7 +122,10 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         # The transfer's first leg, quiet for 30 s of event time: summarised alone (revision 0).
         _wait_for(lambda: [(int(c["leg_count"]), int(c["revision"])) for c in aws.scan(
             aws.resources.logical_calls_table) if c["linked_id"] == "xfer"] == [(1, 0)])
-        time.sleep(3)  # a checkpoint that holds every first-half record
+        # A checkpoint that holds every first-half record: one completed after all of the above
+        # (a restore from an earlier one would read part of the first half again).
+        before = latest_checkpoint(tmp_path / "checkpoints")
+        _wait_for(lambda: latest_checkpoint(tmp_path / "checkpoints") not in (None, before))
         result.get_job_client().cancel().result()
         # After the restart: the rest, plus a producer's retry of 50 records already counted,
         # now as KPL aggregates (the restored reader unpacks them after its checkpointed place).
@@ -145,7 +149,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
             ("xfer-alice", "ORIGINATOR"), ("xfer-bob", "REDIRECTING_PARTY")]
         alice = [item for item in aws.scan(aws.resources.usage_hourly_table) if item["subscriber_id"] == "xfer-alice"]
         assert (sum(int(item["calls"]) for item in alice), sum(int(item["logical_calls"]) for item in alice),
-                sum(int(item["answered_logical_calls"]) for item in alice)) == (2, 1, 1)
+                sum(int(item["answered_logical_calls"]) for item in alice)) == (2, 1, 1), alice
         archived = aws.s3_dataset(aws.resources.archive_prefix).to_table(columns=["record_id"])
         ids = archived.column("record_id").to_pylist()
         assert sorted(ids) == sorted({json.loads(line)["recordId"] for line in lines})
