@@ -3,6 +3,7 @@
     python -m jobs.cdr_pipeline stream [--properties FILE] [--checkpoints DIR [--restore latest|PATH]]
                                        [--cluster HOST:PORT] [--set KEY=VALUE ...]
     python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE]
+    python -m jobs.cdr_pipeline check [--sql-dir DIR]
 
 `stream` reads the Kinesis stream and writes DynamoDB (on MSF it is what runs, with MSF's
 properties file). Locally, `--checkpoints DIR` keeps its checkpoints in DIR after it stops,
@@ -12,7 +13,10 @@ Flink session cluster's REST endpoint instead of a local minicluster; `--set` ov
 setting of flink-conf/ (e.g. `execution.checkpointing.interval=5 s`, `rest.port=8081` to watch
 a local run in Flink's web UI). `replay` runs the same SQL over JSON
 Lines/Parquet files and writes every result table as Parquet under DIR/<table>/: backfills,
-rerating, analysts' experiments.
+rerating, analysts' experiments. `check` plans every SQL file of both profiles against the
+real schemas without running anything (the Python stages' views are their declarations in
+sql/python/) and prints each refused statement as FILE:LINE: message (exit 1); `--sql-dir`
+checks another copy of sql/ (an analyst's edit) the same way.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ import pyarrow.parquet as pq
 from jobs import config as job_config
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
-from jobs.pipeline import FRAUD_SINKS, build_pipeline, staged_tables
+from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, staged_tables
 from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
+from jobs.sql_files import SQL_ROOT
 
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
 # replay keeps the latest row per key, as the upsert would: (key, ordered by).
@@ -160,6 +165,26 @@ def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = 
         client.get_job_execution_result().result()
 
 
+# The deployed shape of the streaming configuration: what a check plans the stream profile with.
+EXAMPLE_PROPERTIES = Path(__file__).resolve().parent.parent / "deploy" / "kinesis-analytics" / \
+    "application_properties.example.json"
+# Where a replay's files would be: a check reads none of them.
+CHECK_PATHS = {"input_path": "file:///check/input", "staging_path": "file:///check/out",
+               "archive_path": "file:///check/archive", "fraud_tagged_path": "file:///check/tagged"}
+
+
+def check(sql_root: Path = SQL_ROOT) -> list[SqlProblem]:
+    """Every statement of both profiles planned, nothing run; what Flink refused, each once."""
+    problems: list[SqlProblem] = []
+    build_pipeline(create_table_env(managed=False, batch=True), job_config.load(None, streaming=False), "replay",
+                   CHECK_PATHS, sql_root=sql_root, problems=problems)
+    _, t_env = create_envs(managed=False)
+    build_pipeline(t_env, job_config.load(EXAMPLE_PROPERTIES, streaming=True), "stream", sql_root=sql_root,
+                   problems=problems)
+    unique = {(problem.path, problem.line, problem.message): problem for problem in problems}
+    return list(unique.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.cdr_pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -173,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Flink setting for a local run (repeatable)")
     stream.add_argument("--cluster", metavar="HOST:PORT",
                         help="submit to this Flink session cluster (its REST endpoint) instead of a local minicluster")
+    checking = modes.add_parser("check", help="plan every SQL file of both profiles; report errors by file and line")
+    checking.add_argument("--sql-dir", type=Path, default=SQL_ROOT, help="a copy of sql/ to check (default: sql/)")
     replay = modes.add_parser("replay", help="files in, Parquet out")
     replay.add_argument("--input", type=Path, required=True, help="a JSONL or Parquet file, or a folder")
     replay.add_argument("--output", type=Path, required=True, help="DIR: results go to DIR/<table>/")
@@ -185,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--tax-rate", help="tax rate, e.g. 0.2 (overrides CdrBilling.tax.rate)")
     args = parser.parse_args(argv)
     try:
+        if args.mode == "check":
+            problems = check(args.sql_dir.resolve())
+            for problem in problems:
+                print(problem)
+            print(f"{len(problems)} problem(s) in {args.sql_dir}" if problems
+                  else f"{args.sql_dir}: every statement plans")
+            return 1 if problems else 0
         if args.mode == "replay":
             print(run_replay(args.input, args.output, args.properties, archive=args.archive, fraud=args.fraud,
                              tariffs=args.tariffs, tax_rate=args.tax_rate).report())

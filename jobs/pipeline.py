@@ -10,6 +10,7 @@ except those into a table the profile does not define.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from pyflink.table.expressions import col
 from jobs.config import JobConfig
 from jobs.fraud_detection import attach_fraud_detection
 from jobs.logical_calls import attach_logical_calls
-from jobs.sql_files import folder, insert_target, render
+from jobs.sql_files import SQL_ROOT, comment_lines, folder, insert_target, render
 
 
 def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
@@ -48,38 +49,84 @@ def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
         f"{key}:{value}" for key, value in config.billing.job_parameters().items()))
 
 
+class SqlProblem(Exception):
+    """A statement Flink refused, with the file it came from (a check reports these)."""
+
+    def __init__(self, path: Path, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = path, line, message
+
+
 def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: str,
                    extra_placeholders: Mapping[str, str] | None = None,
-                   skip_sinks: Collection[str] = ()) -> StatementSet:
+                   skip_sinks: Collection[str] = (), *, sql_root: Path = SQL_ROOT,
+                   problems: list[SqlProblem] | None = None) -> StatementSet:
     """Registers functions, sources, sinks and views; returns the INSERTs as one statement set.
 
-    `skip_sinks` leaves result tables out (and with them the work that only feeds them)."""
+    `skip_sinks` leaves result tables out (and with them the work that only feeds them).
+    With `problems` (a check: `python -m jobs.cdr_pipeline check`), nothing will run: the
+    Python stages' views are their declarations (sql/python/), each INSERT is planned alone,
+    and every refused statement is added to `problems` with its file and line."""
     values = {**config.placeholders(), **(extra_placeholders or {})}
     if not config.fraud.enabled:
         skip_sinks = {*skip_sinks, *FRAUD_SINKS}
     configure_tables(t_env, config)
-    for path in folder("functions") + folder("tables") + folder(f"sources/{profile}"):
-        t_env.execute_sql(render(path, values).text)
+
+    def execute(path: Path, plan_only: bool = False) -> bool:
+        try:
+            statement = render(path, values)
+            if plan_only:
+                t_env.explain_sql(statement.text)
+            else:
+                t_env.execute_sql(statement.text)
+            return True
+        except Exception as error:  # Flink's parser and planner errors arrive as Py4J errors
+            if problems is None:
+                raise
+            problems.append(_problem(path, error))
+            return False
+
+    for path in folder("functions", sql_root) + folder("tables", sql_root) + folder(f"sources/{profile}", sql_root):
+        execute(path)
     sinks = set()
-    for path in sink_files(profile):
-        if path.stem in skip_sinks:
-            continue
-        t_env.execute_sql(render(path, values).text)
-        sinks.add(path.stem)
+    for path in folder(f"sinks/{profile}", sql_root) + folder("sinks/shared", sql_root):
+        if path.stem not in skip_sinks and execute(path):
+            sinks.add(path.stem)
     for stage in STAGES:
         if isinstance(stage, PythonStage):
-            stage.attach(t_env, config, profile, sinks)
+            if problems is None:
+                stage.attach(t_env, config, profile, sinks)
+            else:
+                for view in stage.views:
+                    execute(sql_root / "python" / f"{view}.sql")
             continue
-        for path in folder(f"views/{stage}"):
-            t_env.execute_sql(render(path, values).text)
+        for path in folder(f"views/{stage}", sql_root):
             view = path.stem.split("_", 1)[-1]
-            if view in SHARED_VIEWS:
+            if execute(path) and view in SHARED_VIEWS and problems is None:
                 _share(t_env, view)
     statements = t_env.create_statement_set()
-    for path in folder("inserts"):
-        if insert_target(path) in sinks:
+    for path in folder("inserts", sql_root):
+        if insert_target(path) not in sinks:
+            continue
+        if problems is None:
             statements.add_insert_sql(render(path, values).text)
+        else:
+            execute(path, plan_only=True)
     return statements
+
+
+def _problem(path: Path, error: Exception) -> SqlProblem:
+    """The first line of Flink's message, its line number counted in the file (Flink counts
+    from the statement, after the comment header); an error without a place (some parse
+    errors) is put on the statement's first line."""
+    text = str(error)
+    message = next((line.strip() for line in text.splitlines()
+                    if "Exception:" in line or "failed" in line), text.splitlines()[0] if text else repr(error))
+    message = re.sub(r"^.*?(org\.apache\.flink\.[\w.]+Exception|java\.lang\.\w+Exception): ", "", message)
+    message = re.sub(r"^(SQL \w+ failed\. )+", r"\1", message)  # Flink repeats it for a nested cause
+    where = re.search(r"line (\d+), column (\d+)", text)
+    line = comment_lines(path) + int(where.group(1)) if where else comment_lines(path) + 1
+    return SqlProblem(path, line, message)
 
 
 def _share(t_env: StreamTableEnvironment, view: str) -> None:
@@ -156,12 +203,6 @@ STAGES: tuple[str | PythonStage, ...] = (
 
 # Views several INSERTs read, computed once and shared (see _share).
 SHARED_VIEWS = ("cdr_parsed", "cdr_final", "cdr_archived")
-
-
-def sink_files(profile: str) -> list[Path]:
-    """The sink DDL of a profile: its own (sinks/<profile>/) and those both profiles share,
-    whose differences are only in placeholders (sinks/shared/)."""
-    return folder(f"sinks/{profile}") + folder("sinks/shared")
 
 
 def staged_tables(profile: str) -> list[str]:

@@ -56,6 +56,12 @@ def render(path: Path, values: Mapping[str, str]) -> Statement:
     return Statement(path, body)
 
 
-def folder(name: str) -> list[Path]:
-    """The .sql files of sql/<name>/ in name order (numbered prefixes give the order)."""
-    return sorted((SQL_ROOT / name).glob("*.sql"))
+def folder(name: str, root: Path = SQL_ROOT) -> list[Path]:
+    """The .sql files of <root>/<name>/ in name order (numbered prefixes give the order)."""
+    return sorted((root / name).glob("*.sql"))
+
+
+def comment_lines(path: Path) -> int:
+    """How many lines of the file come before its statement (the header a render strips)."""
+    text = path.read_text(encoding="utf-8")
+    return text[:len(_LEADING_COMMENTS.match(text).group(0))].count("\n")  # type: ignore[union-attr]
