@@ -124,8 +124,10 @@ def _problem(path: Path, error: Exception) -> SqlProblem:
                     if "Exception:" in line or "failed" in line), text.splitlines()[0] if text else repr(error))
     message = re.sub(r"^.*?(org\.apache\.flink\.[\w.]+Exception|java\.lang\.\w+Exception): ", "", message)
     message = re.sub(r"^(SQL \w+ failed\. )+", r"\1", message)  # Flink repeats it for a nested cause
+    header = comment_lines(path)
     where = re.search(r"line (\d+), column (\d+)", text)
-    line = comment_lines(path) + int(where.group(1)) if where else comment_lines(path) + 1
+    line = header + (int(where.group(1)) if where else 1)
+    message = re.sub(r"line (\d+)", lambda found: f"line {header + int(found.group(1))}", message)
     return SqlProblem(path, line, message)
 
 

@@ -30,5 +30,6 @@ def test_a_broken_query_is_reported_with_its_file_and_line(tmp_path: Path, capsy
     assert main(["check", "--sql-dir", str(sql)]) == 1
     out = capsys.readouterr().out
     assert f"{usage}:{at + 1}: " in out and "answred_typo" in out
+    assert f"From line {at + 1}, column" in out  # Flink's own positions are the file's lines too
     assert f"{view}:{view_line}: " in out and "direktion" in out
     assert f"{sql / 'inserts' / '40_metrics_minutely.sql'}:" in out  # it reads the broken view
