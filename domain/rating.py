@@ -1,6 +1,6 @@
 """Rating: tariffs by destination prefix, and the exact price of one call leg.
 
-The reference of the billing rules (README, "Rating"), in Decimal throughout. The job rates on
+The reference of the billing rules (docs/rules.md, "Rating and billing"), in Decimal throughout. The job rates on
 the JVM (deploy/kinesis-analytics/.../rating/RateCall.java) from the tariff this module loaded
 and checked; the reconciliation command (ops/reconcile.py) re-rates with this module, so
 each is the other's independent check.

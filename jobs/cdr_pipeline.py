@@ -76,11 +76,11 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
 
     `archive` also writes every distinct valid record, all columns and its raw text, to
     DIR/cdr_archive/dt=.../hour=.../ exactly as the streaming job archives to S3 (it costs
-    about a third of the replay's time: see the README's benchmark). `tariffs` and `tax_rate`
+    about a third of the replay's time: see docs/benchmarks.md). `tariffs` and `tax_rate`
     override the configuration's: rerating archived CDRs under a new tariff. `fraud` runs the
     fraud rules too (DIR/fraud_alerts/, DIR/fraud_tagged_calls/, alerts in the minute metrics):
-    every outgoing leg then crosses into Python, which makes a replay ~5x slower (README,
-    Benchmark). `flink_settings` override flink-conf/ (benchmarks compare Python modes with it)."""
+    every outgoing leg then crosses into Python, which makes a replay ~5x slower
+    (docs/benchmarks.md). `flink_settings` override flink-conf/ (benchmarks compare Python modes with it)."""
     config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
     skipped = ({"cdr_archive"} if not archive else set()) | \
         (set(FRAUD_SINKS) if not (fraud and config.fraud.enabled) else set())

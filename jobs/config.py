@@ -3,7 +3,7 @@
 The file has MSF's format (a list of {"PropertyGroupId", "PropertyMap"}); on MSF it is
 /etc/flink/application_properties.json, elsewhere a local file. Connection settings have no
 defaults: a missing group or key is an error that names it. Tuning keys have the defaults
-listed in the README.
+listed in docs/configuration.md.
 """
 
 from __future__ import annotations

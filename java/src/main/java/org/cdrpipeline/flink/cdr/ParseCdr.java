@@ -11,7 +11,7 @@ import org.apache.flink.table.data.RowData;
  * reject_reason and reject_detail (NULL when the record keeps the contract). Never throws: a bad record is data, not a failed
  * job. A table function so that the parse runs once per record, not once per column read.
  *
- * <p>Why Java: it runs on every record, and the Python boundary costs ~5x here (see README).
+ * <p>Why Java: it runs on every record, and the Python boundary costs ~5x here (see docs/architecture.md).
  */
 @FunctionHint(output = @DataTypeHint(value = CdrParser.OUTPUT_TYPE, bridgedTo = RowData.class))
 public final class ParseCdr extends TableFunction<RowData> {
