@@ -10,49 +10,148 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, ClassVar, TypeVar, get_type_hints
 
-from domain.fraud_rules import DEFAULT_RULES, FraudRules, RulesError, load_rules
+from domain.fraud_rules import FraudRules, RulesError, load_rules
 from domain.rating import TariffError, TariffTable, load_tariffs
 from stream_io.properties import MSF_PROPERTIES, ConfigError, Group, read_groups
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TARIFFS = PROJECT_ROOT / "tariffs" / "default.csv"
+T = TypeVar("T")
+
+
+REQUIRED = None  # a key's default: none, the key must be given
+
+
+def key(name: str, meaning: str, default: str | None = REQUIRED, *, placeholder: str | None = None,
+        parse: Callable[[str, str], Any] | None = None) -> Any:
+    """One configuration key, declared once: its name in its property group, what it means, its
+    default as text (REQUIRED: none), the ${placeholder} the SQL reads it by, and how its text
+    becomes the field's value (`parse(text, where)`; by the field's type otherwise). Loading,
+    the placeholders, docs/configuration.md and the template's check all read these."""
+    metadata = {"key": name, "meaning": meaning, "default": default, "placeholder": placeholder, "parse": parse}
+    if default is REQUIRED:
+        return field(metadata=metadata)
+    return field(default_factory=lambda: _parse(metadata, default, "the default"), metadata=metadata)
+
+
+def _parse(metadata: Mapping[str, Any], text: str, where: str, kind: str = "str") -> Any:
+    if metadata["parse"] is not None:
+        return metadata["parse"](text, where)
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{where} must be an integer, got {text!r}") from None
+    if kind == "bool":
+        if text.lower() not in ("true", "false"):
+            raise ConfigError(f"{where} must be true or false, got {text!r}")
+        return text.lower() == "true"
+    return text
+
+
+def one_of(*choices: str) -> Callable[[str, str], str]:
+    """A choice among `choices`, in any case; the value is the choice as written here."""
+    def parse(text: str, where: str) -> str:
+        for choice in choices:
+            if text.lower() == choice.lower():
+                return choice
+        raise ConfigError(f"{where} must be {', '.join(choices[:-1])} or {choices[-1]}, got {text!r}")
+    return parse
+
+
+def s3_folder(text: str, where: str) -> str:
+    """A folder URI for Flink's filesystem connector, without a trailing slash."""
+    value = text.rstrip("/")
+    if not re.fullmatch(r"(s3|s3a|file)://[^\s]+", value):
+        raise ConfigError(f"{where} must be an s3://bucket/prefix (or file://) URI, got {value!r}")
+    return value
+
+
+def currency_code(text: str, where: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", text):
+        raise ConfigError(f"{where} must be an ISO 4217 code, got {text!r}")
+    return text
+
+
+def fraction(text: str, where: str) -> Decimal:
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"{where} must be a decimal number, got {text!r}") from None
+    if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
+        raise ConfigError(f"{where} must be a fraction from 0 to below 1 (0.2 for 20 %), got {text!r}")
+    return rate
+
+
+def tariff_file(text: str, where: str) -> TariffTable:
+    path = Path(text)
+    try:
+        return load_tariffs(path if path.is_absolute() else PROJECT_ROOT / path)
+    except TariffError as error:
+        raise ConfigError(f"{where}: {error}") from error
+
+
+def rules_file(text: str, where: str) -> FraudRules:
+    path = Path(text)
+    try:
+        return load_rules(path if path.is_absolute() else PROJECT_ROOT / path)
+    except RulesError as error:
+        raise ConfigError(f"{where}: {error}") from error
 
 
 @dataclass(frozen=True)
 class SourceConfig:
     """The Kinesis stream the CDRs arrive on."""
 
-    stream_arn: str
-    region: str
-    endpoint: str
-    init_position: str
-    bounded: bool
-    init_timestamp: str = ""  # AT_TIMESTAMP: ISO-8601 with an offset, or epoch seconds
+    GROUP: ClassVar[str] = "CdrSource"
+    stream_arn: str = key("stream.arn", "Kinesis stream ARN", placeholder="stream_arn")
+    region: str = key("aws.region", "its region", placeholder="aws_region")
+    endpoint: str = key("aws.endpoint", "Kinesis endpoint (`https://kinesis.<region>.amazonaws.com` on AWS)",
+                        placeholder="kinesis_endpoint")
+    init_position: str = key("init.position", "LATEST, TRIM_HORIZON or AT_TIMESTAMP, for shards first seen with "
+                             "no checkpoint (LATEST is fixed as that moment)", "LATEST", placeholder="init_position",
+                             parse=one_of("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"))
+    init_timestamp: str = key("init.timestamp", "AT_TIMESTAMP's moment: ISO-8601 with an offset, or epoch seconds",
+                              "", placeholder="init_timestamp")
+    bounded: bool = key("bounded", "read each shard to its end as of job start, then finish (demo, tests)",
+                        "false", placeholder="source_bounded")
 
 
 @dataclass(frozen=True)
 class SinkConfig:
     """Where results go in streaming mode."""
 
-    region: str
-    dynamodb_endpoint: str
-    usage_hourly_table: str
-    dead_letters_table: str
-    billing_monthly_table: str
-    rating_errors_table: str
-    archive_path: str
-    dead_letter_store_path: str
-    fraud_alerts_table: str
-    fraud_tagged_path: str
-    logical_calls_table: str
-    metrics_minutely_table: str
-    pipeline_minutely_table: str
-    s3_endpoint: str = ""  # empty on AWS; an emulator's URL locally (path-style addressing)
+    GROUP: ClassVar[str] = "CdrSinks"
+    region: str = key("aws.region", "region of the DynamoDB tables", placeholder="sink_region")
+    dynamodb_endpoint: str = key("dynamodb.endpoint", "DynamoDB endpoint", placeholder="dynamodb_endpoint")
+    usage_hourly_table: str = key("usage-hourly.table", "table keyed (subscriber_id S, window_start S)",
+                                  placeholder="usage_hourly_table")
+    dead_letters_table: str = key("dead-letters.table", "table keyed (source_partition S, source_offset S)",
+                                  placeholder="dead_letters_table")
+    billing_monthly_table: str = key("billing-monthly.table", "table keyed (subscriber_id S, bill_month S)",
+                                     placeholder="billing_monthly_table")
+    rating_errors_table: str = key("rating-errors.table", "table keyed (record_id S)",
+                                   placeholder="rating_errors_table")
+    archive_path: str = key("archive.path", "folder of the raw CDR archive, `s3://bucket/prefix`",
+                            placeholder="archive_path", parse=s3_folder)
+    dead_letter_store_path: str = key("dead-letter-store.path", "folder of the dead-letter store, "
+                                      "`s3://bucket/prefix`", placeholder="dead_letter_store_path", parse=s3_folder)
+    fraud_alerts_table: str = key("fraud-alerts.table", "table keyed (alert_id S)", placeholder="fraud_alerts_table")
+    fraud_tagged_path: str = key("fraud-tagged.path", "folder of the alerted legs, `s3://bucket/prefix`",
+                                 placeholder="fraud_tagged_path", parse=s3_folder)
+    logical_calls_table: str = key("logical-calls.table", "table keyed (linked_id S)",
+                                   placeholder="logical_calls_table")
+    metrics_minutely_table: str = key("metrics-minutely.table", "table keyed (minute_start S, dimensions S), TTL "
+                                      "on expires_at; read by the dashboard", placeholder="metrics_minutely_table")
+    pipeline_minutely_table: str = key("pipeline-minutely.table", "table keyed (minute_start S), TTL on expires_at; "
+                                       "read by the dashboard", placeholder="pipeline_minutely_table")
+    s3_endpoint: str = key("s3.endpoint", "an S3 emulator's URL for local runs (path-style addressing); "
+                           "empty on AWS", "")
 
     def flink_settings(self) -> dict[str, str]:
         """Settings of Flink's S3 file system for a local run against an emulator (on MSF the
@@ -66,24 +165,34 @@ class SinkConfig:
 class TuningConfig:
     """Event-time and state settings shared by streaming and replay."""
 
-    watermark_lateness_s: int = 60
-    source_idle_timeout: str = "30 s"
-    dedup_ttl: str = "1 d"
-    billing_state_ttl: str = "45 d"
-    python_execution_mode: str = "thread"
-    # A multi-leg call is complete once no leg has ended for this long (event time), or at
-    # this age since its first set-up (a leg still open, a STOP that never comes).
-    call_quiet_period_s: int = 30
-    call_max_age_s: int = 6 * 3600
+    GROUP: ClassVar[str] = "CdrJob"
+    watermark_lateness_s: int = key("watermark.lateness.seconds", "how late a record may be before its window has "
+                                    "closed", "60", placeholder="watermark_lateness_s")
+    source_idle_timeout: str = key("source.idle-timeout", "an idle shard stops holding back event time after this",
+                                   "30 s")
+    dedup_ttl: str = key("dedup.ttl", "how long a recordId is remembered for deduplication", "1 d")
+    billing_state_ttl: str = key("billing.state.ttl", "how long a month's running bill is kept in state (must "
+                                 "outlast the month and its late records)", "45 d", placeholder="billing_state_ttl")
+    python_execution_mode: str = key("python.execution-mode", "Python operators in the JVM (thread) or in a separate "
+                                     "process; thread measured 3.2x faster, and correct in replays",
+                                     "thread", parse=one_of("thread", "process"))
+    call_quiet_period_s: int = key("calls.quiet-period.seconds", "a multi-leg call is complete at a leg's end when "
+                                   "no other leg of it ends within this long after it (event time); at most "
+                                   "`watermark.lateness.seconds`, which holds it", "30")
+    call_max_age_s: int = key("calls.max-age.seconds", "... or at this age since its first set-up (a leg still "
+                              "open, a lost STOP)", "21600")
 
 
 @dataclass(frozen=True)
 class BillingConfig:
     """How calls are priced: the tariff (loaded and checked), tax rate and currency."""
 
-    tariffs: TariffTable
-    tax_rate: Decimal = Decimal("0")
-    currency: str = "EUR"
+    GROUP: ClassVar[str] = "CdrBilling"
+    tariffs: TariffTable = key("tariffs", "tariff CSV (relative to the project root)", "tariffs/default.csv",
+                               parse=tariff_file)
+    tax_rate: Decimal = key("tax.rate", "tax rate as a fraction (0.2 for 20 %)", "0", parse=fraction)
+    currency: str = key("currency", "ISO 4217 code carried by rated calls and bills", "EUR", placeholder="currency",
+                        parse=currency_code)
 
     def job_parameters(self) -> dict[str, str]:
         """What the JVM rating function (RateCall.java) reads: the checked tariff, the tax rate."""
@@ -94,103 +203,91 @@ class BillingConfig:
 @dataclass(frozen=True)
 class MetricsConfig:
     """Per-minute metrics to Timestream; off unless enabled (Timestream for LiveAnalytics
-    takes no new AWS customers since 2025-06-20)."""
+    takes no new AWS customers since 2025-06-20). Where they go is required when enabled."""
 
-    enabled: bool = False
-    region: str = ""
-    endpoint: str = ""
-    database: str = ""
-    table: str = ""
+    GROUP: ClassVar[str] = "CdrMetrics"
+    enabled: bool = key("enabled", "write per-minute metrics to Timestream", "false")
+    region: str = key("aws.region", "its region (required when enabled)", "")
+    endpoint: str = key("timestream.endpoint", "Timestream's ingest endpoint (required when enabled)", "")
+    database: str = key("database", "Timestream database (required when enabled)", "")
+    table: str = key("table", "Timestream table (required when enabled)", "")
 
 
 @dataclass(frozen=True)
 class FraudConfig:
     """The fraud rules (domain/fraud_rules.py), checked when loaded; on unless disabled."""
 
-    rules: FraudRules
-    enabled: bool = True
+    GROUP: ClassVar[str] = "CdrFraud"
+    enabled: bool = key("enabled", "run the fraud rules", "true")
+    rules: FraudRules = key("rules", "the rules file (relative to the project root)", "rules/fraud.yaml",
+                            parse=rules_file)
 
 
-def _default_fraud() -> FraudConfig:
-    return FraudConfig(rules=load_rules(DEFAULT_RULES))
+GROUPS: tuple[type, ...] = (SourceConfig, SinkConfig, BillingConfig, FraudConfig, MetricsConfig, TuningConfig)
 
 
-def _default_billing() -> BillingConfig:
-    return BillingConfig(tariffs=load_tariffs(DEFAULT_TARIFFS))
+def declared(cls: type) -> list[Field[Any]]:
+    """The fields of a group's dataclass that are configuration keys."""
+    return [f for f in fields(cls) if "key" in f.metadata]
+
+
+def read(cls: type[T], groups: Mapping[str, Mapping[str, str]], path: Path, *, required: bool) -> T:
+    """A group's dataclass from the file's property group: each key given, or its default; a
+    missing required group or key is an error that names it."""
+    group = Group(groups, cls.GROUP, path, required)  # type: ignore[attr-defined]
+    kinds = get_type_hints(cls)
+    values = {}
+    for f in declared(cls):
+        name, default = f.metadata["key"], f.metadata["default"]
+        text = group.required(name) if default is REQUIRED else group.optional(name, default)
+        values[f.name] = _parse(f.metadata, text, f"{path}: '{cls.GROUP}.{name}'",  # type: ignore[attr-defined]
+                                kinds[f.name].__name__)
+    return cls(**values)
+
+
+def configuration_table() -> str:
+    """docs/configuration.md's table, from the declarations (a test keeps the page in step)."""
+    rows = ["| group | key | default | meaning |", "|---|---|---|---|"]
+    for cls in GROUPS:
+        for f in declared(cls):
+            default = f.metadata["default"]
+            shown = "required" if default is REQUIRED else f"`{default}`" if default else "empty"
+            rows.append(f"| {cls.GROUP} | {f.metadata['key']} | {shown} | {f.metadata['meaning']} |")  # type: ignore[attr-defined]
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)
 class JobConfig:
-    tuning: TuningConfig
-    billing: BillingConfig = field(default_factory=_default_billing)
-    fraud: FraudConfig = field(default_factory=_default_fraud)
-    metrics: MetricsConfig = MetricsConfig()
+    tuning: TuningConfig = field(default_factory=TuningConfig)
+    billing: BillingConfig = field(default_factory=BillingConfig)
+    fraud: FraudConfig = field(default_factory=FraudConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     source: SourceConfig | None = None
     sinks: SinkConfig | None = None
     managed: bool = False  # running on MSF, which owns checkpointing, parallelism and state
 
     def placeholders(self) -> dict[str, str]:
-        """The ${names} the SQL files may use."""
-        values = {"watermark_lateness_s": str(self.tuning.watermark_lateness_s),
-                  "billing_state_ttl": self.tuning.billing_state_ttl, "currency": self.billing.currency,
-                  "wangiri_max_ring_ms": str(self.fraud.rules.max_ring_ms)}
-        if self.source is not None:
-            values.update(stream_arn=self.source.stream_arn, aws_region=self.source.region,
-                          kinesis_endpoint=self.source.endpoint,
-                          init_position=self.source.init_position, init_timestamp=self.source.init_timestamp,
-                          source_bounded=str(self.source.bounded).lower())
-        if self.sinks is not None:
-            values.update(sink_region=self.sinks.region, dynamodb_endpoint=self.sinks.dynamodb_endpoint,
-                          usage_hourly_table=self.sinks.usage_hourly_table,
-                          dead_letters_table=self.sinks.dead_letters_table,
-                          billing_monthly_table=self.sinks.billing_monthly_table,
-                          rating_errors_table=self.sinks.rating_errors_table,
-                          archive_path=self.sinks.archive_path,
-                          dead_letter_store_path=self.sinks.dead_letter_store_path,
-                          fraud_alerts_table=self.sinks.fraud_alerts_table,
-                          fraud_tagged_path=self.sinks.fraud_tagged_path,
-                          logical_calls_table=self.sinks.logical_calls_table,
-                          metrics_minutely_table=self.sinks.metrics_minutely_table,
-                          pipeline_minutely_table=self.sinks.pipeline_minutely_table)
+        """The ${names} the SQL files may use: every declared key's placeholder of the groups
+        this configuration has, and the Wangiri rule's ring limit (the SQL marks short rings)."""
+        values = {"wangiri_max_ring_ms": str(self.fraud.rules.max_ring_ms)}
+        for part in (self.tuning, self.billing, self.fraud, self.metrics, self.source, self.sinks):
+            if part is None:
+                continue
+            for f in declared(type(part)):
+                if f.metadata["placeholder"]:
+                    value = getattr(part, f.name)
+                    values[f.metadata["placeholder"]] = str(value).lower() if isinstance(value, bool) else str(value)
         return values
 
     def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
         """This configuration with another tariff file or tax rate (a replay's rerating)."""
         billing = self.billing
         if tariffs is not None:
-            billing = replace(billing, tariffs=_tariffs(tariffs))
+            billing = replace(billing, tariffs=tariff_file(str(tariffs), "--tariffs"))
         if tax_rate is not None:
-            billing = replace(billing, tax_rate=_tax_rate(tax_rate, "--tax-rate"))
+            billing = replace(billing, tax_rate=fraction(tax_rate, "--tax-rate"))
         return replace(self, billing=billing)
 
-
-
-def _tariffs(path: Path) -> TariffTable:
-    try:
-        return load_tariffs(path if path.is_absolute() else PROJECT_ROOT / path)
-    except TariffError as error:
-        raise ConfigError(str(error)) from error
-
-
-def _tax_rate(text: str, where: str) -> Decimal:
-    try:
-        rate = Decimal(text)
-    except InvalidOperation:
-        raise ConfigError(f"{where} must be a decimal number, got {text!r}") from None
-    if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
-        raise ConfigError(f"{where} must be a fraction from 0 to below 1 (0.2 for 20 %), got {text!r}")
-    return rate
-
-
-def _billing(groups: Mapping[str, Mapping[str, str]], path: Path) -> BillingConfig:
-    billing = Group(groups, "CdrBilling", path, required=False)
-    currency = billing.optional("currency", "EUR")
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ConfigError(f"{path}: 'CdrBilling.currency' must be an ISO 4217 code, got {currency!r}")
-    return BillingConfig(
-        tariffs=_tariffs(Path(billing.optional("tariffs", str(DEFAULT_TARIFFS)))),
-        tax_rate=_tax_rate(billing.optional("tax.rate", "0"), f"{path}: 'CdrBilling.tax.rate'"),
-        currency=currency)
 
 
 def load(path: Path | None, *, streaming: bool) -> JobConfig:
@@ -201,92 +298,32 @@ def load(path: Path | None, *, streaming: bool) -> JobConfig:
     if path is None:
         if streaming:
             raise ConfigError("streaming needs an application_properties.json (--properties)")
-        return JobConfig(tuning=TuningConfig())
+        return JobConfig()
     groups = read_groups(path)
-    job = Group(groups, "CdrJob", path, required=False)
-    defaults = TuningConfig()
-    tuning = TuningConfig(
-        watermark_lateness_s=job.integer("watermark.lateness.seconds", defaults.watermark_lateness_s),
-        source_idle_timeout=job.optional("source.idle-timeout", defaults.source_idle_timeout),
-        dedup_ttl=job.optional("dedup.ttl", defaults.dedup_ttl),
-        billing_state_ttl=job.optional("billing.state.ttl", defaults.billing_state_ttl),
-        python_execution_mode=job.optional("python.execution-mode", defaults.python_execution_mode).lower(),
-        call_quiet_period_s=job.integer("calls.quiet-period.seconds", defaults.call_quiet_period_s),
-        call_max_age_s=job.integer("calls.max-age.seconds", defaults.call_max_age_s),
-    )
+    tuning = read(TuningConfig, groups, path, required=False)
     if not 0 < tuning.call_quiet_period_s < tuning.call_max_age_s:
         raise ConfigError(f"{path}: CdrJob needs 0 < calls.quiet-period.seconds < calls.max-age.seconds")
-    if tuning.python_execution_mode not in ("thread", "process"):
-        raise ConfigError(f"{path}: 'CdrJob.python.execution-mode' must be thread or process, "
-                          f"got {tuning.python_execution_mode!r}")
-    billing = _billing(groups, path)
-    fraud = _fraud(groups, path)
     if tuning.watermark_lateness_s < tuning.call_quiet_period_s:
         # A multi-leg call is counted in the hour of its last end once the watermark passes that
         # end (jobs/logical_calls.py): only a lateness of at least the quiet period makes that wait.
         raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' ({tuning.watermark_lateness_s}) must be "
                           f"at least 'CdrJob.calls.quiet-period.seconds' ({tuning.call_quiet_period_s})")
+    billing = read(BillingConfig, groups, path, required=False)
+    fraud = read(FraudConfig, groups, path, required=False)
     if not streaming:
         return JobConfig(tuning=tuning, billing=billing, fraud=fraud, managed=managed)
-    src = Group(groups, "CdrSource", path, required=True)
-    position = src.optional("init.position", "LATEST").upper()
-    if position not in ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"):
-        raise ConfigError(f"{path}: 'CdrSource.init.position' must be LATEST, TRIM_HORIZON or AT_TIMESTAMP,"
-                          f" got {position!r}")
-    timestamp = src.optional("init.timestamp", "")
-    if position == "AT_TIMESTAMP" and not timestamp:
+    source = read(SourceConfig, groups, path, required=True)
+    if source.init_position == "AT_TIMESTAMP" and not source.init_timestamp:
         raise ConfigError(f"{path}: 'CdrSource.init.position' AT_TIMESTAMP needs 'CdrSource.init.timestamp'")
-    source = SourceConfig(
-        stream_arn=src.required("stream.arn"),
-        region=src.required("aws.region"),
-        endpoint=src.required("aws.endpoint"),
-        init_position=position,
-        bounded=src.boolean("bounded", False),
-        init_timestamp=timestamp,
-    )
-    out = Group(groups, "CdrSinks", path, required=True)
-    sinks = SinkConfig(
-        region=out.required("aws.region"),
-        dynamodb_endpoint=out.required("dynamodb.endpoint"),
-        usage_hourly_table=out.required("usage-hourly.table"),
-        dead_letters_table=out.required("dead-letters.table"),
-        billing_monthly_table=out.required("billing-monthly.table"),
-        rating_errors_table=out.required("rating-errors.table"),
-        archive_path=_s3_path(out, "archive.path"),
-        dead_letter_store_path=_s3_path(out, "dead-letter-store.path"),
-        fraud_alerts_table=out.required("fraud-alerts.table"),
-        fraud_tagged_path=_s3_path(out, "fraud-tagged.path"),
-        logical_calls_table=out.required("logical-calls.table"),
-        metrics_minutely_table=out.required("metrics-minutely.table"),
-        pipeline_minutely_table=out.required("pipeline-minutely.table"),
-        s3_endpoint=out.optional("s3.endpoint", ""),
-    )
-    return JobConfig(tuning=tuning, billing=billing, fraud=fraud, metrics=_metrics(groups, path), source=source,
-                     sinks=sinks, managed=managed)
+    metrics = read(MetricsConfig, groups, path, required=False)
+    if metrics.enabled:
+        for f in declared(MetricsConfig):
+            if not getattr(metrics, f.name) and f.name != "enabled":
+                raise ConfigError(f"{path}: key '{f.metadata['key']}' of property group 'CdrMetrics' is missing"
+                                  " (metrics are enabled)")
+    return JobConfig(tuning=tuning, billing=billing, fraud=fraud, metrics=metrics, source=source,
+                     sinks=read(SinkConfig, groups, path, required=True), managed=managed)
 
 
-def _fraud(groups: Mapping[str, Mapping[str, str]], path: Path) -> FraudConfig:
-    fraud = Group(groups, "CdrFraud", path, required=False)
-    rules_path = Path(fraud.optional("rules", str(DEFAULT_RULES)))
-    try:
-        rules = load_rules(rules_path if rules_path.is_absolute() else PROJECT_ROOT / rules_path)
-    except RulesError as error:
-        raise ConfigError(str(error)) from error
-    return FraudConfig(rules=rules, enabled=fraud.boolean("enabled", True))
-
-
-def _s3_path(group: Group, key: str) -> str:
-    """A folder URI for Flink's filesystem connector, without a trailing slash."""
-    value = group.required(key).rstrip("/")
-    if not re.fullmatch(r"(s3|s3a|file)://[^\s]+", value):
-        group.invalid(key, f"must be an s3://bucket/prefix (or file://) URI, got {value!r}")
-    return value
-
-
-def _metrics(groups: Mapping[str, Mapping[str, str]], path: Path) -> MetricsConfig:
-    metrics = Group(groups, "CdrMetrics", path, required=False)
-    if not metrics.boolean("enabled", False):
-        return MetricsConfig()
-    return MetricsConfig(enabled=True, region=metrics.required("aws.region"),
-                         endpoint=metrics.required("timestream.endpoint"),
-                         database=metrics.required("database"), table=metrics.required("table"))
+if __name__ == "__main__":
+    print(configuration_table())

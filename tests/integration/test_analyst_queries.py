@@ -17,9 +17,9 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from domain.rating import load_tariffs, rate_call
+from domain.rating import rate_call
 from jobs.cdr_pipeline import run_replay
-from jobs.config import DEFAULT_TARIFFS
+from jobs.config import BillingConfig
 from ops.glue_table import hive_type, table_input
 from synthetic.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
 from tests.expected import final_legs
@@ -104,7 +104,7 @@ def test_calls_per_hour_of_day(archive: Path, records: list[dict[str, Any]]) -> 
 
 
 def test_revenue_by_destination(archive: Path, records: list[dict[str, Any]]) -> None:
-    tariffs = load_tariffs(DEFAULT_TARIFFS)
+    tariffs = BillingConfig().tariffs
     revenue: dict[str, Decimal] = collections.defaultdict(Decimal)
     for leg in final_legs(records):
         if leg.record["callDirection"] == "MOBILE_ORIGINATED":

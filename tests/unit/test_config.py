@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.config import ConfigError, load
+from deploy.iam_policy_check import load as load_template
+from jobs.config import GROUPS, ConfigError, configuration_table, declared, load
 
 STREAMING = [
     {"PropertyGroupId": "CdrSource", "PropertyMap": {
@@ -117,3 +118,20 @@ def test_a_start_at_a_timestamp_needs_the_timestamp(tmp_path: Path) -> None:
     groups[0]["PropertyMap"]["init.position"] = "EARLIEST"
     with pytest.raises(ConfigError, match="must be LATEST, TRIM_HORIZON or AT_TIMESTAMP"):
         load(_write(tmp_path, groups), streaming=True)
+
+
+def test_the_configuration_page_shows_every_declared_key() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert configuration_table() in page
+
+
+def test_the_template_gives_only_declared_keys_and_every_required_one() -> None:
+    template = load_template(Path(__file__).resolve().parents[2] / "deploy" / "kinesis-analytics" / "template.yaml")
+    [application] = [r for r in template["Resources"].values() if r["Type"] == "AWS::KinesisAnalyticsV2::Application"]
+    given = {g["PropertyGroupId"]: g["PropertyMap"] for g in
+             application["Properties"]["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"]}
+    for cls in GROUPS:
+        keys = {f.metadata["key"]: f.metadata["default"] for f in declared(cls)}
+        assert set(given.get(cls.GROUP, {})) <= set(keys), cls.GROUP
+        if cls.GROUP in ("CdrSource", "CdrSinks"):  # the groups a stream needs
+            assert {k for k, default in keys.items() if default is None} <= set(given[cls.GROUP])
