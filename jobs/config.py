@@ -88,20 +88,20 @@ def fraction(text: str, where: str) -> Decimal:
     return rate
 
 
-def tariff_file(text: str, where: str) -> TariffTable:
-    path = Path(text)
-    try:
-        return load_tariffs(path if path.is_absolute() else PROJECT_ROOT / path)
-    except TariffError as error:
-        raise ConfigError(f"{where}: {error}") from error
+def project_file(loader: Callable[[Path], T], *errors: type[Exception]) -> Callable[[str, str], T]:
+    """A file named relative to the project root (or absolute), loaded and checked by `loader`;
+    what it refuses is a ConfigError naming the key."""
+    def parse(text: str, where: str) -> T:
+        path = Path(text)
+        try:
+            return loader(path if path.is_absolute() else PROJECT_ROOT / path)
+        except errors as error:
+            raise ConfigError(f"{where}: {error}") from error
+    return parse
 
 
-def rules_file(text: str, where: str) -> FraudRules:
-    path = Path(text)
-    try:
-        return load_rules(path if path.is_absolute() else PROJECT_ROOT / path)
-    except RulesError as error:
-        raise ConfigError(f"{where}: {error}") from error
+tariff_file = project_file(load_tariffs, TariffError)
+rules_file = project_file(load_rules, RulesError)
 
 
 @dataclass(frozen=True)
