@@ -27,27 +27,31 @@ T = TypeVar("T")
 REQUIRED = None  # a key's default: none, the key must be given
 
 
-def key(name: str, meaning: str, default: str | None = REQUIRED, *, placeholder: str | None = None,
+def key(name: str, meaning: str, default: str | int | bool | None = REQUIRED, *, placeholder: str | None = None,
         parse: Callable[[str, str], Any] | None = None) -> Any:
     """One configuration key, declared once: its name in its property group, what it means, its
-    default as text (REQUIRED: none), the ${placeholder} the SQL reads it by, and how its text
-    becomes the field's value (`parse(text, where)`; by the field's type otherwise). Loading,
-    the placeholders, docs/configuration.md and the template's check all read these."""
-    metadata = {"key": name, "meaning": meaning, "default": default, "placeholder": placeholder, "parse": parse}
+    default (REQUIRED: none; the value itself, or the text `parse` makes it from), the
+    ${placeholder} the SQL reads it by, and how a given text becomes the field's value
+    (`parse(text, where)`; by the field's type otherwise). Loading, the placeholders,
+    docs/configuration.md and the template's check all read these."""
+    text = str(default).lower() if isinstance(default, bool) else None if default is REQUIRED else str(default)
+    metadata = {"key": name, "meaning": meaning, "default": text, "placeholder": placeholder, "parse": parse}
     if default is REQUIRED:
         return field(metadata=metadata)
-    return field(default_factory=lambda: _parse(metadata, default, "the default"), metadata=metadata)
+    if parse is None:
+        return field(default=default, metadata=metadata)
+    return field(default_factory=lambda: parse(str(default), "the default"), metadata=metadata)
 
 
-def _parse(metadata: Mapping[str, Any], text: str, where: str, kind: str = "str") -> Any:
+def _parse(metadata: Mapping[str, Any], text: str, where: str, kind: type) -> Any:
     if metadata["parse"] is not None:
         return metadata["parse"](text, where)
-    if kind == "int":
+    if kind is int:
         try:
             return int(text)
         except ValueError:
             raise ConfigError(f"{where} must be an integer, got {text!r}") from None
-    if kind == "bool":
+    if kind is bool:
         if text.lower() not in ("true", "false"):
             raise ConfigError(f"{where} must be true or false, got {text!r}")
         return text.lower() == "true"
@@ -119,7 +123,7 @@ class SourceConfig:
     init_timestamp: str = key("init.timestamp", "AT_TIMESTAMP's moment: ISO-8601 with an offset, or epoch seconds",
                               "", placeholder="init_timestamp")
     bounded: bool = key("bounded", "read each shard to its end as of job start, then finish (demo, tests)",
-                        "false", placeholder="source_bounded")
+                        False, placeholder="source_bounded")
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,7 @@ class TuningConfig:
 
     GROUP: ClassVar[str] = "CdrJob"
     watermark_lateness_s: int = key("watermark.lateness.seconds", "how late a record may be before its window has "
-                                    "closed", "60", placeholder="watermark_lateness_s")
+                                    "closed", 60, placeholder="watermark_lateness_s")
     source_idle_timeout: str = key("source.idle-timeout", "an idle shard stops holding back event time after this",
                                    "30 s")
     dedup_ttl: str = key("dedup.ttl", "how long a recordId is remembered for deduplication", "1 d")
@@ -178,9 +182,9 @@ class TuningConfig:
                                      "thread", parse=one_of("thread", "process"))
     call_quiet_period_s: int = key("calls.quiet-period.seconds", "a multi-leg call is complete at a leg's end when "
                                    "no other leg of it ends within this long after it (event time); at most "
-                                   "`watermark.lateness.seconds`, which holds it", "30")
+                                   "`watermark.lateness.seconds`, which holds it", 30)
     call_max_age_s: int = key("calls.max-age.seconds", "... or at this age since its first set-up (a leg still "
-                              "open, a lost STOP)", "21600")
+                              "open, a lost STOP)", 21600)
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ class MetricsConfig:
     takes no new AWS customers since 2025-06-20). Where they go is required when enabled."""
 
     GROUP: ClassVar[str] = "CdrMetrics"
-    enabled: bool = key("enabled", "write per-minute metrics to Timestream", "false")
+    enabled: bool = key("enabled", "write per-minute metrics to Timestream", False)
     region: str = key("aws.region", "its region (required when enabled)", "")
     endpoint: str = key("timestream.endpoint", "Timestream's ingest endpoint (required when enabled)", "")
     database: str = key("database", "Timestream database (required when enabled)", "")
@@ -218,7 +222,7 @@ class FraudConfig:
     """The fraud rules (domain/fraud_rules.py), checked when loaded; on unless disabled."""
 
     GROUP: ClassVar[str] = "CdrFraud"
-    enabled: bool = key("enabled", "run the fraud rules", "true")
+    enabled: bool = key("enabled", "run the fraud rules", True)
     rules: FraudRules = key("rules", "the rules file (relative to the project root)", "rules/fraud.yaml",
                             parse=rules_file)
 
@@ -241,7 +245,7 @@ def read(cls: type[T], groups: Mapping[str, Mapping[str, str]], path: Path, *, r
         name, default = f.metadata["key"], f.metadata["default"]
         text = group.required(name) if default is REQUIRED else group.optional(name, default)
         values[f.name] = _parse(f.metadata, text, f"{path}: '{cls.GROUP}.{name}'",  # type: ignore[attr-defined]
-                                kinds[f.name].__name__)
+                                kinds[f.name])
     return cls(**values)
 
 

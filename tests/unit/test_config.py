@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 
 from deploy.iam_policy_check import load as load_template
-from jobs.config import GROUPS, ConfigError, configuration_table, declared, load
+from jobs.config import GROUPS, ConfigError, JobConfig, configuration_table, declared, load
 
 STREAMING = [
     {"PropertyGroupId": "CdrSource", "PropertyMap": {
@@ -135,3 +136,11 @@ def test_the_template_gives_only_declared_keys_and_every_required_one() -> None:
         assert set(given.get(cls.GROUP, {})) <= set(keys), cls.GROUP
         if cls.GROUP in ("CdrSource", "CdrSinks"):  # the groups a stream needs
             assert {k for k, default in keys.items() if default is None} <= set(given[cls.GROUP])
+
+
+def test_defaults_have_their_fields_types() -> None:
+    config = JobConfig()  # a replay without a properties file
+    assert (config.tuning.watermark_lateness_s, config.tuning.call_quiet_period_s, config.fraud.enabled,
+            config.metrics.enabled, config.billing.tax_rate, config.billing.currency) == (60, 30, True, False, 0, "EUR")
+    assert all(type(getattr(part, f.name)) is get_type_hints(type(part))[f.name]
+               for part in (config.tuning, config.metrics) for f in declared(type(part)))
