@@ -119,8 +119,9 @@ class LogicalCallFunction(KeyedProcessFunction):
                 expires = max(first_setup + self._max_age_ms, timestamp + 1)
                 ctx.timer_service().register_event_time_timer(expires)
                 self._expires.update(expires)
-        for call_id, start_ms in started.items():  # a START whose STOP never came
-            if start_ms + self._max_age_ms <= timestamp:
+        ended = {leg.call_id for leg in legs if leg.end_ms <= timestamp}
+        for call_id, start_ms in started.items():  # its STOP has ended (read by now), or never came
+            if call_id in ended or start_ms + self._max_age_ms <= timestamp:
                 self._started.remove(call_id)
 
     def _emit(self, legs: list[Leg], previous: Any, billed: dict[str, str], timestamp: int) -> Iterator[Any]:
