@@ -45,13 +45,14 @@ def _floods(spec: TrafficSpec) -> tuple[list[str], set[str]]:
     return lines, ids
 
 
-def _transfer(spec: TrafficSpec) -> list[str]:
-    """Alice calls Bob (answered), Bob transfers her to Charlie at 01:00, who talks until 02:30."""
+def _transfer(handover: datetime) -> list[str]:
+    """Alice calls Bob (answered, 10 minutes before `handover`), Bob transfers her to Charlie at
+    `handover`, who talks for 90 minutes."""
     legs = []
     for sequence, (callee, number, setup, answer, end) in enumerate(
-            [("xfer-bob", "+442079460002", 50, 51, 60), ("xfer-charlie", "+442079460003", 60, 60.1, 150)], 1):
+            [("xfer-bob", "+442079460002", -10, -9, 0), ("xfer-charlie", "+442079460003", 0, 0.1, 90)], 1):
         leg = copy.deepcopy(GOOD)
-        at = [spec.start + timedelta(minutes=m) for m in (setup, answer, end)]
+        at = [handover + timedelta(minutes=m) for m in (setup, answer, end)]
         leg.update(callId=f"xfer-{sequence}", recordId=f"xfer-{sequence}:STOP", linkedId="xfer",
                    legSequence=sequence, startTime=at[0].isoformat(), answerTime=at[1].isoformat(),
                    endTime=at[2].isoformat(), duration=(at[2] - at[0]).total_seconds())
@@ -78,11 +79,15 @@ def _quiet_split(lines: list[str]) -> int:
     return min(quiet, key=lambda index: abs(index - len(lines) // 2))
 
 
+def _sent(line: str) -> datetime:
+    record = json.loads(line)
+    return datetime.fromisoformat((record.get("endTime") or record["startTime"]).replace("Z", "+00:00"))
+
+
 def _tick(lines: list[str]) -> str:
     """A one-leg call ending a minute (the watermark's lateness) after everything in `lines`:
     the watermark passes all their ends, so every multi-leg call among them is complete."""
-    latest = max(json.loads(line).get("endTime") or json.loads(line)["startTime"] for line in lines)
-    end = datetime.fromisoformat(latest.replace("Z", "+00:00")) + timedelta(seconds=61)
+    end = max(_sent(line) for line in lines) + timedelta(seconds=61)
     tick = copy.deepcopy(GOOD)
     tick.update(recordId="tick:STOP", callId="tick", callDirection="MOBILE_TERMINATED", duration=30,
                 startTime=(end - timedelta(seconds=30)).isoformat(),
@@ -100,10 +105,11 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
     unrated.update(recordId="unrated:STOP", callId="unrated", callDirection="MOBILE_ORIGINATED")
     unrated["calledParty"]["number"] = "+6561234567"
     lines.append(to_json(unrated))
-    transfer = _transfer(spec)
-    # The second leg comes after the restart, in time (first of the second half, which starts
-    # about two hours in): later, it would miss its usage window, as any late record does.
+    # The first leg ends where the stream is split, so it is on time for its hour's window (a
+    # leg an hour behind the stream would be late there, or not, by how the shards are read);
+    # the second comes after the restart, ahead of everything.
     split = _quiet_split(lines)
+    transfer = _transfer(max(_sent(line) for line in lines[:split]))
     first = lines[:split] + floods + transfer[:1]
     first.append(_tick(first))
     second = transfer[1:] + lines[split:]
