@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import site
 import sys
+import threading
 from pathlib import Path
 
 import yaml
+from py4j.java_gateway import GatewayClient, GatewayConnection
 from pyflink.common import Configuration
 from pyflink.datastream import RuntimeExecutionMode, StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
@@ -53,6 +55,7 @@ def create_envs(*, managed: bool, batch: bool = False, overrides: dict[str, str]
     """The stream and table environments (the stream one runs jobs with DataStream parts)."""
     if not managed:
         prepare_python_path()  # before the first Java object starts the JVM
+    pin_gateway_threads(get_gateway()._gateway_client)
     configuration = Configuration()
     if not managed:
         for key, value in local_settings(overrides).items():
@@ -90,3 +93,44 @@ def _prepare_local_jvm(configuration: Configuration) -> None:
     jvm.org.apache.flink.core.fs.FileSystem.initialize(j_configuration, plugins)
     jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
         "org.apache.hadoop", jvm.org.apache.logging.log4j.Level.WARN)
+
+
+def pin_gateway_threads(client: GatewayClient) -> None:
+    """Runs each Python thread's calls on one JVM thread, not on whichever of py4j's pooled
+    connections is free.
+
+    Flink's planner finds Calcite's metadata provider in a thread local, set on the JVM thread
+    that created the table environment (FLINK-23020, open). py4j pools its connections: once a
+    second thread has called into the JVM (a test reading results while another plans, or a
+    garbage-collected Java object released from another thread), a planning call can land on
+    a JVM thread that never created an environment and fail with "NullPointerException:
+    metadataHandlerProvider". Pinned, a thread plans where it created its environment; so
+    plan in the thread that created the environment (other threads may read results).
+
+    A call made while the thread's own connection is busy (py4j releasing an object during
+    that thread's call) borrows from the pool as before; a closed connection is replaced.
+    """
+    if getattr(client, "_pinned_by_thread", False):
+        return
+    pinned = threading.local()
+    borrow, give_back = client._get_connection, client._give_back_connection
+
+    def get_connection() -> GatewayConnection:
+        own = getattr(pinned, "connection", None)
+        if own is not None and own.is_connected and not pinned.busy:
+            pinned.busy = True
+            return own
+        connection = borrow()
+        if own is None or not own.is_connected:
+            pinned.connection, pinned.busy = connection, True
+        return connection
+
+    def give_back_connection(connection: GatewayConnection) -> None:
+        if connection is getattr(pinned, "connection", None):
+            pinned.busy = False
+        else:
+            give_back(connection)
+
+    client._get_connection = get_connection
+    client._give_back_connection = give_back_connection
+    client._pinned_by_thread = True

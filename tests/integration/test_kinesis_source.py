@@ -204,8 +204,9 @@ def test_watermark_alignment_pauses_and_resumes_shards(local_aws: LocalAws) -> N
         'scan.watermark.alignment.group' = 'cdr', 'scan.watermark.alignment.max-drift' = '2 s',
         'scan.watermark.alignment.update-interval' = '100 ms', 'format' = 'raw')""")
     read: list[Any] = []
-    reader = threading.Thread(target=lambda: read.extend(
-        row[0] for row in t_env.execute_sql("SELECT line FROM aligned").collect()), daemon=True)
+    # Planned here, in the thread that created the environment (jobs/flink_env.pin_gateway_threads).
+    result = t_env.execute_sql("SELECT line FROM aligned")
+    reader = threading.Thread(target=lambda: read.extend(row[0] for row in result.collect()), daemon=True)
     reader.start()
     reader.join(timeout=120)
     assert not reader.is_alive(), "a paused shard was never resumed"
