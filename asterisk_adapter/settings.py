@@ -34,20 +34,20 @@ class ForwarderSettings:
 def load(path: Path) -> ForwarderSettings:
     document = read_json(path)
     if not isinstance(document, dict):
-        raise ConfigError(f"{path}: expected a JSON object")
+        raise ConfigError(path, "must be a JSON object")
     known = {f.name for f in fields(ForwarderSettings)}
     unknown = sorted(set(document) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise ConfigError(path, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     for key in ("stream_arn", "region"):
         if not str(document.get(key, "")).strip():
-            raise ConfigError(f"{path}: '{key}' is missing")
+            raise ConfigError(path, "is missing", key)
     values: dict[str, Any] = {key: str(value).strip() for key, value in document.items() if key != "pbx"}
     store = values.get("dead_letter_store", "")
     if store and not store.startswith(("s3://", "file://")):
-        raise ConfigError(f"{path}: 'dead_letter_store' must be an s3:// or file:// folder, got {store!r}")
+        raise ConfigError(path, f"must be an s3:// or file:// folder, got {store!r}", "dead_letter_store")
     try:
         pbx = AsteriskConfig.from_mapping(document.get("pbx", {}))
     except TypeError as error:
-        raise ConfigError(f"{path}: 'pbx': {error}") from error
+        raise ConfigError(path, str(error), "pbx") from error
     return ForwarderSettings(**values, pbx=pbx)

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.cdr_pipeline import latest_checkpoint
-from jobs.config import load as load_config
+from jobs.config import load_replay
 from local.fault_proxy import FaultProxies
 from local.flink_cluster import FlinkCluster
 from local.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
@@ -212,7 +212,7 @@ class Scenario:
         valid_ids = {json.loads(line)["recordId"] for line in self.lines}
         archived = self.aws.s3_dataset(self.aws.resources.archive_prefix).to_table(columns=["record_id"])
         ids = archived.column("record_id").to_pylist()
-        billing = load_config(self.properties(True), streaming=False).billing
+        billing = load_replay(self.properties(True)).billing
         bills = compare(expected_bills(self.lines, billing).bills,
                         dynamodb_bills(self.aws.dynamodb, self.aws.resources.billing_monthly_table))
         dead = self.aws.scan(self.aws.resources.dead_letters_table)

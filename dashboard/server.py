@@ -158,8 +158,7 @@ def from_properties(properties: Path) -> Snapshot:
 
     from jobs import config as job_config
 
-    sinks = job_config.load(properties, streaming=True).sinks
-    assert sinks is not None
+    sinks = job_config.load_group(job_config.SinkConfig, properties)
     client = boto3.client("dynamodb", region_name=sinks.region, endpoint_url=sinks.dynamodb_endpoint or None)
     return dynamodb_snapshot(client, {
         "usage_hourly": sinks.usage_hourly_table, "billing_monthly": sinks.billing_monthly_table,

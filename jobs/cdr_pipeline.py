@@ -81,7 +81,7 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
     fraud rules too (DIR/fraud_alerts/, DIR/fraud_tagged_calls/, alerts in the minute metrics):
     every outgoing leg then crosses into Python, which makes a replay ~5x slower
     (docs/benchmarks.md). `flink_settings` override flink-conf/ (benchmarks compare Python modes with it)."""
-    config = job_config.load(properties, streaming=False).with_billing(tariffs, tax_rate)
+    config = job_config.load_replay(properties).with_billing(tariffs, tax_rate)
     skipped = ({"cdr_archive"} if not archive else set()) | \
         (set(FRAUD_SINKS) if not (fraud and config.fraud.enabled) else set())
     started = time.monotonic()
@@ -135,7 +135,8 @@ def cluster_settings(address: str) -> dict[str, str]:
     """Settings that submit to a session cluster's REST endpoint, "host:port"."""
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
-        raise job_config.ConfigError(f"--cluster must be HOST:PORT (the JobManager's REST endpoint), got {address!r}")
+        raise job_config.ConfigError("--cluster", f"must be HOST:PORT (the JobManager's REST endpoint), "
+                                     f"got {address!r}")
     return {"execution.target": "remote", "rest.address": host, "rest.port": port}
 
 
@@ -144,12 +145,12 @@ def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = 
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails.
     `flink_settings` override flink-conf/ in a local run; `checkpoints` and `restore` as
     `checkpoint_settings` says; `cluster` ("host:port") submits to a session cluster."""
-    config = job_config.load(properties, streaming=True)
+    config = job_config.load_streaming(properties)
     if config.managed and (checkpoints is not None or cluster is not None):
-        raise job_config.ConfigError("on MSF, checkpoints, restores and the cluster are MSF's: no --checkpoints"
-                                     " or --cluster")
+        raise job_config.ConfigError("--checkpoints, --cluster", "are MSF's to set on MSF (its checkpoints, "
+                                     "restores and cluster)")
     env, t_env = create_envs(managed=config.managed,
-                             overrides={**(config.sinks.flink_settings() if config.sinks else {}),
+                             overrides={**config.sinks.flink_settings(),
                                         **(checkpoint_settings(checkpoints, restore) if checkpoints else {}),
                                         **(cluster_settings(cluster) if cluster else {}),
                                         **(flink_settings or {})})
@@ -176,10 +177,10 @@ CHECK_PATHS = {"input_path": "file:///check/input", "staging_path": "file:///che
 def check(sql_root: Path = SQL_ROOT) -> list[SqlProblem]:
     """Every statement of both profiles planned, nothing run; what Flink refused, each once."""
     problems: list[SqlProblem] = []
-    build_pipeline(create_table_env(managed=False, batch=True), job_config.load(None, streaming=False), "replay",
+    build_pipeline(create_table_env(managed=False, batch=True), job_config.load_replay(None), "replay",
                    CHECK_PATHS, sql_root=sql_root, problems=problems)
     _, t_env = create_envs(managed=False)
-    build_pipeline(t_env, job_config.load(EXAMPLE_PROPERTIES, streaming=True), "stream", sql_root=sql_root,
+    build_pipeline(t_env, job_config.load_streaming(EXAMPLE_PROPERTIES), "stream", sql_root=sql_root,
                    problems=problems)
     unique = {(problem.path, problem.line, problem.message): problem for problem in problems}
     return list(unique.values())

@@ -1,4 +1,5 @@
-"""One typed, frozen configuration, read from application_properties.json property groups.
+"""Typed, frozen configurations (streaming, replay), read from application_properties.json
+property groups.
 
 The file has MSF's format (a list of {"PropertyGroupId", "PropertyMap"}); on MSF it is
 /etc/flink/application_properties.json, elsewhere a local file. Connection settings have no
@@ -14,10 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar, get_type_hints
+from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
-from domain.fraud_rules import FraudRules, RulesError, load_rules
-from domain.rating import TariffError, TariffTable, load_tariffs
+from domain.fraud_rules import FraudRules, load_rules
+from domain.rating import TariffTable, load_tariffs
 from stream_io.properties import MSF_PROPERTIES, ConfigError, Group, read_groups
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,84 +29,81 @@ REQUIRED = None  # a key's default: none, the key must be given
 
 
 def key(name: str, meaning: str, default: str | int | bool | None = REQUIRED, *, placeholder: str | None = None,
-        parse: Callable[[str, str], Any] | None = None) -> Any:
+        parse: Callable[[str], Any] | None = None) -> Any:
     """One configuration key, declared once: its name in its property group, what it means, its
     default (REQUIRED: none; the value itself, or the text `parse` makes it from), the
     ${placeholder} the SQL reads it by, and how a given text becomes the field's value
-    (`parse(text, where)`; by the field's type otherwise). Loading, the placeholders,
-    docs/configuration.md and the template's check all read these."""
+    (`parse(text)`, or a ValueError saying what is wrong; by the field's type if no parser).
+    Loading, the placeholders, docs/configuration.md and the template's check all read these."""
     text = str(default).lower() if isinstance(default, bool) else None if default is REQUIRED else str(default)
     metadata = {"key": name, "meaning": meaning, "default": text, "placeholder": placeholder, "parse": parse}
     if default is REQUIRED:
         return field(metadata=metadata)
     if parse is None:
         return field(default=default, metadata=metadata)
-    return field(default_factory=lambda: parse(str(default), "the default"), metadata=metadata)
+    return field(default_factory=lambda: parse(str(default)), metadata=metadata)
 
 
-def _parse(metadata: Mapping[str, Any], text: str, where: str, kind: type) -> Any:
+def _parse(metadata: Mapping[str, Any], text: str, kind: type) -> Any:
     if metadata["parse"] is not None:
-        return metadata["parse"](text, where)
+        return metadata["parse"](text)
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise ConfigError(f"{where} must be an integer, got {text!r}") from None
+            raise ValueError(f"must be an integer, got {text!r}") from None
     if kind is bool:
         if text.lower() not in ("true", "false"):
-            raise ConfigError(f"{where} must be true or false, got {text!r}")
+            raise ValueError(f"must be true or false, got {text!r}")
         return text.lower() == "true"
     return text
 
 
-def one_of(*choices: str) -> Callable[[str, str], str]:
+def one_of(*choices: str) -> Callable[[str], str]:
     """A choice among `choices`, in any case; the value is the choice as written here."""
-    def parse(text: str, where: str) -> str:
+    def parse(text: str) -> str:
         for choice in choices:
             if text.lower() == choice.lower():
                 return choice
-        raise ConfigError(f"{where} must be {', '.join(choices[:-1])} or {choices[-1]}, got {text!r}")
+        raise ValueError(f"must be {', '.join(choices[:-1])} or {choices[-1]}, got {text!r}")
     return parse
 
 
-def s3_folder(text: str, where: str) -> str:
+def s3_folder(text: str) -> str:
     """A folder URI for Flink's filesystem connector, without a trailing slash."""
     value = text.rstrip("/")
     if not re.fullmatch(r"(s3|s3a|file)://[^\s]+", value):
-        raise ConfigError(f"{where} must be an s3://bucket/prefix (or file://) URI, got {value!r}")
+        raise ValueError(f"must be an s3://bucket/prefix (or file://) URI, got {value!r}")
     return value
 
 
-def currency_code(text: str, where: str) -> str:
+def currency_code(text: str) -> str:
     if not re.fullmatch(r"[A-Z]{3}", text):
-        raise ConfigError(f"{where} must be an ISO 4217 code, got {text!r}")
+        raise ValueError(f"must be an ISO 4217 code, got {text!r}")
     return text
 
 
-def fraction(text: str, where: str) -> Decimal:
+def fraction(text: str) -> Decimal:
     try:
         rate = Decimal(text)
     except InvalidOperation:
-        raise ConfigError(f"{where} must be a decimal number, got {text!r}") from None
+        raise ValueError(f"must be a decimal number, got {text!r}") from None
     if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
-        raise ConfigError(f"{where} must be a fraction from 0 to below 1 (0.2 for 20 %), got {text!r}")
+        raise ValueError(f"must be a fraction from 0 to below 1 (0.2 for 20 %), got {text!r}")
     return rate
 
 
-def project_file(loader: Callable[[Path], T], *errors: type[Exception]) -> Callable[[str, str], T]:
-    """A file named relative to the project root (or absolute), loaded and checked by `loader`;
-    what it refuses is a ConfigError naming the key."""
-    def parse(text: str, where: str) -> T:
+def project_file(loader: Callable[[Path], T]) -> Callable[[str], T]:
+    """A file named relative to the project root (or absolute), loaded and checked by `loader`
+    (whose ValueError says what is wrong in it)."""
+    def parse(text: str) -> T:
         path = Path(text)
-        try:
-            return loader(path if path.is_absolute() else PROJECT_ROOT / path)
-        except errors as error:
-            raise ConfigError(f"{where}: {error}") from error
+        return loader(path if path.is_absolute() else PROJECT_ROOT / path)
     return parse
 
 
-tariff_file = project_file(load_tariffs, TariffError)
-rules_file = project_file(load_rules, RulesError)
+tariff_file = project_file(load_tariffs)
+rules_file = project_file(load_rules)
 
 
 @dataclass(frozen=True)
@@ -237,15 +235,18 @@ def declared(cls: type) -> list[Field[Any]]:
 
 def read(cls: type[T], groups: Mapping[str, Mapping[str, str]], path: Path, *, required: bool) -> T:
     """A group's dataclass from the file's property group: each key given, or its default; a
-    missing required group or key is an error that names it."""
-    group = Group(groups, cls.GROUP, path, required)  # type: ignore[attr-defined]
+    missing required group or key, or a value its parser refuses, is an error that names it."""
+    name = cls.GROUP  # type: ignore[attr-defined]
+    group = Group(groups, name, path, required)
     kinds = get_type_hints(cls)
     values = {}
     for f in declared(cls):
-        name, default = f.metadata["key"], f.metadata["default"]
-        text = group.required(name) if default is REQUIRED else group.optional(name, default)
-        values[f.name] = _parse(f.metadata, text, f"{path}: '{cls.GROUP}.{name}'",  # type: ignore[attr-defined]
-                                kinds[f.name])
+        key_name, default = f.metadata["key"], f.metadata["default"]
+        text = group.required(key_name) if default is REQUIRED else group.optional(key_name, default)
+        try:
+            values[f.name] = _parse(f.metadata, text, kinds[f.name])
+        except ValueError as error:
+            raise ConfigError(path, str(error), f"{name}.{key_name}") from error
     return cls(**values)
 
 
@@ -261,72 +262,105 @@ def configuration_table() -> str:
 
 
 @dataclass(frozen=True)
-class JobConfig:
+class ReplayConfig:
+    """What a bounded replay reads (all optional): event-time and state tuning, billing and
+    the fraud rules. Its files come from the command line."""
+
     tuning: TuningConfig = field(default_factory=TuningConfig)
     billing: BillingConfig = field(default_factory=BillingConfig)
     fraud: FraudConfig = field(default_factory=FraudConfig)
-    metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    source: SourceConfig | None = None
-    sinks: SinkConfig | None = None
-    managed: bool = False  # running on MSF, which owns checkpointing, parallelism and state
 
     def placeholders(self) -> dict[str, str]:
         """The ${names} the SQL files may use: every declared key's placeholder of the groups
         this configuration has, and the Wangiri rule's ring limit (the SQL marks short rings)."""
         values = {"wangiri_max_ring_ms": str(self.fraud.rules.max_ring_ms)}
-        for part in (self.tuning, self.billing, self.fraud, self.metrics, self.source, self.sinks):
-            if part is None:
-                continue
+        for part in vars(self).values():
+            if not hasattr(part, "GROUP"):
+                continue  # not a property group (StreamingConfig.managed)
             for f in declared(type(part)):
                 if f.metadata["placeholder"]:
                     value = getattr(part, f.name)
                     values[f.metadata["placeholder"]] = str(value).lower() if isinstance(value, bool) else str(value)
         return values
 
-    def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> JobConfig:
+    def with_billing(self, tariffs: Path | None = None, tax_rate: str | None = None) -> Self:
         """This configuration with another tariff file or tax rate (a replay's rerating)."""
         billing = self.billing
         if tariffs is not None:
-            billing = replace(billing, tariffs=tariff_file(str(tariffs), "--tariffs"))
+            billing = replace(billing, tariffs=_from_flag("--tariffs", tariff_file, str(tariffs)))
         if tax_rate is not None:
-            billing = replace(billing, tax_rate=fraction(tax_rate, "--tax-rate"))
+            billing = replace(billing, tax_rate=_from_flag("--tax-rate", fraction, tax_rate))
         return replace(self, billing=billing)
 
 
+def _from_flag(flag: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise ConfigError(flag, str(error)) from error
 
-def load(path: Path | None, *, streaming: bool) -> JobConfig:
-    """Reads the job configuration; `path` None means MSF's file, or defaults when replaying."""
-    managed = path is None and MSF_PROPERTIES.exists()
-    if path is None and managed:
-        path = MSF_PROPERTIES
+
+@dataclass(frozen=True, kw_only=True)
+class StreamingConfig(ReplayConfig):
+    """What the streaming job reads besides: the Kinesis source and the sinks (required), the
+    metrics, and whether MSF runs it."""
+
+    source: SourceConfig
+    sinks: SinkConfig
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    managed: bool = False  # running on MSF, which owns checkpointing, parallelism and state
+
+
+def load_replay(path: Path | None) -> ReplayConfig:
+    """A replay's configuration: the file's groups if one is named (or MSF's file exists), the
+    defaults otherwise."""
+    path = path or (MSF_PROPERTIES if MSF_PROPERTIES.exists() else None)
     if path is None:
-        if streaming:
-            raise ConfigError("streaming needs an application_properties.json (--properties)")
-        return JobConfig()
+        return ReplayConfig()
     groups = read_groups(path)
-    tuning = read(TuningConfig, groups, path, required=False)
-    if not 0 < tuning.call_quiet_period_s < tuning.call_max_age_s:
-        raise ConfigError(f"{path}: CdrJob needs 0 < calls.quiet-period.seconds < calls.max-age.seconds")
-    if tuning.watermark_lateness_s < tuning.call_quiet_period_s:
-        # A multi-leg call is counted in the hour of its last end once the watermark passes that
-        # end (jobs/logical_calls.py): only a lateness of at least the quiet period makes that wait.
-        raise ConfigError(f"{path}: 'CdrJob.watermark.lateness.seconds' ({tuning.watermark_lateness_s}) must be "
-                          f"at least 'CdrJob.calls.quiet-period.seconds' ({tuning.call_quiet_period_s})")
-    billing = read(BillingConfig, groups, path, required=False)
-    fraud = read(FraudConfig, groups, path, required=False)
-    if not streaming:
-        return JobConfig(tuning=tuning, billing=billing, fraud=fraud, managed=managed)
-    source = read(SourceConfig, groups, path, required=True)
+    return ReplayConfig(tuning=_tuning(groups, path), billing=read(BillingConfig, groups, path, required=False),
+                        fraud=read(FraudConfig, groups, path, required=False))
+
+
+def load_streaming(path: Path | None) -> StreamingConfig:
+    """The streaming job's configuration; `path` None means MSF's file (the job runs managed)."""
+    managed = path is None
+    if path is None:
+        if not MSF_PROPERTIES.exists():
+            raise ConfigError("--properties", "is needed to stream (an application_properties.json)")
+        path = MSF_PROPERTIES
+    groups = read_groups(path)
+    source = load_group(SourceConfig, path, groups)
     if source.init_position == "AT_TIMESTAMP" and not source.init_timestamp:
-        raise ConfigError(f"{path}: 'CdrSource.init.position' AT_TIMESTAMP needs 'CdrSource.init.timestamp'")
+        raise ConfigError(path, "is needed when 'CdrSource.init.position' is AT_TIMESTAMP", "CdrSource.init.timestamp")
     metrics = read(MetricsConfig, groups, path, required=False)
     if metrics.enabled:
         for f in declared(MetricsConfig):
             if not getattr(metrics, f.name) and f.name != "enabled":
-                raise ConfigError(f"{path}: key '{f.metadata['key']}' of property group 'CdrMetrics' is missing"
-                                  " (metrics are enabled)")
-    return JobConfig(tuning=tuning, billing=billing, fraud=fraud, metrics=metrics, source=source,
-                     sinks=read(SinkConfig, groups, path, required=True), managed=managed)
+                raise ConfigError(path, "is missing (metrics are enabled)",
+                                  f"{MetricsConfig.GROUP}.{f.metadata['key']}")
+    return StreamingConfig(tuning=_tuning(groups, path), billing=read(BillingConfig, groups, path, required=False),
+                           fraud=read(FraudConfig, groups, path, required=False), source=source,
+                           sinks=load_group(SinkConfig, path, groups), metrics=metrics, managed=managed)
+
+
+def load_group(cls: type[T], path: Path | None, groups: Mapping[str, Mapping[str, str]] | None = None) -> T:
+    """One required group (an operator command needs no more); `path` None means MSF's file."""
+    path = path or MSF_PROPERTIES
+    return read(cls, read_groups(path) if groups is None else groups, path, required=True)
+
+
+def _tuning(groups: Mapping[str, Mapping[str, str]], path: Path) -> TuningConfig:
+    tuning = read(TuningConfig, groups, path, required=False)
+    if not 0 < tuning.call_quiet_period_s < tuning.call_max_age_s:
+        raise ConfigError(path, "must be above 0 and below 'CdrJob.calls.max-age.seconds'",
+                          "CdrJob.calls.quiet-period.seconds")
+    if tuning.watermark_lateness_s < tuning.call_quiet_period_s:
+        # A multi-leg call is counted in the hour of its last end once the watermark passes that
+        # end (jobs/logical_calls.py): only a lateness of at least the quiet period makes that wait.
+        raise ConfigError(path, f"({tuning.watermark_lateness_s}) must be at least 'CdrJob.calls.quiet-period"
+                          f".seconds' ({tuning.call_quiet_period_s})", "CdrJob.watermark.lateness.seconds")
+    return tuning
 
 
 if __name__ == "__main__":

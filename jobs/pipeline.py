@@ -19,13 +19,13 @@ from pyflink.java_gateway import get_gateway
 from pyflink.table import Schema, StatementSet, StreamTableEnvironment, Table, TableEnvironment
 from pyflink.table.expressions import col
 
-from jobs.config import JobConfig
+from jobs.config import ReplayConfig
 from jobs.fraud_detection import attach_fraud_detection
 from jobs.logical_calls import attach_logical_calls
 from jobs.sql_files import SQL_ROOT, comment_lines, folder, insert_target, render
 
 
-def configure_tables(t_env: TableEnvironment, config: JobConfig) -> None:
+def configure_tables(t_env: TableEnvironment, config: ReplayConfig) -> None:
     """Table settings every run needs, managed or not (MSF does not own these)."""
     table_config = t_env.get_config()
     # Windows and timestamps in UTC, whatever the machine's zone.
@@ -57,7 +57,7 @@ class SqlProblem(Exception):
         self.path, self.line, self.message = path, line, message
 
 
-def build_pipeline(t_env: StreamTableEnvironment, config: JobConfig, profile: str,
+def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str,
                    extra_placeholders: Mapping[str, str] | None = None,
                    skip_sinks: Collection[str] = (), *, sql_root: Path = SQL_ROOT,
                    problems: list[SqlProblem] | None = None) -> StatementSet:
@@ -170,11 +170,11 @@ def _proctime_column(table: Table) -> str | None:
 FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_tagged_calls"})
 
 
-def _logical_calls(t_env: StreamTableEnvironment, config: JobConfig, profile: str, sinks: set[str]) -> None:
+def _logical_calls(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str, sinks: set[str]) -> None:
     attach_logical_calls(t_env, config.tuning.call_quiet_period_s, config.tuning.call_max_age_s)
 
 
-def _fraud_detection(t_env: StreamTableEnvironment, config: JobConfig, profile: str, sinks: set[str]) -> None:
+def _fraud_detection(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str, sinks: set[str]) -> None:
     rules = config.fraud.rules if sinks & FRAUD_SINKS else None  # off: fraud_detected is empty
     # A live record is up to the watermark's lateness ahead of it, plus some slack.
     attach_fraud_detection(t_env, rules, ordered=profile == "replay",
@@ -187,7 +187,7 @@ class PythonStage:
     sql/python/ names (tests/integration/test_python_stages.py holds them equal)."""
 
     name: str
-    attach: Callable[[StreamTableEnvironment, JobConfig, str, set[str]], None]
+    attach: Callable[[StreamTableEnvironment, ReplayConfig, str, set[str]], None]
     views: tuple[str, ...]
 
 

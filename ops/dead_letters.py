@@ -88,10 +88,19 @@ def reinject(lines: Iterable[str], client: Any, stream_arn: str, *, dry_run: boo
     return len(accepted), refused
 
 
-def _store(config: job_config.JobConfig) -> ds.Dataset:
-    assert config.sinks is not None
-    return open_store(config.sinks.dead_letter_store_path, region=config.sinks.region,
-                      endpoint=config.sinks.s3_endpoint)
+def _store(sinks: job_config.SinkConfig) -> ds.Dataset:
+    return open_store(sinks.dead_letter_store_path, region=sinks.region, endpoint=sinks.s3_endpoint)
+
+
+def _reinject(path: Path, source: job_config.SourceConfig, *, dry_run: bool) -> int:
+    client = boto3.client("kinesis", region_name=source.region, endpoint_url=source.endpoint)
+    with path.open(encoding="utf-8") as handle:
+        lines = [line.rstrip("\n") for line in handle]
+    sent, refused = reinject(lines, client, source.stream_arn, dry_run=dry_run)
+    print(f"{'would put' if dry_run else 'put'} {sent} record(s) on {source.stream_arn}")
+    for item in refused:
+        print(f"  line {item.line_number}: still {item.reason}: {item.detail}")
+    return 1 if refused else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,22 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("file", type=Path, help="JSON Lines: one fixed record per line")
     again.add_argument("--dry-run", action="store_true", help="check only, put nothing")
     args = parser.parse_args(argv)
-    try:
-        config = job_config.load(args.properties, streaming=True)
+    try:  # only the group a command uses: no tariffs or rules are loaded
+        if args.command == "reinject":
+            return _reinject(args.file, job_config.load_group(job_config.SourceConfig, args.properties),
+                             dry_run=args.dry_run)
+        store = _store(job_config.load_group(job_config.SinkConfig, args.properties))
     except job_config.ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.command == "reinject":
-        assert config.source is not None
-        client = boto3.client("kinesis", region_name=config.source.region, endpoint_url=config.source.endpoint)
-        with args.file.open(encoding="utf-8") as handle:
-            lines = [line.rstrip("\n") for line in handle]
-        sent, refused = reinject(lines, client, config.source.stream_arn, dry_run=args.dry_run)
-        print(f"{'would put' if args.dry_run else 'put'} {sent} record(s) on {config.source.stream_arn}")
-        for item in refused:
-            print(f"  line {item.line_number}: still {item.reason}: {item.detail}")
-        return 1 if refused else 0
-    store = _store(config)
     if args.command == "count":
         counts = count_by_reason(store, args.date_from, args.date_to)
         for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):

@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="us-east-1")
     args = parser.parse_args(argv)
     try:
-        config = job_config.load(args.properties, streaming=False).with_billing(args.tariffs, args.tax_rate)
+        config = job_config.load_replay(args.properties).with_billing(args.tariffs, args.tax_rate)
     except job_config.ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

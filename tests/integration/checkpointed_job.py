@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.cdr_pipeline import checkpoint_settings
-from jobs.config import load as load_config
+from jobs.config import load_streaming
 from jobs.flink_env import create_table_env
 from jobs.pipeline import build_pipeline
 
@@ -16,7 +16,6 @@ def run_checkpointed(properties: Path, checkpoints: Path, restore: str | None = 
                      interval: str = "1 s") -> Any:
     """Submits the job (checkpoints every `interval`); returns its TableResult."""
     settings = {"execution.checkpointing.interval": interval, **checkpoint_settings(checkpoints, restore)}
-    config = load_config(properties, streaming=True)
-    assert config.sinks is not None
+    config = load_streaming(properties)
     t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
     return build_pipeline(t_env, config, "stream").execute()

@@ -25,7 +25,7 @@ from dashboard.server import Dashboard, Settings
 from dashboard.sources import replay_snapshot
 from domain.rating import rate_call
 from jobs.cdr_pipeline import run_replay
-from jobs.config import load as load_config
+from jobs.config import load_replay
 from ops.reconcile import expected_bills
 from synthetic.bad_records import BAD_RECORDS, BadRecord
 from synthetic.fraud_scenarios import velocity_flood
@@ -61,7 +61,7 @@ def ranked(values: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
     out, lines, records = replayed
-    billing = load_config(None, streaming=False).billing
+    billing = load_replay(None).billing
     usage = {(who, hour.replace(tzinfo=UTC)): figures for (who, hour), figures in usage_hourly(records).items()}
     spend: dict[tuple[str, datetime], Decimal] = defaultdict(Decimal)
     revenue: dict[str, Decimal] = defaultdict(Decimal)

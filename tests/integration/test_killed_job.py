@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from jobs.cdr_pipeline import latest_checkpoint
-from jobs.config import load as load_config
+from jobs.config import load_replay
 from local.local_aws import PROJECT_ROOT, LocalAws, Resources
 from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
@@ -31,7 +31,7 @@ def test_a_killed_job_restarted_from_its_last_checkpoint_neither_loses_nor_doubl
     first, second = lines[: len(lines) // 2], lines[len(lines) // 2:]
     with LocalAws.start(Resources(stream="cdr-killed", bucket="cdr-killed-archive")) as aws:
         live = aws.write_properties(tmp_path / "live.json", bounded=False)
-        billing = load_config(live, streaming=False).billing
+        billing = load_replay(live).billing
         bills_table = aws.resources.billing_monthly_table
         checkpoints, log = tmp_path / "checkpoints", tmp_path / "job.log"
         put_stream(first, aws.kinesis, aws.resources.stream_arn)

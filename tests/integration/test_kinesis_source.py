@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.cdr_pipeline import latest_checkpoint
-from jobs.config import load as load_config
+from jobs.config import load_replay
 from jobs.flink_env import create_table_env
 from local.local_aws import ACCOUNT, REGION, LocalAws, Resources
 from ops.reconcile import compare, dynamodb_bills, expected_bills
@@ -147,7 +147,7 @@ def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_p
         bounded = tmp_path / "bounded.json"
         bounded.write_text(live.read_text().replace('"bounded": "false"', '"bounded": "true"'))
         run_checkpointed(bounded, checkpoints, "latest", interval="500 ms").wait()
-        billing = load_config(live, streaming=False).billing
+        billing = load_replay(live).billing
         expected = expected_bills(lines, billing).bills
         assert sum(bill["calls"] for bill in expected.values()) > 200  # most of the 300 calls are billable
         assert compare(expected, dynamodb_bills(aws.dynamodb, aws.resources.billing_monthly_table)) == []

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from jobs.cdr_pipeline import CHECK_PATHS
-from jobs.config import load
+from jobs.config import load_replay
 from jobs.flink_env import create_table_env
 from jobs.pipeline import STAGES, PythonStage, build_pipeline
 from jobs.sql_files import SQL_ROOT
@@ -30,7 +30,7 @@ def test_every_python_view_has_its_declaration_and_no_other() -> None:
 @pytest.mark.parametrize("skip", [(), ("fraud_alerts", "fraud_tagged_calls")], ids=["fraud on", "fraud off"])
 def test_python_views_have_the_declared_columns(skip: tuple[str, ...]) -> None:
     t_env = create_table_env(managed=False, batch=True)
-    build_pipeline(t_env, load(None, streaming=False), "replay", CHECK_PATHS, skip)
+    build_pipeline(t_env, load_replay(None), "replay", CHECK_PATHS, skip)
     for path in DECLARED:
         declaration = path.read_text(encoding="utf-8")
         stand_in = f"{path.stem}_declared"

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from jobs.cdr_pipeline import latest_checkpoint
-from jobs.config import load as load_config
+from jobs.config import load_replay
 from local.local_aws import LocalAws, Resources
 from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
@@ -117,7 +117,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
     with LocalAws.start(Resources(stream="cdr-restart", bucket="cdr-restart-archive")) as aws:
         bills_table = aws.resources.billing_monthly_table
         live = aws.write_properties(tmp_path / "live.json", bounded=False)
-        billing = load_config(live, streaming=False).billing
+        billing = load_replay(live).billing
         put_stream(first, aws.kinesis, aws.resources.stream_arn)
         result = run_checkpointed(live, tmp_path / "checkpoints")
         half = expected_bills(first, billing).bills

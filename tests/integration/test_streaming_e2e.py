@@ -17,7 +17,7 @@ import pytest
 from dashboard.figures import Filters, dashboard
 from dashboard.server import from_properties
 from jobs.cdr_pipeline import run_replay, run_stream
-from jobs.config import load as load_config
+from jobs.config import load_replay
 from local.local_aws import LocalAws
 from ops import dead_letters
 from ops.reconcile import Report, compare, dynamodb_bills, expected_bills
@@ -66,7 +66,7 @@ def test_billing_items_reconcile_with_the_independent_rerating(streamed: LocalAw
                                                                tmp_path: Path) -> None:
     table = streamed.resources.billing_monthly_table
     properties = streamed.write_properties(tmp_path / "app.json", bounded=True)
-    billing = load_config(properties, streaming=False).billing
+    billing = load_replay(properties).billing
     lines = [line for line, _ in mixed_lines]
     report = Report(expected_bills(lines, billing))
     report.differences = compare(report.expected.bills, dynamodb_bills(streamed.dynamodb, table))

@@ -14,7 +14,7 @@ import pytest
 
 from deploy import iam_policy_check
 from deploy.package_msf import RUN_OPTIONS
-from jobs.config import load as load_config
+from jobs.config import load_streaming
 from ops.glue_table import table_input
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "kinesis-analytics" / "template.yaml"
@@ -95,7 +95,7 @@ def test_the_job_reads_the_templates_configuration(template: dict[str, Any], tmp
               for name, values in _property_groups(template).items()]
     path = tmp_path / "application_properties.json"
     path.write_text(json.dumps(groups))
-    config = load_config(path, streaming=True)
+    config = load_streaming(path)
     assert config.sinks is not None and config.sinks.archive_path.endswith("/cdr")
     assert config.sinks.flink_settings() == {}  # real S3: the job sets nothing on MSF's file system
     assert config.metrics.enabled is False  # Timestream off unless the parameter turns it on

@@ -40,7 +40,7 @@ def test_pbx_settings_and_a_dead_letter_store(tmp_path: Path) -> None:
     ({"stream_arn": ARN, "region": "eu-west-1", "stream": "x"}, "unknown key"),
     ({"stream_arn": ARN, "region": "eu-west-1", "dead_letter_store": "/tmp/x"}, "s3:// or file://"),
     ({"stream_arn": ARN, "region": "eu-west-1", "pbx": {"colour": "red"}}, "'pbx'"),
-    ([ARN], "expected a JSON object"),
+    ([ARN], "must be a JSON object"),
 ])
 def test_what_cannot_work_is_refused_by_name(tmp_path: Path, document: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
