@@ -74,6 +74,10 @@ class TariffTable:
     def __len__(self) -> int:
         return len(self._by_prefix)
 
+    def tariffs(self) -> list[Tariff]:
+        """Every tariff, by prefix."""
+        return sorted(self._by_prefix.values(), key=lambda t: t.prefix)
+
     def lookup(self, number: str, region: str | None = None) -> Tariff | None:
         """The tariff of `number` (dialled from `region`, which only a service number needs)."""
         service = not number.startswith("+")
@@ -90,7 +94,7 @@ class TariffTable:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(HEADER)
-        for t in sorted(self._by_prefix.values(), key=lambda t: t.prefix):
+        for t in self.tariffs():
             writer.writerow([t.prefix, t.destination, t.rate_per_minute, t.connect_fee,
                              t.initial_increment_s, t.subsequent_increment_s])
         return out.getvalue()
