@@ -13,11 +13,13 @@ import enum
 import io
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 E164_PREFIX = re.compile(r"[1-9][0-9]{0,14}")
 SERVICE_PREFIX = re.compile(r"[A-Z]{2}:[0-9*#]{1,15}")
+MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]+)?")
+SECONDS = re.compile(r"[0-9]{1,9}")
 HEADER = ["prefix", "destination", "rate_per_minute", "connect_fee", "initial_increment_s",
           "subsequent_increment_s"]
 MONEY_PLACES = Decimal("0.000001")
@@ -100,21 +102,27 @@ class TariffTable:
         return out.getvalue()
 
 
+def money_text(text: str) -> str | None:
+    """Why `text` is no amount a tariff may hold (plain digits, up to 6 decimal places), or None.
+    A plain pattern, not whatever Decimal() takes ("1e3", "1_000"), so the JVM's reading of the
+    same files (TariffFiles.java) accepts exactly what this one does."""
+    if not MONEY.fullmatch(text):
+        return "must be a plain decimal number (0.05), not negative"
+    if "." in text and len(text.split(".")[1]) > 6:
+        return "has more than 6 decimal places"
+    return None
+
+
 def _decimal(text: str, what: str, problem: list[str]) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        problem.append(f"{what} {text!r} is not a number")
+    why = money_text(text.strip())
+    if why:
+        problem.append(f"{what} {text!r} {why}")
         return Decimal(0)
-    if not value.is_finite() or value < 0:
-        problem.append(f"{what} {text!r} must not be negative")
-    elif value.as_tuple().exponent < -6:  # type: ignore[operator]
-        problem.append(f"{what} {text!r} has more than 6 decimal places")
-    return value
+    return Decimal(text.strip())
 
 
 def _increment(text: str, what: str, problem: list[str]) -> int:
-    if not text.strip().isdigit() or int(text) == 0:
+    if not SECONDS.fullmatch(text.strip()) or int(text) == 0:
         problem.append(f"{what} {text!r} must be a whole number of seconds above 0")
         return 1
     return int(text)

@@ -23,13 +23,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from domain.rating import E164_PREFIX, HEADER, SERVICE_PREFIX, TariffError, parse_tariffs
+from domain.rating import E164_PREFIX, HEADER, SECONDS, SERVICE_PREFIX, TariffError, money_text, parse_tariffs
 from domain.tariff_plans import (
     ALL_BANDS,
     HOLIDAY,
@@ -49,6 +49,7 @@ DECK_FILE = re.compile(r"decks/(?P<deck>[A-Za-z0-9_-]+)/(?P<valid_from>\d{4}-\d{
 DECK_HEADER = ["prefix", "destination", "band", "from_s", "increment_s", "rate_per_minute", "connect_fee",
                "min_charge", "max_cost"]
 ASSIGNMENT_HEADER = ["subscriber_id", "plan", "valid_from"]
+ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 CLOCK = re.compile(r"(?P<hour>[01]\d|2[0-4]):(?P<minute>[0-5]\d)")
 
 
@@ -157,7 +158,10 @@ def parse_plans(text: str, decks: set[str]) -> tuple[str, dict[str, tuple[PlanVe
     for name, plan_node in root["plans"].value.items():
         plan = _mapping(plan_node, f"plan {name!r}", source, ("time_zone", "versions"))
         try:
-            zone = ZoneInfo(_text(plan["time_zone"], "time_zone", source))
+            zone_name = _text(plan["time_zone"], "time_zone", source)
+            if not ZONE.fullmatch(zone_name):  # a region's name, not an offset ("+01:00")
+                raise ValueError(zone_name)
+            zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError):
             raise TariffError(f"{source}, line {plan['time_zone'].line}: time_zone {plan['time_zone'].value!r} "
                               "is no IANA time zone (Europe/London, UTC)") from None
@@ -195,7 +199,7 @@ def _version(plan: str, zone: ZoneInfo, node: _Node, decks: set[str], source: st
         raise TariffError(f"{source}, line {fields['rounding'].line}: rounding must be "
                           f"{', '.join(r.value for r in Rounding)}") from None
     decimals = _text(fields["decimals"], "decimals", source)
-    if not decimals.isdigit() or int(decimals) > 6:
+    if decimals not in {str(n) for n in range(7)}:
         raise TariffError(f"{source}, line {fields['decimals'].line}: decimals must be 0 to 6")
     holidays = frozenset(_date(_text(day, "a holiday", source), source, day.line)
                          for day in _list(fields.get("holidays", _Node([], node.line)), "holidays", source))
@@ -241,6 +245,8 @@ def _clock(node: _Node, source: str) -> int:
 
 def _date(text: str, source: str, line: int) -> date:
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         where = f"{source}, line {line}" if line else source
@@ -248,15 +254,14 @@ def _date(text: str, source: str, line: int) -> date:
 
 
 def _number(text: str, what: str, source: str, line: int) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        raise TariffError(f"{source}, line {line}: {what} {text!r} must be a number, not negative")
-    if value.as_tuple().exponent < -6:  # type: ignore[operator]
-        raise TariffError(f"{source}, line {line}: {what} {text!r} has more than 6 decimal places")
-    return value
+    why = money_text(text)
+    if why:
+        raise TariffError(f"{source}, line {line}: {what} {text!r} {why}")
+    return Decimal(text)
+
+
+def _seconds(text: str) -> int | None:
+    return int(text) if SECONDS.fullmatch(text) else None
 
 
 def parse_deck(text: str, source: str, name: str, valid_from: date) -> tuple[Deck, dict[str, int]]:
@@ -309,20 +314,20 @@ def _rate(prefix: str, band: str, rows: list[tuple[int, list[str]]], source: str
     and maximum cost; later ones leave them empty."""
     steps: list[Step] = []
     first_line, first = rows[0]
-    for line, cells in sorted(rows, key=lambda item: int(item[1][3]) if item[1][3].isdigit() else -1):
-        from_s, increment = cells[3], cells[4]
-        if not from_s.isdigit() or not increment.isdigit() or int(increment) == 0:
+    for line, cells in sorted(rows, key=lambda item: int(item[1][3]) if SECONDS.fullmatch(item[1][3]) else -1):
+        from_s, increment = _seconds(cells[3]), _seconds(cells[4])
+        if from_s is None or not increment:
             raise TariffError(f"{source}, line {line}: from_s must be a whole number of seconds and increment_s "
                               "one above 0")
-        if steps and int(from_s) == steps[-1].from_s:
+        if steps and from_s == steps[-1].from_s:
             raise TariffError(f"{source}, line {line}: prefix {prefix!r} band {band!r} has two steps from {from_s} s")
-        if not steps and int(from_s) != 0:
+        if not steps and from_s != 0:
             raise TariffError(f"{source}, line {line}: prefix {prefix!r} band {band!r}: the first step is from 0 s")
         if not steps:
             first_line, first = line, cells
         if steps and any(cells[6:]):
             raise TariffError(f"{source}, line {line}: connect_fee, min_charge and max_cost go on the step from 0 s")
-        steps.append(Step(int(from_s), int(increment), _number(cells[5], "rate_per_minute", source, line)))
+        steps.append(Step(from_s, increment, _number(cells[5], "rate_per_minute", source, line)))
     fee = _number(first[6] or "0", "connect_fee", source, first_line)
     minimum = _number(first[7], "min_charge", source, first_line) if first[7] else None
     maximum = _number(first[8], "max_cost", source, first_line) if first[8] else None

@@ -97,7 +97,7 @@ def test_service_numbers_are_rated_in_the_callers_country_and_free_unless_priced
     ("gb:118,UK,0.01,0,1,1", "line 3: prefix 'gb:118' must be 1 to 15 digits, not starting with 0, or a service"),
     ("GB:,UK,0.01,0,1,1", "line 3: prefix 'GB:' must be"),
     ("44,UK again,0.01,0,1,1", "line 3: duplicate prefix '44'"),
-    ("45,Denmark,-0.01,0,1,1", "line 3: rate_per_minute '-0.01' must not be negative"),
+    ("45,Denmark,-0.01,0,1,1", "line 3: rate_per_minute '-0.01' must be a plain decimal number (0.05)"),
     ("4a5,Denmark,0.01,0,1,1", "line 3: prefix '4a5' must be 1 to 15 digits"),
     ("45,Denmark,0.01,0,0,1", "line 3: initial_increment_s '0' must be a whole number of seconds above 0"),
     ("45,Denmark,0.01,0,60,0", "line 3: subsequent_increment_s '0' must be"),

@@ -206,7 +206,7 @@ def test_the_single_tariff_csv_is_a_deck_as_it_is() -> None:
     ({"decks/basic/2026-01-01.csv": DECK_HEADER + "44,United Kingdom,*,30,60,0.10,0.05,,\n"},
      r"line 2: prefix '44' band '\*': the first step is from 0 s"),
     ({"decks/basic/2026-01-01.csv": DECK_HEADER + "44,United Kingdom,*,0,60,-0.10,0,,\n"},
-     r"line 2: rate_per_minute '-0.10' must be a number, not negative"),
+     r"line 2: rate_per_minute '-0.10' must be a plain decimal number \(0.05\), not negative"),
     ({"decks/basic/2026-01-01.csv": DECK_HEADER + "44,United Kingdom,*,0,60,0.10,0,2.00,1.00\n"},
      r"line 2: min_charge is above max_cost"),
     ({"assignments.csv": "subscriber_id,plan,valid_from\nacme,gold,2026-01-01\n"},
