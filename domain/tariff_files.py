@@ -45,12 +45,12 @@ from domain.tariff_plans import (
 
 PLANS_FILE = "plans.yaml"
 ASSIGNMENTS_FILE = "assignments.csv"
-DECK_FILE = re.compile(r"decks/(?P<deck>[A-Za-z0-9_-]+)/(?P<valid_from>\d{4}-\d{2}-\d{2})\.csv")
+DECK_FILE = re.compile(r"decks/(?P<deck>[A-Za-z0-9_-]+)/(?P<valid_from>[0-9]{4}-[0-9]{2}-[0-9]{2})\.csv")
 DECK_HEADER = ["prefix", "destination", "band", "from_s", "increment_s", "rate_per_minute", "connect_fee",
                "min_charge", "max_cost"]
 ASSIGNMENT_HEADER = ["subscriber_id", "plan", "valid_from"]
 ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
-CLOCK = re.compile(r"(?P<hour>[01]\d|2[0-4]):(?P<minute>[0-5]\d)")
+CLOCK = re.compile(r"(?P<hour>[01][0-9]|2[0-4]):(?P<minute>[0-5][0-9])")  # [0-9]: \d takes any script's digits
 
 
 def parse_book(files: Mapping[str, str]) -> RatingBook:
@@ -87,9 +87,9 @@ def _check_bands(deck: Deck, using: list[PlanVersion], lines: Mapping[str, int])
     known = {band.name for version in using for band in version.bands}
     for prefix, by_band in deck.rates.items():
         for band in by_band:
-            if band != ALL_BANDS and band not in known:
+            if band != ALL_BANDS and using and band not in known:  # a deck no plan uses yet is checked when one does
                 raise TariffError(f"{source}, line {lines[prefix]}: band {band!r} is no band of a plan using deck "
-                                  f"{deck.name!r} ({', '.join(sorted(known)) or 'none'})")
+                                  f"{deck.name!r} ({', '.join(sorted(known))})")
         if ALL_BANDS in by_band:
             continue
         for version in using:

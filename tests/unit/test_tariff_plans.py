@@ -225,3 +225,15 @@ def test_a_problem_names_its_file_and_line(changes: dict[str, str], message: str
 def test_a_long_call_on_per_second_steps_is_capped() -> None:
     rated = leg(book(), "acme", "+12025550123", "2026-03-04T18:00:00+00:00", 7200)
     assert rated.billable_seconds == 7200 and rated.amount == Decimal("1.00")
+
+
+def test_the_worked_example_of_the_tariff_page() -> None:
+    """docs/tariffs.md's plan, deck and worked call, read from the page itself."""
+    page = (PROJECT_ROOT / "docs" / "tariffs.md").read_text(encoding="utf-8")
+    blocks = page.split("```")
+    plans = next(block for block in blocks if block.startswith("yaml\n"))[len("yaml\n"):]
+    deck = next(block for block in blocks if block.startswith("\nprefix,destination,band"))[1:]
+    rating_book = parse_book({"plans.yaml": plans, "decks/retail/2026-01-01.csv": deck})
+    # A Wednesday, 18:58:00 in London (GMT in March), 300 s.
+    rated = leg(rating_book, "anyone", "+447700900123", "2026-03-04T18:58:00+00:00", 300)
+    assert (rated.amount, rated.tax, rated.bands) == (Decimal("0.32"), Decimal("0.06"), ("peak", "off_peak"))

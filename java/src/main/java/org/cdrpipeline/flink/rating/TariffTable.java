@@ -3,7 +3,6 @@ package org.cdrpipeline.flink.rating;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,7 @@ final class TariffTable implements Serializable {
             if (lines[i].isBlank()) {
                 continue;
             }
-            Tariff tariff = new Tariff(fields(lines[i]));
+            Tariff tariff = new Tariff(Csv.fields(lines[i].replace("\r", "")));
             byPrefix.put(tariff.prefix, tariff);
             longest = Math.max(longest, tariff.prefix.length());
         }
@@ -102,34 +101,5 @@ final class TariffTable implements Serializable {
             }
         }
         return service ? Tariff.freeService(region) : null;
-    }
-
-    /** One CSV record (RFC 4180 quoting, as Python's csv module writes it). */
-    private static List<String> fields(String line) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    field.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else if (c != '\r') {
-                field.append(c);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
     }
 }

@@ -1,0 +1,109 @@
+package org.cdrpipeline.flink.rating;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.functions.TableFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * RATE_LEG(subscriber_id, called_number, calling_country, call_direction, start_time,
+ * answer_time, talk_seconds): one final call leg priced under its subscriber's plan (the rules
+ * of domain/tariff_plans.py; answer_time NULL: unanswered), with what priced it.
+ *
+ * <p>The plans come from the tariff folder of the job parameter cdr.tariff-folder (a local
+ * folder or s3://...), read and checked at start (a folder that does not check stops the job
+ * there). Every cdr.tariff-reload-ms (processing time) the folder is read again: a changed set
+ * that checks replaces the whole book at once; one that does not is refused with a log line
+ * naming file, line and problem, counted in the metric tariffReloadsRefused, and the book in
+ * force stays.
+ */
+@FunctionHint(output = @DataTypeHint(value = RateLeg.OUTPUT_TYPE, bridgedTo = RowData.class))
+public final class RateLeg extends TableFunction<RowData> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(RateLeg.class);
+    static final String OUTPUT_TYPE = "ROW<plan STRING, plan_assigned BOOLEAN, plan_version STRING,"
+            + " deck_version STRING, bands STRING, currency STRING, tariff_prefix STRING, destination STRING,"
+            + " billable_seconds BIGINT, amount DECIMAL(18, 6), tax DECIMAL(18, 6), rating_error STRING>";
+
+    private transient String location;
+    private transient long reloadMs;
+    private transient long nextReload;
+    private transient Map<String, String> texts;
+    private transient RatingBook book;
+    private transient Counter reloads;
+    private transient Counter refused;
+
+    public RateLeg() {}
+
+    @Override
+    public void open(FunctionContext context) throws Exception {
+        location = context.getJobParameter("cdr.tariff-folder", null);
+        if (location == null) {
+            throw new IllegalStateException("RATE_LEG needs the job parameter cdr.tariff-folder");
+        }
+        reloadMs = Long.parseLong(context.getJobParameter("cdr.tariff-reload-ms", "60000"));
+        reloads = context.getMetricGroup().counter("tariffReloads");
+        refused = context.getMetricGroup().counter("tariffReloadsRefused");
+        texts = TariffFolder.read(location);
+        book = TariffFiles.parse(texts);
+        nextReload = System.currentTimeMillis() + reloadMs;
+        LOG.info("Rating with the tariff folder {} ({} files)", location, texts.size());
+    }
+
+    public void eval(String subscriberId, String calledNumber, String callingCountry, String callDirection,
+                     Instant startTime, Instant answerTime, Long talkSeconds) {
+        reloadIfDue();
+        PlanRating rating = PlanRating.rate(book, subscriberId, calledNumber, callingCountry,
+                "MOBILE_ORIGINATED".equals(callDirection), startTime.toEpochMilli(),
+                answerTime == null ? null : answerTime.toEpochMilli(), talkSeconds == null ? 0 : talkSeconds);
+        collect(GenericRowData.of(text(rating.plan()), rating.assigned(), text(rating.planVersion()),
+                text(rating.deckVersion()), rating.bands().isEmpty() ? null : text(String.join(",", rating.bands())),
+                text(rating.currency()), text(rating.prefix()), text(rating.destination()), rating.billableSeconds(),
+                money(rating.amount()), money(rating.tax()), text(rating.error())));
+    }
+
+    /** Reads the folder again when due; swaps the book only for a changed set that checks. */
+    private void reloadIfDue() {
+        long now = System.currentTimeMillis();
+        if (now < nextReload) {
+            return;
+        }
+        nextReload = now + reloadMs;
+        try {
+            Map<String, String> current = TariffFolder.read(location);
+            if (current.equals(texts)) {
+                return;
+            }
+            book = TariffFiles.parse(current);
+            texts = current;
+            reloads.inc();
+            LOG.info("Tariff folder {} reloaded ({} files)", location, current.size());
+        } catch (TariffFiles.TariffException error) {
+            refused.inc();
+            LOG.warn("Tariff folder {} refused, the plans in force stay: {}", location, error.getMessage());
+        } catch (IOException error) {
+            refused.inc();
+            LOG.warn("Tariff folder {} could not be read, the plans in force stay: {}", location, error.toString());
+        }
+    }
+
+    private static StringData text(Object value) {
+        return value == null ? null : StringData.fromString(value.toString());
+    }
+
+    private static DecimalData money(BigDecimal value) {
+        return DecimalData.fromBigDecimal(value.setScale(6), 18, 6);
+    }
+}
