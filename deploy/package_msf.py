@@ -45,7 +45,7 @@ PLATFORM = "manylinux2014_x86_64"
 RUN_OPTIONS = {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar", "pyFiles": "app/,dep/"}
 # The project's code in app/: (folder, file patterns).
 APP_CONTENT = (("jobs", ("*.py",)), ("domain", ("*.py",)), ("stream_io", ("*.py",)), ("sql", ("*.sql",)),
-               ("tariffs", ("*.csv",)), ("rules", ("*.yaml",)), ("flink-conf", ("*.yaml",)))
+               ("tariffs", ("*.csv", "*.yaml")), ("rules", ("*.yaml",)), ("flink-conf", ("*.yaml",)))
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 

@@ -1,19 +1,18 @@
-"""Rating: tariffs by destination prefix, and the exact price of one call leg.
+"""The single-tariff CSV: one rate per destination prefix, an initial and a subsequent
+increment (`tariffs/decks/default/1970-01-01.csv`), parsed and checked; and what every tariff
+file shares: the prefix and money patterns, TariffError.
 
-The reference of the billing rules (docs/rules.md, "Rating and billing"), in Decimal throughout. The job rates on
-the JVM (deploy/kinesis-analytics/.../rating/RateCall.java) from the tariff this module loaded
-and checked; the reconciliation command (ops/reconcile.py) re-rates with this module, so
-each is the other's independent check.
+domain/tariff_files.py reads such a file as a rating plan's deck (each prefix one rate for
+every band, two steps); domain/tariff_plans.py prices calls (docs/tariffs.md).
 """
 
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 E164_PREFIX = re.compile(r"[1-9][0-9]{0,14}")
@@ -22,16 +21,10 @@ MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]+)?")
 SECONDS = re.compile(r"[0-9]{1,9}")
 HEADER = ["prefix", "destination", "rate_per_minute", "connect_fee", "initial_increment_s",
           "subsequent_increment_s"]
-MONEY_PLACES = Decimal("0.000001")
-SIXTY = Decimal(60)
 
 
 class TariffError(ValueError):
     """A tariff file that cannot be used; the message names the file, line and problem."""
-
-
-class RatingError(enum.StrEnum):
-    UNRATED_DESTINATION = "UNRATED_DESTINATION"
 
 
 @dataclass(frozen=True)
@@ -43,35 +36,14 @@ class Tariff:
     initial_increment_s: int
     subsequent_increment_s: int
 
-    def billable_seconds(self, talk_seconds: int) -> int:
-        """Seconds charged for `talk_seconds` of talk: the first increment whole, then whole
-        subsequent increments."""
-        if talk_seconds <= 0:
-            return 0
-        if talk_seconds <= self.initial_increment_s:
-            return self.initial_increment_s
-        rest = talk_seconds - self.initial_increment_s
-        steps = -(-rest // self.subsequent_increment_s)  # ceiling division on integers
-        return self.initial_increment_s + steps * self.subsequent_increment_s
-
-
-def free_service(region: str | None) -> Tariff:
-    """A service number no entry prices (emergency, 116xxx, voicemail, ...): free."""
-    return Tariff(f"{region or ''}:", "service number (free)", Decimal(0), Decimal(0), 1, 1)
-
 
 class TariffTable:
-    """Tariffs by prefix; a called number is rated by the longest prefix that matches.
-
-    An E.164 number matches digit prefixes ("44", "447"). A service number (kept as dialled,
-    without "+": domain/numbering.py) matches entries of its caller's country, written
-    `CC:prefix` ("GB:118" for directory enquiries); none matching, it is free.
-    """
+    """A single-tariff file's rows by prefix: E.164 digit prefixes ("44", "447"), and service
+    prefixes of a country, `CC:prefix` ("GB:118" for directory enquiries)."""
 
     def __init__(self, tariffs: list[Tariff], source: str = "tariff"):
         self.source = source
         self._by_prefix = {t.prefix: t for t in tariffs}
-        self._longest = max((len(p) for p in self._by_prefix), default=0)
 
     def __len__(self) -> int:
         return len(self._by_prefix)
@@ -80,19 +52,8 @@ class TariffTable:
         """Every tariff, by prefix."""
         return sorted(self._by_prefix.values(), key=lambda t: t.prefix)
 
-    def lookup(self, number: str, region: str | None = None) -> Tariff | None:
-        """The tariff of `number` (dialled from `region`, which only a service number needs)."""
-        service = not number.startswith("+")
-        digits = number.lstrip("+")
-        key = f"{region or ''}:" if service else ""
-        for length in range(min(self._longest, len(digits)), 0, -1):
-            tariff = self._by_prefix.get(key + digits[:length])
-            if tariff is not None:
-                return tariff
-        return free_service(region) if service else None
-
     def to_csv(self) -> str:
-        """The table as tariff CSV text (what the JVM rating function is given)."""
+        """The table as single-tariff CSV text, written alike whatever spacing the file had."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(HEADER)
@@ -166,41 +127,3 @@ def load_tariffs(path: Path) -> TariffTable:
     except OSError as error:
         raise TariffError(f"{path}: cannot read: {error}") from error
     return parse_tariffs(text, str(path))
-
-
-@dataclass(frozen=True)
-class Rating:
-    """The price of one call leg, or why it has none."""
-
-    tariff: Tariff | None
-    billable_seconds: int
-    amount: Decimal
-    tax: Decimal
-    error: RatingError | None = None
-
-
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
-
-
-def rate_call(table: TariffTable, called_number: str, mobile_originated: bool, answered: bool,
-              talk_seconds: int, tax_rate: Decimal, calling_country: str | None = None) -> Rating:
-    """Rates one final call leg.
-
-    MT legs cost the subscriber nothing. MO legs are rated by the longest tariff prefix of the
-    called number; none is an error, never a free call — but a service number (dialled in
-    `calling_country`) that no service entry prices is free. An unanswered leg costs nothing,
-    not even the connect fee. Amount and tax are rounded half-up to 6 places per call, tax on
-    the rounded amount.
-    """
-    zero = Decimal("0.000000")
-    if not mobile_originated:
-        return Rating(None, 0, zero, zero)
-    tariff = table.lookup(called_number, calling_country)
-    if tariff is None:
-        return Rating(None, 0, zero, zero, RatingError.UNRATED_DESTINATION)
-    if not answered:
-        return Rating(tariff, 0, zero, zero)
-    billable = tariff.billable_seconds(talk_seconds)
-    amount = round_money(tariff.connect_fee + tariff.rate_per_minute * billable / SIXTY)
-    return Rating(tariff, billable, amount, round_money(amount * tax_rate))

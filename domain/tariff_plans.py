@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -245,7 +245,8 @@ def rate_leg(book: RatingBook, subscriber_id: str, called_number: str, calling_c
 
     An MT leg costs its subscriber nothing; an MO leg is priced by the longest prefix of the
     called number in the deck in force, from the answer (`answered_ms`, epoch milliseconds)
-    for `talk_seconds`; unanswered (`answered_ms` None) it costs nothing.
+    for `talk_seconds`; unanswered (`answered_ms` None) it costs nothing. A service number no
+    entry prices is free, its talk billed in one-second increments at 0 (as any priced call's).
     """
     started = instant(started_ms)
     plan, assigned = book.plan_for(subscriber_id, started)
@@ -264,17 +265,19 @@ def rate_leg(book: RatingBook, subscriber_id: str, called_number: str, calling_c
     if not mobile_originated:
         return unpriced
     prefix = deck.prefix_of(called_number, calling_country)
-    if prefix is None and not called_number.startswith("+"):
-        free = free_service_rate(calling_country)
-        return replace(unpriced, prefix=free.prefix, destination=free.destination)
-    if prefix is None:
+    if prefix is None and called_number.startswith("+"):
         return replace(unpriced, error=PlanRatingError.UNRATED_DESTINATION)
+    free = free_service_rate(calling_country) if prefix is None else None
+
+    def rate_in(band: str) -> Rate:
+        return free or deck.rate(prefix or "", band)
+
     answered = instant(answered_ms) if answered_ms is not None else None
     opening_band = version.band_at(answered or started).name
-    opening = deck.rate(prefix, opening_band)
+    opening = rate_in(opening_band)
     if answered is None:
-        return replace(unpriced, prefix=prefix, destination=opening.destination, bands=(opening_band,))
-    billable, minute_seconds, bands = _increments(version, deck, prefix, answered, talk_seconds)
+        return replace(unpriced, prefix=opening.prefix, destination=opening.destination, bands=(opening_band,))
+    billable, minute_seconds, bands = _increments(version, rate_in, answered, talk_seconds)
     # Per-minute rates times seconds: the exact amount is this over 60, rounded once.
     total = opening.connect_fee * SIXTY + minute_seconds
     if opening.min_charge is not None:
@@ -283,11 +286,11 @@ def rate_leg(book: RatingBook, subscriber_id: str, called_number: str, calling_c
         total = min(total, opening.max_cost * SIXTY)
     amount = version.rounding.divide(total, 60, version.decimals)
     tax = version.rounding.apply(amount * version.tax_rate, version.decimals)
-    return replace(unpriced, amount=amount, tax=tax, billable_seconds=billable, bands=bands, prefix=prefix,
+    return replace(unpriced, amount=amount, tax=tax, billable_seconds=billable, bands=bands, prefix=opening.prefix,
                    destination=opening.destination)
 
 
-def _increments(version: PlanVersion, deck: Deck, prefix: str, answered: datetime,
+def _increments(version: PlanVersion, rate_in: Callable[[str], Rate], answered: datetime,
                 talk_seconds: int) -> tuple[int, Decimal, tuple[str, ...]]:
     """Billable seconds, the sum of per-minute rate times seconds charged, and the bands
     charged: segment by segment (one band, one step), each increment whole at the band and
@@ -296,7 +299,7 @@ def _increments(version: PlanVersion, deck: Deck, prefix: str, answered: datetim
     while second < talk_seconds:
         at = answered + timedelta(seconds=second)
         band = version.band_at(at)
-        step, next_step = deck.rate(prefix, band.name).step_at(second)
+        step, next_step = rate_in(band.name).step_at(second)
         change = version.next_change(at) - answered
         # An increment starting at or after the change is in the new band: its first whole second.
         boundary = -(-(change // timedelta(microseconds=1)) // 1_000_000)

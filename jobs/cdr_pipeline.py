@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also archive every valid record to DIR/cdr_archive/ (as to S3 in streaming)")
     replay.add_argument("--fraud", action="store_true",
                         help="also run the fraud rules: DIR/fraud_alerts/ and DIR/fraud_tagged_calls/")
-    replay.add_argument("--tariffs", type=Path, help="tariff CSV to rate with (overrides CdrBilling.tariffs)")
+    replay.add_argument("--tariffs", type=Path,
+                        help="a tariff folder (or single-tariff CSV) to rate with (overrides CdrBilling.tariffs)")
     replay.add_argument("--tax-rate", help="tax rate, e.g. 0.2 (overrides CdrBilling.tax.rate)")
     args = parser.parse_args(argv)
     try:

@@ -10,16 +10,21 @@ listed in docs/configuration.md.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
 from domain.fraud_rules import FraudRules, load_rules
-from domain.rating import TariffTable, load_tariffs
+from domain.rating import load_tariffs
+from domain.tariff_files import parse_book
+from domain.tariff_plans import RatingBook
 from stream_io.properties import MSF_PROPERTIES, ConfigError, Group, read_groups
+from stream_io.tariff_folder import read_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -102,7 +107,23 @@ def project_file(loader: Callable[[Path], T]) -> Callable[[str], T]:
     return parse
 
 
-tariff_file = project_file(load_tariffs)
+def tariff_source(text: str) -> TariffSource:
+    """A tariff folder (docs/tariffs.md), read and checked whole; or a single-tariff CSV (the
+    default plan's deck, checked). A URI (s3://, file://) is re-read by the running job; a path
+    (relative to the project root, packaged with the job) is fixed at its start."""
+    uri = "://" in text
+    path = Path(text)
+    where: str | Path = text if uri else (path if path.is_absolute() else PROJECT_ROOT / path)
+    if str(where).endswith(".csv"):
+        if uri:
+            raise ValueError("must be a tariff folder when it is a URI (a single-tariff CSV is a project file)")
+        return TariffSource(str(where), {SINGLE_DECK: load_tariffs(Path(where)).to_csv()}, reread=False)
+    try:
+        files = read_folder(where)
+    except OSError as error:
+        raise ValueError(f"cannot be read: {error}") from error
+    parse_book(files)
+    return TariffSource(str(where), files, reread=uri)
 rules_file = project_file(load_rules)
 
 
@@ -186,20 +207,56 @@ class TuningConfig:
 
 
 @dataclass(frozen=True)
+class TariffSource:
+    """Where the rating plans come from and the texts read there (checked)."""
+
+    location: str
+    files: Mapping[str, str]  # a folder's files; a single-tariff CSV's as the default plan's deck
+    reread: bool  # a URI: the running job reads it again (RateLeg.java)
+
+    @property
+    def single_tariff(self) -> bool:
+        return set(self.files) == {SINGLE_DECK}
+
+
+SINGLE_DECK = "decks/default/1970-01-01.csv"
+
+
+@dataclass(frozen=True)
 class BillingConfig:
-    """How calls are priced: the tariff (loaded and checked), tax rate and currency."""
+    """How calls are priced: the rating plans (docs/tariffs.md), read and checked."""
 
     GROUP: ClassVar[str] = "CdrBilling"
-    tariffs: TariffTable = key("tariffs", "tariff CSV (relative to the project root)", "tariffs/default.csv",
-                               parse=tariff_file)
-    tax_rate: Decimal = key("tax.rate", "tax rate as a fraction (0.2 for 20 %)", "0", parse=fraction)
-    currency: str = key("currency", "ISO 4217 code carried by rated calls and bills", "EUR", placeholder="currency",
-                        parse=currency_code)
+    tariffs: TariffSource = key("tariffs", "the rating plans: a tariff folder (docs/tariffs.md), a project path or a "
+                                "URI (s3://, file://) that the running job re-reads; or a single-tariff CSV, the "
+                                "default plan's deck", "tariffs", parse=tariff_source)
+    tax_rate: Decimal = key("tax.rate", "a single-tariff CSV's tax rate, as a fraction (0.2 for 20 %); a folder's "
+                            "plans have their own", "0", parse=fraction)
+    currency: str = key("currency", "a single-tariff CSV's currency (ISO 4217); a folder's plans have their own",
+                        "EUR", parse=currency_code)
+    reload_s: int = key("tariffs.reload.seconds", "how often a running job re-reads a tariff folder given as a URI",
+                        60)
+
+    def files(self) -> dict[str, str]:
+        """The folder's texts; a single-tariff CSV as the deck of a default plan of this currency
+        and tax rate, rounded half-up to 6 places, in UTC (how it always rated)."""
+        if not self.tariffs.single_tariff:
+            return dict(self.tariffs.files)
+        plans = (f"default_plan: default\nplans:\n  default:\n    time_zone: UTC\n    versions:\n"
+                 f"      - {{valid_from: 1970-01-01, deck: default, currency: {self.currency}, "
+                 f"tax_rate: '{self.tax_rate}', rounding: half_up, decimals: 6}}\n")
+        return {"plans.yaml": plans, **self.tariffs.files}
+
+    @cached_property
+    def book(self) -> RatingBook:
+        return parse_book(self.files())
 
     def job_parameters(self) -> dict[str, str]:
-        """What the JVM rating function (RateCall.java) reads: the checked tariff, the tax rate."""
-        encoded = base64.b64encode(self.tariffs.to_csv().encode("utf-8")).decode("ascii")
-        return {"cdr.tariffs": encoded, "cdr.tax-rate": str(self.tax_rate)}
+        """What the JVM rating function (RateLeg.java) reads: the checked texts, and where to
+        re-read them."""
+        encoded = base64.b64encode(json.dumps(self.files(), sort_keys=True).encode("utf-8")).decode("ascii")
+        reread = {"cdr.tariff-folder": self.tariffs.location} if self.tariffs.reread else {}
+        return {"cdr.tariff-files": encoded, **reread, "cdr.tariff-reload-ms": str(self.reload_s * 1000)}
 
 
 @dataclass(frozen=True)
@@ -287,8 +344,10 @@ class ReplayConfig:
         """This configuration with another tariff file or tax rate (a replay's rerating)."""
         billing = self.billing
         if tariffs is not None:
-            billing = replace(billing, tariffs=_from_flag("--tariffs", tariff_file, str(tariffs)))
+            billing = replace(billing, tariffs=_from_flag("--tariffs", tariff_source, str(tariffs)))
         if tax_rate is not None:
+            if not billing.tariffs.single_tariff:
+                raise ConfigError("--tax-rate", "applies to a single-tariff CSV; a tariff folder's plans have theirs")
             billing = replace(billing, tax_rate=_from_flag("--tax-rate", fraction, tax_rate))
         return replace(self, billing=billing)
 

@@ -44,7 +44,7 @@ def configure_tables(t_env: TableEnvironment, config: ReplayConfig) -> None:
     # process mode, and process mode reorders a batch replay's timers (bench/python_modes.py).
     table_config.set("python.execution-mode", config.tuning.python_execution_mode)
 
-    # The tariff and tax rate for RATE_CALL, as checked by domain/rating.py.
+    # The rating plans for RATE_LEG, as checked by domain/tariff_files.py, and where to re-read them.
     table_config.set("pipeline.global-job-parameters", ",".join(
         f"{key}:{value}" for key, value in config.billing.job_parameters().items()))
 

@@ -215,7 +215,9 @@ class LocalAws:
                 "pipeline-minutely.table": r.pipeline_minutely_table,
                 "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
-            {"PropertyGroupId": "CdrBilling", "PropertyMap": {"currency": "EUR", "tax.rate": "0.20"}},
+            # The project's deck as a single-tariff CSV (the migration path), taxed at 20 %.
+            {"PropertyGroupId": "CdrBilling", "PropertyMap": {
+                "tariffs": "tariffs/decks/default/1970-01-01.csv", "currency": "EUR", "tax.rate": "0.20"}},
             {"PropertyGroupId": "CdrMetrics", "PropertyMap": {
                 "enabled": str(metrics).lower(), "aws.region": REGION, "timestream.endpoint": self.moto_endpoint,
                 "database": r.timestream_database, "table": r.timestream_table}},

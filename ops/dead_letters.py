@@ -9,7 +9,7 @@
 The store is where the job writes it (CdrSinks.dead-letter-store.path, dt= partitions). A
 re-injected line is checked first with the same rules as the job (domain.cdr): only records that
 now keep the contract are put on the stream (CdrSource.stream.arn); the others are reported
-with their reason and not sent. Legs no tariff prices (UNRATED_DESTINATION) are valid records:
+with their reason and not sent. Legs no plan prices (UNRATED_DESTINATION, NO_PLAN_IN_FORCE) are valid records:
 they are fixed by rerating (replay --tariffs), not by re-injection, so export leaves them out.
 Listing never prints more of a record than its first 80 characters.
 """
@@ -34,7 +34,7 @@ from jobs import config as job_config
 from stream_io.dead_letter_store import open_store
 from stream_io.kinesis_writer import put_stream
 
-RERATE_ONLY = frozenset({"UNRATED_DESTINATION"})
+RERATE_ONLY = frozenset({"UNRATED_DESTINATION", "NO_PLAN_IN_FORCE"})  # valid legs: rerate, not re-inject
 
 
 def _filter(date_from: date | None, date_to: date | None, reasons: Iterable[str] = ()) -> Any:

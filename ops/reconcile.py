@@ -4,7 +4,7 @@ a billing table — a replay's DIR/billing_monthly/ or the streaming job's Dynam
     python -m ops.reconcile --cdrs PATH --replay-dir DIR
     python -m ops.reconcile --cdrs PATH --dynamodb-table T --endpoint URL
 
-Validation is the reference model's (domain/cdr.py), rating domain/rating.py's; the job parses and
+Validation is the reference model's (domain/cdr.py), rating domain/tariff_plans.py's; the job parses and
 rates on the JVM, so agreement is two implementations agreeing. Prints every difference per
 subscriber and month and a summary; exits 1 on any difference, 0 when every bill matches.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 from domain.cdr import CallDirection, Cdr, RecordType, TerminationReason, validate_record
 from domain.legs import Leg, attribute
-from domain.rating import Rating, rate_call
+from domain.tariff_plans import PlanRating, rate_leg
 from jobs import config as job_config
 from jobs.replay_io import input_files, read_lines
 
@@ -65,11 +65,10 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
     redirecting subscriber's)."""
     zero = Decimal("0.000000")
     bills: dict[Key, dict[str, Any]] = defaultdict(
-        lambda: {**{figure: 0 for figure in COUNTS}, **{figure: zero for figure in MONEY},
-                 "currency": billing.currency})
+        lambda: {**{figure: 0 for figure in COUNTS}, **{figure: zero for figure in MONEY}})
     seen: set[str] = set()
     result = Expected(bills)
-    rated: list[tuple[Cdr, bool, int, Rating]] = []
+    rated: list[tuple[Cdr, bool, int, PlanRating]] = []
     for line in lines:
         result.records += 1
         cdr = validate_record(line).cdr
@@ -84,9 +83,11 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
         if answered and cdr.answer_time is not None and cdr.end_time is not None:  # a STOP has an end
             talk = _started_seconds(cdr.answer_time, cdr.end_time)
         country = cdr.calling_party.location.country if cdr.calling_party.location else None
-        rating = rate_call(billing.tariffs, cdr.called_party.number,
-                           cdr.call_direction is CallDirection.MOBILE_ORIGINATED, answered, talk, billing.tax_rate,
-                           country)
+        rating = rate_leg(billing.book, cdr.calling_party.subscriber_id, cdr.called_party.number, country,
+                          mobile_originated=cdr.call_direction is CallDirection.MOBILE_ORIGINATED,
+                          started_ms=_ms(cdr.start_time),
+                          answered_ms=_ms(cdr.answer_time) if answered and cdr.answer_time else None,
+                          talk_seconds=talk)
         if rating.error is not None:
             result.unrated_legs += 1
             continue
@@ -96,6 +97,7 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
     for cdr, answered, talk, rating in rated:
         bill = bills[(payers.get(cdr.record_id, cdr.calling_party.subscriber_id), cdr.start_time.strftime("%Y-%m"))]
         kind = cdr.call_type.value.lower()
+        bill["currency"] = rating.currency
         bill["calls"] += 1
         bill["answered_calls"] += answered
         bill["talk_seconds"] += talk
@@ -197,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cdrs", type=Path, required=True, help="CDR file or folder (JSONL or Parquet)")
     parser.add_argument("--properties", type=Path, help="application_properties.json (CdrBilling group)")
-    parser.add_argument("--tariffs", type=Path, help="tariff CSV (overrides CdrBilling.tariffs)")
+    parser.add_argument("--tariffs", type=Path,
+                        help="a tariff folder (or single-tariff CSV) (overrides CdrBilling.tariffs)")
     parser.add_argument("--tax-rate", help="tax rate (overrides CdrBilling.tax.rate)")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--replay-dir", type=Path, help="a replay's output folder (DIR/billing_monthly/)")

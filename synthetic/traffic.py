@@ -34,7 +34,7 @@ DESTINATIONS = {"GB": 20, "DE": 10, "FR": 10, "ES": 6, "IT": 6, "NL": 4, "US": 8
                 "NO": 1, "DK": 1, "FI": 1, "PL": 2, "PT": 1, "IE": 2, "GR": 1, "EG": 1, "KE": 1,
                 "ID": 1, "VN": 1, "TH": 1, "AR": 1}
 # Service numbers subscribers call, as dialled, per home country: emergency, helplines (116xxx),
-# directory enquiries (118xxx, priced by tariffs/default.csv), voicemail (*97).
+# directory enquiries (118xxx, priced by tariffs/decks/default/1970-01-01.csv), voicemail (*97).
 SERVICE_NUMBERS = {"GB": ("999", "112", "116123", "118118", "*97"), "US": ("911", "411", "*97"),
                    "DE": ("110", "112", "116116"), "FR": ("15", "17", "112", "3131")}
 OTHER_SERVICE_NUMBERS = ("112", "*97")

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.tariff_plans import PlanRating, RatingBook, rate_leg
+
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _ms(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
 
 
 def _started_seconds(start: str, end: str) -> int:
@@ -45,6 +51,14 @@ class FinalLeg:
     def calling_country(self) -> str | None:
         """Where the caller dialled from (a service number is rated in that country)."""
         return self.record["callingParty"].get("location", {}).get("country")
+
+    def rated(self, book: RatingBook) -> PlanRating:
+        """Its price under the rating plans, by the reference rating (domain/tariff_plans.py)."""
+        answered = _instant(self.record["answerTime"]) if self.answered else None
+        return rate_leg(book, self.subscriber, self.called_e164, self.calling_country,
+                        mobile_originated=self.record["callDirection"] == "MOBILE_ORIGINATED",
+                        started_ms=_ms(self.start), answered_ms=_ms(answered) if answered else None,
+                        talk_seconds=self.talk_seconds)
 
 
 def final_legs(records: Iterable[dict[str, Any]]) -> Iterator[FinalLeg]:

@@ -1,9 +1,10 @@
--- rated_calls: every rated call leg with its price: the per-call detail behind the bills.
+-- rated_calls: every rated call leg with its price and what priced it (plan, versions, bands):
+-- the per-call detail behind the bills.
 -- Feeds: rated_calls (DIR/rated_calls/ in replay).
 INSERT INTO rated_calls
 SELECT
   record_id, call_id, COALESCE(linked_id, call_id) AS linked_id, subscriber_id, call_type, call_direction, start_time, answer_time,
   end_time, bill_month, called_number, answered, talk_seconds, tariff_prefix, destination,
-  rate_per_minute, connect_fee, billable_seconds, amount, tax, currency
+  plan, plan_assigned, plan_version, deck_version, bands, billable_seconds, amount, tax, currency
 FROM cdr_rated
 WHERE rating_error IS NULL

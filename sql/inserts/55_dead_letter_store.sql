@@ -6,7 +6,7 @@ SELECT raw_record, reason, detail, CAST(NULL AS STRING), '${stream_arn}', source
        ingest_time, DATE_FORMAT(ingest_time, 'yyyy-MM-dd')
 FROM cdr_rejected
 UNION ALL
-SELECT raw_record, rating_error, CONCAT('no tariff prefix matches ', called_number), record_id,
+SELECT raw_record, rating_error, CASE rating_error WHEN 'NO_PLAN_IN_FORCE' THEN 'no plan version in force at the call''s start' ELSE CONCAT('no tariff prefix matches ', called_number) END, record_id,
        '${stream_arn}', source_partition, source_offset, ingest_time, DATE_FORMAT(ingest_time, 'yyyy-MM-dd')
 FROM cdr_archived
 WHERE rating_error IS NOT NULL

@@ -17,7 +17,6 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from domain.rating import rate_call
 from jobs.cdr_pipeline import run_replay
 from jobs.config import BillingConfig
 from ops.glue_table import hive_type, table_input
@@ -104,14 +103,13 @@ def test_calls_per_hour_of_day(archive: Path, records: list[dict[str, Any]]) -> 
 
 
 def test_revenue_by_destination(archive: Path, records: list[dict[str, Any]]) -> None:
-    tariffs = BillingConfig().tariffs
+    book = BillingConfig().book
     revenue: dict[str, Decimal] = collections.defaultdict(Decimal)
     for leg in final_legs(records):
         if leg.record["callDirection"] == "MOBILE_ORIGINATED":
-            rating = rate_call(tariffs, leg.called_e164, True, leg.answered, leg.talk_seconds, Decimal("0"),
-                               leg.calling_country)
-            assert rating.error is None and rating.tariff is not None
-            revenue[rating.tariff.destination] += rating.amount
+            rating = leg.rated(book)
+            assert rating.error is None and rating.destination is not None
+            revenue[rating.destination] += rating.amount
     rows = _run(archive, "revenue_by_destination")
     assert {r["destination"]: r["revenue"] for r in rows} == dict(revenue)
     assert all(isinstance(r["revenue"], Decimal) for r in rows), "money stays decimal"

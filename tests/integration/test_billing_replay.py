@@ -12,9 +12,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from domain.rating import load_tariffs
 from jobs.cdr_pipeline import run_replay
-from jobs.config import BillingConfig
+from jobs.config import BillingConfig, tariff_source
 from ops.reconcile import expected_bills
 from ops.reconcile import main as reconcile_main
 from synthetic.bad_records import GOOD
@@ -123,15 +122,17 @@ def test_rated_calls_and_rating_errors(replayed: Path) -> None:
     a3 = rated["a3:STOP"]
     assert (a3["bill_month"], a3["tariff_prefix"], a3["destination"], a3["billable_seconds"]) == (
         "2026-11", "44", "United Kingdom", 60)
-    assert (a3["rate_per_minute"], a3["amount"], a3["tax"], a3["currency"]) == (
-        Decimal("0.073"), Decimal("0.073"), Decimal("0.0146"), "EUR")
+    assert (a3["amount"], a3["tax"], a3["currency"]) == (Decimal("0.073"), Decimal("0.0146"), "EUR")
+    # A single-tariff CSV rates as the default plan's deck: one band, in force since ever.
+    assert (a3["plan"], a3["plan_assigned"], a3["plan_version"], a3["deck_version"], a3["bands"]) == (
+        "default", False, "1970-01-01", "1970-01-01", "all")
     errors = pq.read_table(replayed / "rating_errors").to_pylist()
     assert [(e["record_id"], e["reason"]) for e in errors] == [("b2:STOP", "UNRATED_DESTINATION")]
 
 
 def test_reconciliation_computes_the_same_by_itself(files: tuple[Path, Path]) -> None:
     cdrs, tariff = files
-    billing = BillingConfig(tariffs=load_tariffs(tariff), tax_rate=Decimal("0.2"))
+    billing = BillingConfig(tariffs=tariff_source(str(tariff)), tax_rate=Decimal("0.2"))
     expected = expected_bills(cdrs.read_text().splitlines(), billing)
     assert expected.bills == EXPECTED
     assert (expected.rated_legs, expected.unrated_legs) == (9, 1)

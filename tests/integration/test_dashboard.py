@@ -23,7 +23,6 @@ import pytest
 
 from dashboard.server import Dashboard, Settings
 from dashboard.sources import replay_snapshot
-from domain.rating import rate_call
 from jobs.cdr_pipeline import run_replay
 from jobs.config import load_replay
 from ops.reconcile import expected_bills
@@ -66,8 +65,7 @@ def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
     spend: dict[tuple[str, datetime], Decimal] = defaultdict(Decimal)
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     for leg in final_legs(records):
-        rating = rate_call(billing.tariffs, leg.called_e164, leg.record["callDirection"] == "MOBILE_ORIGINATED",
-                           leg.answered, leg.talk_seconds, billing.tax_rate, leg.calling_country)
+        rating = leg.rated(billing.book)
         if rating.error is None:
             spend[(leg.subscriber, leg.end.replace(minute=0, second=0, microsecond=0))] += rating.amount
             revenue[leg.record["calledParty"].get("destination") or "ZZ"] += rating.amount

@@ -42,9 +42,9 @@ def test_layout_is_what_the_run_options_name(package: Path) -> None:
     assert RUN_OPTIONS["python"] in names and RUN_OPTIONS["jarfile"] in names
     for folder in RUN_OPTIONS["pyFiles"].split(","):
         assert any(name.startswith(folder) for name in names), folder
-    assert {"app/jobs/cdr_pipeline.py", "app/sql/views/records/40_cdr_final.sql", "app/tariffs/default.csv",
-            "app/rules/fraud.yaml", "dep/boto3/__init__.py", "dep/yaml/__init__.py",
-            "dep/phonenumbers/__init__.py"} <= names
+    assert {"app/jobs/cdr_pipeline.py", "app/sql/views/records/40_cdr_final.sql", "app/tariffs/plans.yaml",
+            "app/tariffs/decks/default/1970-01-01.csv", "app/rules/fraud.yaml", "dep/boto3/__init__.py",
+            "dep/yaml/__init__.py", "dep/phonenumbers/__init__.py"} <= names
     assert not any("__pycache__" in name or name.startswith("app/tests") for name in names)
     with zipfile.ZipFile(__import__("io").BytesIO(jar)) as inner:
         factories = [line for line in inner.read(SERVICES).decode().splitlines() if line and not line.startswith("#")]

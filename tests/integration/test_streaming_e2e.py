@@ -88,7 +88,7 @@ def test_billing_items_reconcile_with_the_independent_rerating(streamed: LocalAw
 def test_replay_and_streaming_bill_the_same(streamed: LocalAws, mixed_lines: list, tmp_path: Path) -> None:
     cdrs = tmp_path / "cdrs.jsonl"
     cdrs.write_text("".join(line + "\n" for line, _ in mixed_lines), encoding="utf-8")
-    run_replay(cdrs, tmp_path / "out", None, tax_rate="0.20")
+    run_replay(cdrs, tmp_path / "out", streamed.write_properties(tmp_path / "app.json", bounded=True))
     replayed = _bills_from(pq.read_table(tmp_path / "out" / "billing_monthly").to_pylist())
     streamed_bills = _bills_from(streamed.scan(streamed.resources.billing_monthly_table))
     assert set(replayed) == set(streamed_bills)

@@ -130,9 +130,15 @@ def test_an_operator_command_reads_one_group(tmp_path: Path) -> None:
 
 
 def test_a_command_line_override_is_named_by_its_flag() -> None:
-    assert ReplayConfig().with_billing(tax_rate="0.1").billing.tax_rate == Decimal("0.1")
+    single = Path("tariffs/decks/default/1970-01-01.csv")
+    assert ReplayConfig().with_billing(single, tax_rate="0.1").billing.book.plans["default"][0].tax_rate == \
+        Decimal("0.1")
     with pytest.raises(ConfigError, match="^--tax-rate: must be a fraction"):
-        ReplayConfig().with_billing(tax_rate="1.5")
+        ReplayConfig().with_billing(single, tax_rate="1.5")
+    with pytest.raises(ConfigError, match="^--tax-rate: applies to a single-tariff CSV"):
+        ReplayConfig().with_billing(tax_rate="0.1")  # the default: a folder
+    with pytest.raises(ConfigError, match="^--tariffs: cannot be read"):
+        ReplayConfig().with_billing(Path("no-such-folder"))
 
 
 def test_python_execution_mode_defaults_to_thread_and_is_checked(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import pytest
 
 from domain.cdr import Reason, validate_record
 from domain.numbering import NumberError, NumberForm, classify_form, is_service, normalise
-from domain.rating import load_tariffs, rate_call
-from local.local_aws import PROJECT_ROOT
+from domain.tariff_plans import rate_leg
+from jobs.config import BillingConfig, tariff_source
 from synthetic.bad_records import GOOD
 
 
@@ -62,14 +62,15 @@ def test_a_refused_number_is_a_dead_letter_naming_the_field() -> None:
 
 def test_a_possible_number_outside_known_ranges_is_kept_and_rated_by_its_prefix() -> None:
     # +44 1000 000000: 10 national digits (a possible GB length), in no range phonenumbers
-    # 9.0.43 knows as assigned. Kept as is and rated under tariffs/default.csv's "44" (United
+    # 9.0.43 knows as assigned. Kept as is and rated under tariffs/decks/default/1970-01-01.csv's "44" (United
     # Kingdom, 0.0100 a minute, 1 s increments): 60 s of talk = 0.010000; tax 20 % = 0.002000.
     verdict = validate_record(_record("+441000000000"))
     assert verdict.reason is None and verdict.cdr is not None
     assert verdict.cdr.called_party.number == "+441000000000"
-    rating = rate_call(load_tariffs(PROJECT_ROOT / "tariffs" / "default.csv"), "+441000000000",
-                       mobile_originated=True, answered=True, talk_seconds=60, tax_rate=Decimal("0.2"))
-    assert rating.tariff is not None and rating.tariff.prefix == "44"
+    book = BillingConfig(tariffs=tariff_source("tariffs/decks/default/1970-01-01.csv"), tax_rate=Decimal("0.2")).book
+    rating = rate_leg(book, "s", "+441000000000", "GB", mobile_originated=True, started_ms=0, answered_ms=0,
+                      talk_seconds=60)
+    assert rating.prefix == "44"
     assert (rating.amount, rating.tax) == (Decimal("0.010000"), Decimal("0.002000"))
 
 

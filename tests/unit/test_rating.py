@@ -1,4 +1,5 @@
-"""Rating rules, with every expected value worked by hand in the comments."""
+"""The single-tariff CSV (domain/rating.py) and its rules as a rating plan's deck
+(domain/tariff_plans.py), with every expected value worked by hand in the comments."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.rating import RatingError, TariffError, TariffTable, load_tariffs, parse_tariffs, rate_call
+from domain.rating import TariffError, TariffTable, load_tariffs, parse_tariffs
+from domain.tariff_files import parse_book
+from domain.tariff_plans import PlanRatingError, rate_leg
 
 TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,subsequent_increment_s
 1,United States,0.0100,0,60,60
@@ -19,14 +22,19 @@ TARIFF = """prefix,destination,rate_per_minute,connect_fee,initial_increment_s,s
 GB:118,UK directory enquiries,2.4500,2.0000,60,60
 GB:1181,UK directory (one provider),1.0000,0,1,1
 """
-TABLE = parse_tariffs(TARIFF, "test.csv")
 ZERO = Decimal("0")
+PLAN = ("default_plan: flat\nplans:\n  flat:\n    time_zone: UTC\n    versions:\n      - {{valid_from: 2026-01-01, "
+        "deck: flat, currency: EUR, tax_rate: '{tax}', rounding: half_up, decimals: 6}}\n")
 
 
 def rate(number: str, talk: int, *, mo: bool = True, answered: bool = True, tax: str = "0",
          country: str | None = None) -> tuple:
-    r = rate_call(TABLE, number, mo, answered, talk, Decimal(tax), country)
-    return (r.tariff.prefix if r.tariff else None, r.billable_seconds, r.amount, r.tax, r.error)
+    """The tariff above as the deck of a plan of this tax rate, half-up to 6 places."""
+    book = parse_book({"plans.yaml": PLAN.format(tax=tax), "decks/flat/2026-01-01.csv": TARIFF})
+    at = 1_780_000_000_000  # 2026-05-28
+    r = rate_leg(book, "s", number, country, mobile_originated=mo, started_ms=at,
+                 answered_ms=at if answered else None, talk_seconds=talk)
+    return (r.prefix, r.billable_seconds, r.amount, r.tax, r.error)
 
 
 @pytest.mark.parametrize("talk, billable, amount", [
@@ -74,7 +82,7 @@ def test_longest_prefix_wins() -> None:
 
 
 def test_unknown_destination_is_an_error_not_a_free_call() -> None:
-    assert rate("+6561234567", 60) == (None, 0, ZERO, ZERO, RatingError.UNRATED_DESTINATION)
+    assert rate("+6561234567", 60) == (None, 0, ZERO, ZERO, PlanRatingError.UNRATED_DESTINATION)
 
 
 def test_mt_and_unanswered_legs_cost_nothing() -> None:
@@ -114,10 +122,19 @@ def test_malformed_tariffs_name_file_line_and_problem(tmp_path: Path, row: str, 
 
 
 def test_default_tariff_covers_forty_countries_and_round_trips() -> None:
-    table = load_tariffs(Path(__file__).resolve().parents[2] / "tariffs" / "default.csv")
-    assert len(table) >= 100
+    path = Path(__file__).resolve().parents[2] / "tariffs" / "decks" / "default" / "1970-01-01.csv"
+    table = load_tariffs(path)
+    assert len(table) >= 100 and len({t.prefix[:2] for t in table.tariffs() if ":" not in t.prefix}) >= 30
     for prefix in ("1", "1876", "1900", "44", "447", "4470", "33", "336", "49", "4915", "882", "881"):
-        assert table.lookup("+" + prefix + "5555555").prefix == prefix
-    assert table.lookup("118118", "GB").prefix == "GB:118" and table.lookup("411", "US").prefix == "US:411"
+        assert rate_default("+" + prefix + "5555555") == prefix
+    assert rate_default("118118", "GB") == "GB:118" and rate_default("411", "US") == "US:411"
     assert isinstance(parse_tariffs(table.to_csv(), "round trip"), TariffTable)
     assert len(parse_tariffs(table.to_csv(), "round trip")) == len(table)
+
+
+def rate_default(number: str, country: str | None = None) -> str | None:
+    """The prefix the project's default plan prices `number` by."""
+    book = parse_book({"plans.yaml": PLAN.format(tax="0"), "decks/flat/2026-01-01.csv": (
+        Path(__file__).resolve().parents[2] / "tariffs" / "decks" / "default" / "1970-01-01.csv").read_text()})
+    return rate_leg(book, "s", number, country, mobile_originated=True, started_ms=1_780_000_000_000,
+                    answered_ms=None, talk_seconds=0).prefix

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
-from domain.rating import TariffError, load_tariffs, rate_call
+from domain.rating import TariffError, load_tariffs
 from domain.tariff_files import parse_book
 from domain.tariff_plans import PlanRatingError, RatingBook, rate_leg
 
@@ -166,22 +166,29 @@ def test_what_is_not_priced() -> None:
 
 
 def test_the_single_tariff_csv_is_a_deck_as_it_is() -> None:
-    """tariffs/default.csv as the default plan's deck rates every call as rate_call does."""
+    """The default deck (a single-tariff CSV) rates every call by the single tariff's rules,
+    computed here by hand: the longest prefix; billable = the initial increment whole, then
+    whole subsequent increments; amount = fee + rate x billable / 60, tax 20 % of it, each
+    half-up to 6 places."""
     plans = ("default_plan: standard\nplans:\n  standard:\n    time_zone: UTC\n    versions:\n"
              "      - {valid_from: 2000-01-01, deck: default, currency: EUR, tax_rate: '0.2', rounding: half_up,"
              " decimals: 6}\n")
-    text = (PROJECT_ROOT / "tariffs" / "default.csv").read_text(encoding="utf-8")
-    migrated = parse_book({"plans.yaml": plans, "decks/default/2000-01-01.csv": text})
-    table = load_tariffs(PROJECT_ROOT / "tariffs" / "default.csv")
-    prefixes = [t.prefix for t in table.tariffs() if not t.prefix[0].isalpha()]
+    path = PROJECT_ROOT / "tariffs" / "decks" / "default" / "1970-01-01.csv"
+    migrated = parse_book({"plans.yaml": plans, "decks/default/2000-01-01.csv": path.read_text(encoding="utf-8")})
+    tariffs = {t.prefix: t for t in load_tariffs(path).tariffs() if not t.prefix[0].isalpha()}
+    six = Decimal("0.000001")
     draw = random.Random(18)
     for _ in range(2000):
-        number = "+" + draw.choice(prefixes) + "".join(draw.choice("0123456789") for _ in range(draw.randint(0, 8)))
+        number = "+" + draw.choice(list(tariffs)) + "".join(draw.choice("0123456789")
+                                                            for _ in range(draw.randint(0, 8)))
         talk = draw.choice([0, 1, 59, 60, 61, draw.randint(0, 7200)])
-        old = rate_call(table, number, True, True, talk, Decimal("0.2"))
+        tariff = tariffs[max((p for p in tariffs if number[1:].startswith(p)), key=len)]
+        first, then = tariff.initial_increment_s, tariff.subsequent_increment_s
+        billable = 0 if talk == 0 else first if talk <= first else first + -(-(talk - first) // then) * then
+        amount = (tariff.connect_fee + tariff.rate_per_minute * billable / 60).quantize(six, ROUND_HALF_UP)
         new = leg(migrated, "s", number, "2026-05-05T05:05:05+00:00", talk)
-        assert (new.amount, new.tax, new.billable_seconds, new.prefix) == (
-            old.amount, old.tax, old.billable_seconds, old.tariff.prefix if old.tariff else None), number
+        assert (new.prefix, new.billable_seconds, new.amount, new.tax) == (
+            tariff.prefix, billable, amount, (amount * Decimal("0.2")).quantize(six, ROUND_HALF_UP)), number
 
 
 @pytest.mark.parametrize(("changes", "message"), [

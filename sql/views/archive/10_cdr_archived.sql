@@ -1,7 +1,7 @@
 -- cdr_archived (view): every valid record once per recordId (all types: START, INTERIM, STOP;
 -- first arrival wins, state kept for CdrJob.dedup.ttl) as it arrived and as parsed, with the
--- price this job rates for final legs (STOP; START and INTERIM are never priced, their rated_*
--- are NULL) and its partition: the UTC date and hour of its event time. Shared by the archive
+-- price this job rates for final legs, with the plan, versions and bands that priced it (STOP;
+-- START and INTERIM are never priced, their rated_* are NULL) and its partition: the UTC date and hour of its event time. Shared by the archive
 -- and the dead-letter store (legs no tariff prices). A recordId is deduplicated here and in
 -- cdr_final independently: a producer that reused one recordId for two record types would see
 -- the first arrival archived and the STOP counted.
@@ -15,7 +15,7 @@ CREATE TEMPORARY VIEW cdr_archived (
   qos_packet_loss_pct, qos_latency_ms, qos_mos, cost_currency, cost_amount,
   cost_per_minute_rate, cost_tax_amount, server_node, recording_id, tags, linked_id,
   leg_sequence, bytes_sent, bytes_received, answered, talk_seconds, rated_tariff_prefix,
-  rated_destination, rated_rate_per_minute, rated_connect_fee, rated_billable_seconds,
+  rated_destination, rated_plan, rated_plan_version, rated_deck_version, rated_bands, rated_billable_seconds,
   rated_amount, rated_tax, rated_currency, rating_error, raw_record, source_partition,
   source_offset, event_time, ingest_time, dt, `hour`
 ) AS
@@ -31,12 +31,14 @@ SELECT
   u.answered, u.talk_seconds,
   CASE WHEN u.record_type = 'STOP' THEN r.tariff_prefix END,
   CASE WHEN u.record_type = 'STOP' THEN r.destination END,
-  CASE WHEN u.record_type = 'STOP' THEN r.rate_per_minute END,
-  CASE WHEN u.record_type = 'STOP' THEN r.connect_fee END,
+  CASE WHEN u.record_type = 'STOP' THEN r.plan END,
+  CASE WHEN u.record_type = 'STOP' THEN r.plan_version END,
+  CASE WHEN u.record_type = 'STOP' THEN r.deck_version END,
+  CASE WHEN u.record_type = 'STOP' THEN r.bands END,
   CASE WHEN u.record_type = 'STOP' THEN r.billable_seconds END,
   CASE WHEN u.record_type = 'STOP' THEN r.amount END,
   CASE WHEN u.record_type = 'STOP' THEN r.tax END,
-  CASE WHEN u.record_type = 'STOP' THEN '${currency}' END,
+  CASE WHEN u.record_type = 'STOP' THEN r.currency END,
   CASE WHEN u.record_type = 'STOP' THEN r.rating_error END,
   u.raw_record, u.source_partition, u.source_offset, u.event_time,
   CAST(u.ingest_time AS TIMESTAMP_LTZ(3)),
@@ -48,4 +50,5 @@ FROM (
   )
   WHERE arrival = 1
 ) AS u
-CROSS JOIN LATERAL TABLE(rate_call(u.called_number, u.calling_country, u.call_direction, u.answered, u.talk_seconds)) AS r
+CROSS JOIN LATERAL TABLE(rate_leg(u.subscriber_id, u.called_number, u.calling_country, u.call_direction,
+  u.start_time, CASE WHEN u.answered THEN u.answer_time END, u.talk_seconds)) AS r

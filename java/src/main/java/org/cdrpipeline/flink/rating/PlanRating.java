@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The price of one call leg under its subscriber's plan, what priced it, or why it has no
@@ -49,18 +50,17 @@ record PlanRating(String plan, boolean assigned, String currency, BigDecimal amo
             return unpriced;
         }
         String prefix = deck.prefixOf(calledNumber, callingCountry);
-        if (prefix == null && !calledNumber.startsWith("+")) {
-            RatingBook.Rate free = RatingBook.Rate.freeService(callingCountry);
-            return unpriced.with(0, zero, zero, List.of(), free.prefix(), free.destination(), null);
-        }
-        if (prefix == null) {
+        if (prefix == null && calledNumber.startsWith("+")) {
             return unpriced.with(0, zero, zero, List.of(), null, null, UNRATED_DESTINATION);
         }
+        // A service number no entry prices is free: its talk billed in one-second increments at 0.
+        RatingBook.Rate free = prefix == null ? RatingBook.Rate.freeService(callingCountry) : null;
+        Function<String, RatingBook.Rate> rateIn = band -> free != null ? free : deck.rate(prefix, band);
         Instant answered = answeredMs == null ? null : Instant.ofEpochMilli(answeredMs);
         String openingBand = version.bandAt(answered != null ? answered : started).name();
-        RatingBook.Rate opening = deck.rate(prefix, openingBand);
+        RatingBook.Rate opening = rateIn.apply(openingBand);
         if (answered == null) {
-            return unpriced.with(0, zero, zero, List.of(openingBand), prefix, opening.destination(), null);
+            return unpriced.with(0, zero, zero, List.of(openingBand), opening.prefix(), opening.destination(), null);
         }
         // Per-minute rates times seconds: the exact amount is this over 60, rounded once.
         List<String> bands = new ArrayList<>();
@@ -69,7 +69,7 @@ record PlanRating(String plan, boolean assigned, String currency, BigDecimal amo
         while (second < talkSeconds) {
             Instant at = answered.plusSeconds(second);
             RatingBook.Band band = version.bandAt(at);
-            RatingBook.Rate rate = deck.rate(prefix, band.name());
+            RatingBook.Rate rate = rateIn.apply(band.name());
             int index = rate.stepAt(second);
             RatingBook.Step step = rate.steps().get(index);
             long nextStep = index + 1 < rate.steps().size() ? rate.steps().get(index + 1).fromS() : talkSeconds;
@@ -93,7 +93,7 @@ record PlanRating(String plan, boolean assigned, String currency, BigDecimal amo
         }
         BigDecimal amount = total.divide(SIXTY, version.decimals(), version.rounding().mode);
         BigDecimal tax = amount.multiply(version.taxRate()).setScale(version.decimals(), version.rounding().mode);
-        return unpriced.with(second, amount, tax, List.copyOf(bands), prefix, opening.destination(), null);
+        return unpriced.with(second, amount, tax, List.copyOf(bands), opening.prefix(), opening.destination(), null);
     }
 
     private PlanRating with(long billable, BigDecimal newAmount, BigDecimal newTax, List<String> newBands,

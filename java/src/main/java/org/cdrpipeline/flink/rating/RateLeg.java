@@ -1,6 +1,8 @@
 package org.cdrpipeline.flink.rating;
 
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.type.TypeReference;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.DecimalData;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Map;
 
 /**
@@ -22,12 +25,12 @@ import java.util.Map;
  * answer_time, talk_seconds): one final call leg priced under its subscriber's plan (the rules
  * of domain/tariff_plans.py; answer_time NULL: unanswered), with what priced it.
  *
- * <p>The plans come from the tariff folder of the job parameter cdr.tariff-folder (a local
- * folder or s3://...), read and checked at start (a folder that does not check stops the job
- * there). Every cdr.tariff-reload-ms (processing time) the folder is read again: a changed set
- * that checks replaces the whole book at once; one that does not is refused with a log line
- * naming file, line and problem, counted in the metric tariffReloadsRefused, and the book in
- * force stays.
+ * <p>The job starts with the texts the Python job read and checked (job parameter
+ * cdr.tariff-files: base64 of a JSON object, path to text). When cdr.tariff-folder names a
+ * folder (s3://... on MSF, file://... locally), it is read again every cdr.tariff-reload-ms of
+ * processing time: a changed set that checks replaces the whole book at once (metric
+ * tariffReloads); one that does not is refused with a log line naming file, line and problem
+ * (metric tariffReloadsRefused), and the book in force stays.
  */
 @FunctionHint(output = @DataTypeHint(value = RateLeg.OUTPUT_TYPE, bridgedTo = RowData.class))
 public final class RateLeg extends TableFunction<RowData> {
@@ -49,17 +52,18 @@ public final class RateLeg extends TableFunction<RowData> {
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        location = context.getJobParameter("cdr.tariff-folder", null);
-        if (location == null) {
-            throw new IllegalStateException("RATE_LEG needs the job parameter cdr.tariff-folder");
+        String encoded = context.getJobParameter("cdr.tariff-files", null);
+        if (encoded == null) {
+            throw new IllegalStateException("RATE_LEG needs the job parameter cdr.tariff-files");
         }
+        texts = new ObjectMapper().readValue(Base64.getDecoder().decode(encoded), new TypeReference<>() {});
+        book = TariffFiles.parse(texts);
+        location = context.getJobParameter("cdr.tariff-folder", "");
         reloadMs = Long.parseLong(context.getJobParameter("cdr.tariff-reload-ms", "60000"));
         reloads = context.getMetricGroup().counter("tariffReloads");
         refused = context.getMetricGroup().counter("tariffReloadsRefused");
-        texts = TariffFolder.read(location);
-        book = TariffFiles.parse(texts);
         nextReload = System.currentTimeMillis() + reloadMs;
-        LOG.info("Rating with the tariff folder {} ({} files)", location, texts.size());
+        LOG.info("Rating with {} tariff files{}", texts.size(), location.isEmpty() ? "" : ", re-read from " + location);
     }
 
     public void eval(String subscriberId, String calledNumber, String callingCountry, String callDirection,
@@ -77,7 +81,7 @@ public final class RateLeg extends TableFunction<RowData> {
     /** Reads the folder again when due; swaps the book only for a changed set that checks. */
     private void reloadIfDue() {
         long now = System.currentTimeMillis();
-        if (now < nextReload) {
+        if (location.isEmpty() || now < nextReload) {
             return;
         }
         nextReload = now + reloadMs;
