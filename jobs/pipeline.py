@@ -44,9 +44,10 @@ def configure_tables(t_env: TableEnvironment, config: ReplayConfig) -> None:
     # process mode, and process mode reorders a batch replay's timers (bench/python_modes.py).
     table_config.set("python.execution-mode", config.tuning.python_execution_mode)
 
-    # The rating plans for RATE_LEG, as checked by domain/tariff_files.py, and where to re-read them.
+    # The rating plans for RATE_LEG, as checked by domain/tariff_files.py, and where to re-read them;
+    # each value quoted (Flink's map syntax), as a URI holds ':'.
     table_config.set("pipeline.global-job-parameters", ",".join(
-        f"{key}:{value}" for key, value in config.billing.job_parameters().items()))
+        f"{key}:'{value.replace(chr(39), chr(39) * 2)}'" for key, value in config.billing.job_parameters().items()))
 
 
 class SqlProblem(Exception):

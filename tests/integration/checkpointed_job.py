@@ -13,9 +13,11 @@ from jobs.pipeline import build_pipeline
 
 
 def run_checkpointed(properties: Path, checkpoints: Path, restore: str | None = None,
-                     interval: str = "1 s") -> Any:
-    """Submits the job (checkpoints every `interval`); returns its TableResult."""
-    settings = {"execution.checkpointing.interval": interval, **checkpoint_settings(checkpoints, restore)}
+                     interval: str = "1 s", flink_settings: dict[str, str] | None = None) -> Any:
+    """Submits the job (checkpoints every `interval`; `flink_settings` over flink-conf/); returns
+    its TableResult."""
+    settings = {"execution.checkpointing.interval": interval, **checkpoint_settings(checkpoints, restore),
+                **(flink_settings or {})}
     config = load_streaming(properties)
     t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
     return build_pipeline(t_env, config, "stream").execute()

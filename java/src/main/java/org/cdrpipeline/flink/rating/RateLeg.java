@@ -28,9 +28,10 @@ import java.util.Map;
  * <p>The job starts with the texts the Python job read and checked (job parameter
  * cdr.tariff-files: base64 of a JSON object, path to text). When cdr.tariff-folder names a
  * folder (s3://... on MSF, file://... locally), it is read again every cdr.tariff-reload-ms of
- * processing time: a changed set that checks replaces the whole book at once (metric
- * tariffReloads); one that does not is refused with a log line naming file, line and problem
- * (metric tariffReloadsRefused), and the book in force stays.
+ * processing time. A changed set is taken only once two reads in a row see it the same (an
+ * upload still under way is not rated with); then, if it checks, it replaces the whole book at
+ * once (metric tariffReloads); if not, it is refused with a log line naming file, line and
+ * problem (metric tariffReloadsRefused), and the book in force stays.
  */
 @FunctionHint(output = @DataTypeHint(value = RateLeg.OUTPUT_TYPE, bridgedTo = RowData.class))
 public final class RateLeg extends TableFunction<RowData> {
@@ -44,6 +45,7 @@ public final class RateLeg extends TableFunction<RowData> {
     private transient long reloadMs;
     private transient long nextReload;
     private transient Map<String, String> texts;
+    private transient Map<String, String> pending;
     private transient RatingBook book;
     private transient Counter reloads;
     private transient Counter refused;
@@ -87,11 +89,13 @@ public final class RateLeg extends TableFunction<RowData> {
         nextReload = now + reloadMs;
         try {
             Map<String, String> current = TariffFolder.read(location);
-            if (current.equals(texts)) {
+            if (current.equals(texts) || !current.equals(pending)) {
+                pending = current.equals(texts) ? null : current;  // changed: wait for a second read alike
                 return;
             }
+            pending = null;
+            texts = current;  // refused or not, this set is not read again until it changes
             book = TariffFiles.parse(current);
-            texts = current;
             reloads.inc();
             LOG.info("Tariff folder {} reloaded ({} files)", location, current.size());
         } catch (TariffFiles.TariffException error) {
