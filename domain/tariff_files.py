@@ -157,8 +157,8 @@ def parse_plans(text: str, decks: set[str]) -> tuple[str, dict[str, tuple[PlanVe
         raise TariffError(f"{source}, line {root['plans'].line}: plans must map each plan's name to the plan")
     for name, plan_node in root["plans"].value.items():
         plan = _mapping(plan_node, f"plan {name!r}", source, ("time_zone", "versions"))
+        zone_name = _text(plan["time_zone"], "time_zone", source)
         try:
-            zone_name = _text(plan["time_zone"], "time_zone", source)
             if not ZONE.fullmatch(zone_name):  # a region's name, not an offset ("+01:00")
                 raise ValueError(zone_name)
             zone = ZoneInfo(zone_name)
@@ -193,8 +193,9 @@ def _version(plan: str, zone: ZoneInfo, node: _Node, decks: set[str], source: st
     tax_rate = _number(_text(fields["tax_rate"], "tax_rate", source), "tax_rate", source, fields["tax_rate"].line)
     if tax_rate >= 1:
         raise TariffError(f"{source}, line {fields['tax_rate'].line}: tax_rate is a fraction below 1 (0.2 for 20 %)")
+    rounding_name = _text(fields["rounding"], "rounding", source)  # its own error: TariffError is a ValueError
     try:
-        rounding = Rounding(_text(fields["rounding"], "rounding", source))
+        rounding = Rounding(rounding_name)
     except ValueError:
         raise TariffError(f"{source}, line {fields['rounding'].line}: rounding must be "
                           f"{', '.join(r.value for r in Rounding)}") from None

@@ -124,6 +124,8 @@ def tariff_source(text: str) -> TariffSource:
         raise ValueError(f"cannot be read: {error}") from error
     parse_book(files)
     return TariffSource(str(where), files, reread=uri)
+
+
 rules_file = project_file(load_rules)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from synthetic.tariff_plans import Call, calls, folder
 
 FOLDERS = 10
 CALLS_PER_FOLDER = 300
-MUTANTS = 120
+MUTANTS = 200
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -108,7 +109,7 @@ def _mutants(seed: int) -> list[dict[str, str]]:
     out = []
     while len(out) < MUTANTS:
         files = folder(rng.randrange(1000))
-        name = rng.choice(sorted(files))
+        name = "plans.yaml" if rng.random() < 0.4 else rng.choice(sorted(files))
         lines = files[name].split("\n")
         candidates = [n for n, line in enumerate(lines) if line.strip() and (n > 0 or not name.endswith(".csv"))]
         if not candidates:
@@ -127,10 +128,26 @@ def _mutants(seed: int) -> list[dict[str, str]]:
             if change < 0.85:
                 lines[index] = ",".join(cells)
         else:
-            key, _, value = lines[index].partition(":")
-            lines[index] = f"{key}: {rng.choice(swaps)}" if value and rng.random() < 0.8 else rng.choice(swaps)
+            lines[index] = _mutate_yaml_line(lines[index], rng.choice(swaps), rng)
         out.append({**files, name: "\n".join(lines)})
     return out
+
+
+def _mutate_yaml_line(line: str, swap: str, rng: random.Random) -> str:
+    """Mostly a value replaced by a quoted one (still YAML, so the checks of the plans
+    themselves are reached); sometimes raw (YAML syntax), a key dropped or a line dropped."""
+    pairs = list(re.finditer(r"(\w+): ([^,{}\[\]]+|\[[^\]]*\])", line))
+    change = rng.random()
+    if pairs and change < 0.6:  # a value (in a flow mapping too) quoted
+        found = rng.choice(pairs)
+        return line[:found.start(2)] + '"' + swap + '"' + line[found.end(2):]
+    if pairs and change < 0.75:  # a key of a flow mapping, or of a block line, dropped
+        found = rng.choice(pairs)
+        return (line[:found.start()] + line[found.end():]).replace("{, ", "{").replace(", }", "}").replace(", ,", ",")
+    if change < 0.9:
+        key, _, value = line.partition(":")
+        return f"{key}: {swap}" if value else swap
+    return ""
 
 
 def test_the_jvm_refuses_what_the_reference_refuses_with_the_same_words(tmp_path: Path) -> None:
