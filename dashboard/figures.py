@@ -4,8 +4,11 @@ Each panel reads one result table, as the job wrote it: top subscribers from usa
 (talk time, data, spend of the current hour and day) and billing_monthly (the month's spend:
 the bill); calls per minute and per hour of day, ASR, ACD and revenue by destination from
 metrics_minutely; alerts from fraud_alerts; the pipeline's health from pipeline_minutely and
-dead_letters. Times are UTC. "Current" is the newest hour with usage at or before the end of
-the chosen time range, so a replay of last month shows last month.
+dead_letters. Money is never added across currencies: spend is ranked per currency and a
+destination's revenue is given per currency (an hour whose legs were priced in two currencies,
+spend_currency NULL in usage_hourly, is in no spend ranking). Times are UTC. "Current" is the
+newest hour with usage at or before the end of the chosen time range, so a replay of last
+month shows last month.
 
 Filters: the time range applies to the per-minute panels, alerts and health; the subscriber to
 the top lists and the alerts; the destination country to the per-minute call panels (the
@@ -72,7 +75,8 @@ def current_hour(usage: Iterable[Row], end: datetime | None) -> datetime | None:
 
 def top_subscribers(usage: list[Row], bills: list[Row], reference: datetime | None,
                     subscriber: str | None) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Per measure (talk seconds, data bytes, spend) and period (hour, day, month): the top 10."""
+    """Per measure (talk seconds, data bytes, spend) and period (hour, day, month): the top 10;
+    spend's top 10 of each currency, currency by currency."""
     periods: dict[str, list[Row]] = {"hour": [], "day": [], "month": []}
     if reference is not None:
         for row in usage:
@@ -84,23 +88,32 @@ def top_subscribers(usage: list[Row], bills: list[Row], reference: datetime | No
             if start == reference:
                 periods["hour"].append(row)
     month = f"{reference:%Y-%m}" if reference else None
-    spend_month: dict[str, Decimal] = defaultdict(Decimal)
+    spend_month: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for bill in bills:
         if bill["bill_month"] == month:
-            spend_month[bill["subscriber_id"]] += bill["total"]
+            spend_month[(bill["subscriber_id"], bill["currency"])] += bill["total"]
     result: dict[str, dict[str, list[dict[str, Any]]]] = {"talk_seconds": {}, "data_bytes": {}, "spend": {}}
     for period, rows in periods.items():
         talk: Counter[str] = Counter()
         data: Counter[str] = Counter()
-        spend: dict[str, Decimal] = defaultdict(Decimal)
+        spend: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for row in rows:
             talk[row["subscriber_id"]] += row["talk_seconds"]
             data[row["subscriber_id"]] += row["bytes_sent"] + row["bytes_received"]
-            spend[row["subscriber_id"]] += row["spend"]
+            if row.get("spend_currency"):
+                spend[(row["subscriber_id"], row["spend_currency"])] += row["spend"]
         result["talk_seconds"][period] = _top(talk, subscriber)
         result["data_bytes"][period] = _top(data, subscriber)
-        result["spend"][period] = _top(spend_month if period == "month" else spend, subscriber)
+        result["spend"][period] = _top_per_currency(spend_month if period == "month" else spend, subscriber)
     return result
+
+
+def _top_per_currency(values: Mapping[tuple[str, str], Decimal], subscriber: str | None) -> list[dict[str, Any]]:
+    ranked = []
+    for currency in sorted({currency for _, currency in values}):
+        amounts = {who: value for (who, of), value in values.items() if of == currency}
+        ranked += [{**entry, "currency": currency} for entry in _top(amounts, subscriber)]
+    return ranked
 
 
 def _top(values: Mapping[str, Any], subscriber: str | None) -> list[dict[str, Any]]:
@@ -129,20 +142,23 @@ def calls_per_hour_of_day(metrics: list[Row]) -> list[dict[str, int]]:
 
 
 def by_destination(metrics: list[Row]) -> list[dict[str, Any]]:
-    """ASR (answered / attempts), ACD (talk seconds / answered call) and revenue per destination
-    country, most revenue first."""
-    figures: dict[str, list[Any]] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
+    """ASR (answered / attempts), ACD (talk seconds / answered call) and revenue per currency,
+    per destination country; most attempts first."""
+    figures: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    revenue: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in metrics:
         figure = figures[row["destination_country"]]
         figure[0] += row["attempts"]
         figure[1] += row["answered"]
         figure[2] += row["talk_seconds"]
-        figure[3] += row["revenue"]
+        if row.get("currency"):
+            revenue[row["destination_country"]][row["currency"]] += row["revenue"]
     rows = [{"country": country, "attempts": attempts, "answered": answered,
              "asr": round(answered / attempts, 4) if attempts else None,
-             "acd_seconds": round(talk / answered, 1) if answered else None, "revenue": str(revenue)}
-            for country, (attempts, answered, talk, revenue) in figures.items()]
-    return sorted(rows, key=lambda row: (-Decimal(row["revenue"]), -row["attempts"], row["country"]))
+             "acd_seconds": round(talk / answered, 1) if answered else None,
+             "revenue": {currency: str(amount) for currency, amount in sorted(revenue[country].items())}}
+            for country, (attempts, answered, talk) in figures.items()]
+    return sorted(rows, key=lambda row: (-row["attempts"], row["country"]))
 
 
 def latest_alerts(alerts: list[Row], filters: Filters, n: int = 20) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Per-minute operational metrics as Timestream records (the writer is the job's:
 jobs/timestream_writer.py).
 
-Operations watch minute-by-minute figures per destination country, direction and call type.
+Operations watch minute-by-minute figures per destination country, direction, call type and
+currency (revenue is in the currency of the plans that priced it, never added across them).
 The emulator validates nothing, so this module enforces what the real service would reject:
 at most 100 records per WriteRecords call, values that parse as their declared measure type,
 dimension limits. Revenue is written as integer micro-units (BIGINT), exact, never as a float.
@@ -23,7 +24,8 @@ MEASURE_NAME = "cdr_minute"
 
 @dataclass(frozen=True)
 class MinuteMetrics:
-    """The figures of one minute for one (destination country, direction, call type)."""
+    """The figures of one minute for one (destination country, direction, call type, currency);
+    currency None: a row that only counts fraud alerts."""
 
     minute: datetime
     destination_country: str
@@ -34,6 +36,7 @@ class MinuteMetrics:
     talk_seconds: int
     revenue: Decimal
     fraud_alerts: int = 0
+    currency: str | None = None
 
     @property
     def asr(self) -> float:
@@ -56,6 +59,7 @@ def to_record(metrics: MinuteMetrics, version: int) -> dict[str, Any]:
             {"Name": "destination_country", "Value": metrics.destination_country},
             {"Name": "direction", "Value": metrics.direction},
             {"Name": "call_type", "Value": metrics.call_type},
+            *([{"Name": "currency", "Value": metrics.currency}] if metrics.currency else []),
         ],
         "MeasureName": MEASURE_NAME,
         "MeasureValueType": "MULTI",

@@ -158,7 +158,7 @@ class SinkConfig:
                                   placeholder="usage_hourly_table")
     dead_letters_table: str = key("dead-letters.table", "table keyed (source_partition S, source_offset S)",
                                   placeholder="dead_letters_table")
-    billing_monthly_table: str = key("billing-monthly.table", "table keyed (subscriber_id S, bill_month S)",
+    billing_monthly_table: str = key("billing-monthly.table", "table keyed (subscriber_id S, month_currency S)",
                                      placeholder="billing_monthly_table")
     rating_errors_table: str = key("rating-errors.table", "table keyed (record_id S)",
                                    placeholder="rating_errors_table")

@@ -50,7 +50,8 @@ class TimestreamMetricsSink(KeyedProcessFunction):
             yield Row(str(row), "METRIC_REJECTED", f"unreadable metrics row: {error}", str(row.minute_start))
             return
         self._pending.add(json.dumps([minute.isoformat(), row.destination_country, row.direction, row.call_type,
-                                      row.attempts, row.answered, row.talk_seconds, row.revenue, row.fraud_alerts]))
+                                      row.attempts, row.answered, row.talk_seconds, row.revenue, row.fraud_alerts,
+                                      row.currency]))
         ctx.timer_service().register_event_time_timer(int(minute.timestamp() * 1000) + MINUTE_MS)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
@@ -62,8 +63,10 @@ class TimestreamMetricsSink(KeyedProcessFunction):
             if minute.timestamp() * 1000 + MINUTE_MS > timestamp:
                 kept.append(text)  # a later minute: its own timer writes it
                 continue
+            # A minute kept in state before revenue had a currency has none (its list is one shorter).
+            currency = values[9] if len(values) > 9 else None
             due.append(MinuteMetrics(minute, values[1], values[2], values[3], values[4], values[5], values[6],
-                                     Decimal(values[7]), values[8]))
+                                     Decimal(values[7]), values[8], currency))
         self._pending.update(kept)
         assert self._writer is not None
         for rejected in self._writer.write(due):
@@ -79,7 +82,8 @@ def attach_metrics(t_env: StreamTableEnvironment, statements: StatementSet, conf
     # object, and PyFlink's DataStream types have no DECIMAL): exact either way.
     minutes = t_env.to_data_stream(t_env.sql_query(
         "SELECT DATE_FORMAT(minute_start, 'yyyy-MM-dd''T''HH:mm:ss') AS minute_start, destination_country, "
-        "direction, call_type, attempts, answered, talk_seconds, CAST(revenue AS STRING) AS revenue, fraud_alerts "
+        "direction, call_type, attempts, answered, talk_seconds, CAST(revenue AS STRING) AS revenue, fraud_alerts, "
+        "currency "
         "FROM metrics_by_minute"))
     rejected = (minutes.key_by(lambda _: 0, key_type=Types.INT())
                 .process(TimestreamMetricsSink(config), output_type=REJECTED)

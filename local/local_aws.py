@@ -49,6 +49,7 @@ class Resources:
     usage_hourly_table: str = "cdr_usage_hourly"
     dead_letters_table: str = "cdr_dead_letters"
     billing_monthly_table: str = "cdr_billing_monthly"
+    billing_adjustments_table: str = "cdr_billing_adjustments"  # written by ops/rerate.py, never by the job
     rating_errors_table: str = "cdr_rating_errors"
     bucket: str = "cdr-archive"
     archive_prefix: str = "cdr"
@@ -167,7 +168,8 @@ class LocalAws:
         r = self.resources
         for table, keys in ((r.usage_hourly_table, ("subscriber_id", "window_start")),
                             (r.dead_letters_table, ("source_partition", "source_offset")),
-                            (r.billing_monthly_table, ("subscriber_id", "bill_month")),
+                            (r.billing_monthly_table, ("subscriber_id", "month_currency")),
+                            (r.billing_adjustments_table, ("subscriber_id", "month_currency")),
                             (r.rating_errors_table, ("record_id",)),
                             (r.fraud_alerts_table, ("alert_id",)),
                             (r.logical_calls_table, ("linked_id",)),

@@ -30,7 +30,7 @@ from jobs.replay_io import input_files, read_lines
 MONEY = ("amount", "tax", "total", "voice_amount", "video_amount", "conference_amount")
 COUNTS = ("calls", "answered_calls", "talk_seconds", "billable_seconds", "voice_calls", "video_calls",
           "conference_calls")
-Key = tuple[str, str]  # (subscriber_id, bill_month)
+Key = tuple[str, str, str]  # (subscriber_id, bill_month, currency): one bill
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Difference:
     actual: Any
 
     def __str__(self) -> str:
-        return f"{self.key[0]} {self.key[1]} {self.figure}: expected {self.expected}, billed {self.actual}"
+        return f"{' '.join(self.key)} {self.figure}: expected {self.expected}, billed {self.actual}"
 
 
 def _started_seconds(start: datetime, end: datetime) -> int:
@@ -69,6 +69,7 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
     seen: set[str] = set()
     result = Expected(bills)
     rated: list[tuple[Cdr, bool, int, PlanRating]] = []
+    final: list[tuple[Cdr, bool]] = []  # who pays is decided over every leg, priced or not
     for line in lines:
         result.records += 1
         cdr = validate_record(line).cdr
@@ -82,6 +83,7 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
         talk = 0
         if answered and cdr.answer_time is not None and cdr.end_time is not None:  # a STOP has an end
             talk = _started_seconds(cdr.answer_time, cdr.end_time)
+        final.append((cdr, answered))
         country = cdr.calling_party.location.country if cdr.calling_party.location else None
         rating = rate_leg(billing.book, cdr.calling_party.subscriber_id, cdr.called_party.number, country,
                           mobile_originated=cdr.call_direction is CallDirection.MOBILE_ORIGINATED,
@@ -93,11 +95,11 @@ def expected_bills(lines: Iterable[str], billing: job_config.BillingConfig) -> E
             continue
         result.rated_legs += 1
         rated.append((cdr, answered, talk, rating))
-    payers = _payers([(cdr, answered) for cdr, answered, _, _ in rated])
+    payers = _payers(final)
     for cdr, answered, talk, rating in rated:
-        bill = bills[(payers.get(cdr.record_id, cdr.calling_party.subscriber_id), cdr.start_time.strftime("%Y-%m"))]
+        payer = payers.get(cdr.record_id, cdr.calling_party.subscriber_id)
+        bill = bills[(payer, cdr.start_time.strftime("%Y-%m"), rating.currency)]
         kind = cdr.call_type.value.lower()
-        bill["currency"] = rating.currency
         bill["calls"] += 1
         bill["answered_calls"] += answered
         bill["talk_seconds"] += talk
@@ -138,7 +140,7 @@ def compare(expected: Mapping[Key, Mapping[str, Any]], actual: Mapping[Key, Mapp
         if key not in expected:
             differences.append(Difference(key, "bill", "none", "present"))
             continue
-        for figure in (*COUNTS, *MONEY, "currency"):
+        for figure in (*COUNTS, *MONEY):
             want, got = expected[key][figure], actual[key].get(figure)
             if figure in MONEY:
                 want, got = Decimal(want), None if got is None else Decimal(str(got))
@@ -149,11 +151,15 @@ def compare(expected: Mapping[Key, Mapping[str, Any]], actual: Mapping[Key, Mapp
     return differences
 
 
+def bill_key(row: Mapping[str, Any]) -> Key:
+    return row["subscriber_id"], row["bill_month"], row["currency"]
+
+
 def replay_bills(directory: Path) -> dict[Key, dict[str, Any]]:
     import pyarrow.parquet as pq
 
     rows = pq.read_table(directory / "billing_monthly").to_pylist()
-    return {(row["subscriber_id"], row["bill_month"]): row for row in rows}
+    return {bill_key(row): row for row in rows}
 
 
 def dynamodb_bills(client: Any, table: str) -> dict[Key, dict[str, Any]]:
@@ -164,7 +170,7 @@ def dynamodb_bills(client: Any, table: str) -> dict[Key, dict[str, Any]]:
     for page in client.get_paginator("scan").paginate(TableName=table):
         for raw in page["Items"]:
             item = {name: deserializer.deserialize(value) for name, value in raw.items()}
-            bills[(item["subscriber_id"], item["bill_month"])] = item
+            bills[bill_key(item)] = item
     return bills
 
 
@@ -175,14 +181,16 @@ class Report:
 
     def lines(self, limit: int = 50) -> list[str]:
         e = self.expected
-        total = sum((bill["total"] for bill in e.bills.values()), Decimal(0))
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for (_, _, currency), bill in e.bills.items():
+            totals[currency] += bill["total"]
         out = [str(d) for d in self.differences[:limit]]
         if len(self.differences) > limit:
             out.append(f"... and {len(self.differences) - limit} more differences")
         out.append(f"CDRs read: {e.records:,} (rejected as invalid: {e.rejected:,}); final legs rated: "
                    f"{e.rated_legs:,}, unrated: {e.unrated_legs:,}")
-        out.append(f"Bills expected: {len(e.bills):,}, total billed {total} "
-                   f"{next(iter(e.bills.values()))['currency'] if e.bills else ''}".rstrip())
+        billed = ", ".join(f"{total} {currency}" for currency, total in sorted(totals.items())) or "nothing"
+        out.append(f"Bills expected: {len(e.bills):,}, total billed {billed}")
         out.append(f"Differences: {len(self.differences)}"
                    + (" — every bill matches." if not self.differences else ""))
         return out

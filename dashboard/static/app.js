@@ -55,16 +55,21 @@ const SHOW = {
   data_bytes: (v) => `${(v / 1e6).toFixed(1)} MB`,
   spend: (v) => v,
 };
+// Spend is ranked per currency: each entry names its own.
+const who = (r) => (r.currency ? `${r.subscriber} (${r.currency})` : r.subscriber);
+const SHOW_ENTRY = (measure, r) => (r.currency ? `${SHOW[measure](r.value)} ${r.currency}` : SHOW[measure](r.value));
+// A destination's revenue, per currency; never added across currencies.
+const revenueText = (revenue) => Object.entries(revenue).map(([c, v]) => `${v} ${c}`).join(" · ") || "0";
 
 function render(data) {
   const period = form.elements.period.value;
   for (const measure of ["talk_seconds", "data_bytes", "spend"]) {
     const top = data.top[measure][period];
-    draw(`chart-top-${measure}`, "bar", top.map((r) => r.subscriber),
+    draw(`chart-top-${measure}`, "bar", top.map(who),
       [{ label: measure, data: top.map((r) => SCALE[measure](r.value)), backgroundColor: "#3b6fd4" }],
       { indexAxis: "y", plugins: { legend: { display: false } } });
     table(`top-${measure}`, ["#", "subscriber", measure === "spend" ? "amount" : measure.replace("_", " ")],
-      top.map((r, i) => [i + 1, r.subscriber, { text: SHOW[measure](r.value), className: "num" }]));
+      top.map((r, i) => [i + 1, r.subscriber, { text: SHOW_ENTRY(measure, r), className: "num" }]));
   }
   const stacked = { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "calls" } } } };
   draw("chart-calls-per-minute", "bar", data.calls_per_minute.map((r) => r.minute.slice(5, 16).replace("T", " ")), [
@@ -83,10 +88,13 @@ function render(data) {
     r.country, { text: r.attempts, className: "num" },
     { text: r.asr === null ? "–" : `${(r.asr * 100).toFixed(1)} %`, className: "num" },
     { text: r.acd_seconds === null ? "–" : `${r.acd_seconds} s`, className: "num" },
-    { text: r.revenue, className: "num" }]));
-  draw("chart-revenue", "bar", destinations.map((r) => r.country), [
-    { label: "revenue", data: destinations.map((r) => Number(r.revenue)), backgroundColor: "#7a4fc9" },
-  ], { indexAxis: "y", plugins: { legend: { display: false } } });
+    { text: revenueText(r.revenue), className: "num" }]));
+  const currencies = [...new Set(destinations.flatMap((r) => Object.keys(r.revenue)))].sort();
+  const shades = ["#7a4fc9", "#2e9d5b", "#d9822b", "#3b6fd4"];
+  draw("chart-revenue", "bar", destinations.map((r) => r.country), currencies.map((c, i) => (
+    { label: `revenue (${c})`, data: destinations.map((r) => Number(r.revenue[c] ?? 0)),
+      backgroundColor: shades[i % shades.length] })),
+  { indexAxis: "y", plugins: { legend: { display: currencies.length > 1 } } });
   table("alerts", ["detected (UTC)", "severity", "rule", "subscriber", "observed / threshold", "evidence (call ids)"],
     data.alerts.map((a) => [a.detected_at.replace("T", " ").replace("Z", ""), { text: a.severity, className: a.severity },
       a.rule, a.subscriber, `${a.observed} / ${a.threshold}`, a.evidence.slice(0, 3).join(", ") +

@@ -22,6 +22,7 @@ SELECT
   SUM(COALESCE(bytes_received, 0)) AS bytes_received,
   CAST(SUM(call_count) AS BIGINT) AS logical_calls,
   CAST(SUM(answered_call_count) AS BIGINT) AS answered_logical_calls,
-  CAST(SUM(amount) AS DECIMAL(20, 6)) AS spend
+  CAST(SUM(amount) AS DECIMAL(20, 6)) AS spend,
+  CASE WHEN MIN(currency) = MAX(currency) THEN MIN(currency) END AS spend_currency
 FROM TABLE(TUMBLE(TABLE usage_events, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
 GROUP BY subscriber_id, window_start, window_end

@@ -1,14 +1,17 @@
--- billing_monthly: per subscriber and calendar month (UTC, month of the leg's startTime) over
--- the rated legs, each on the bill of the subscriber charged for it (cdr_billed): calls,
--- answered calls, talk and billable seconds, amount, tax, total, and the same per callType. Money is DECIMAL, summed exactly. In streaming it is a running total
+-- billing_monthly: per subscriber, calendar month (UTC, month of the leg's startTime) and
+-- currency (its plan's) over the rated legs, each on the bill of the subscriber charged for it
+-- (cdr_billed): calls, answered calls, talk and billable seconds, amount, tax, total, and the
+-- same per callType. Money is DECIMAL, summed exactly. In streaming it is a running total
 -- upserted as calls come in (each month's state lives ${billing_state_ttl}); replaying the
--- same input gives the same rows, never a double add.
+-- same input gives the same rows, never a double add. A rerating (ops/rerate.py) never writes
+-- here: it writes billing_adjustments, so the job's running totals and the corrections never race.
 -- Feeds: billing_monthly (DynamoDB table in streaming, DIR/billing_monthly/ in replay).
 INSERT INTO billing_monthly
 SELECT /*+ STATE_TTL('cdr_billed' = '${billing_state_ttl}') */
   billed_subscriber_id AS subscriber_id,
-  bill_month,
-  currency,
+  month_currency,
+  SPLIT_INDEX(month_currency, '/', 0) AS bill_month,
+  SPLIT_INDEX(month_currency, '/', 1) AS currency,
   COUNT(*) AS calls,
   COUNT(*) FILTER (WHERE answered) AS answered_calls,
   SUM(talk_seconds) AS talk_seconds,
@@ -24,4 +27,4 @@ SELECT /*+ STATE_TTL('cdr_billed' = '${billing_state_ttl}') */
   CAST(COALESCE(SUM(amount) FILTER (WHERE call_type = 'CONFERENCE'), 0) AS DECIMAL(20, 6)) AS conference_amount
 FROM cdr_billed
 WHERE rating_error IS NULL
-GROUP BY billed_subscriber_id, bill_month, currency
+GROUP BY billed_subscriber_id, month_currency

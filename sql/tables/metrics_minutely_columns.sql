@@ -1,7 +1,8 @@
 -- metrics_minutely_columns: the columns of the metrics_minutely result, written once. Per
--- minute (UTC) and destination country, direction and call type: attempts, answered legs, talk
--- seconds, revenue and fraud alerts; dimensions = 'country|direction|call type' (the DynamoDB
--- sort key); expires_at: epoch seconds when the item may go (DynamoDB TTL, 35 days on).
+-- minute (UTC) and destination country, direction, call type and currency: attempts, answered
+-- legs, talk seconds, revenue (in currency) and fraud alerts; a row counting only fraud alerts
+-- has no currency. dimensions = 'country|direction|call type|currency' (the DynamoDB sort key;
+-- 'country|direction|call type' for a fraud-only row); expires_at: epoch seconds when the item may go (DynamoDB TTL, 35 days on).
 -- Grain: one row per minute and dimensions.
 CREATE TEMPORARY TABLE metrics_minutely_columns (
   minute_start TIMESTAMP(3) NOT NULL,
@@ -9,6 +10,7 @@ CREATE TEMPORARY TABLE metrics_minutely_columns (
   destination_country STRING,
   direction STRING,
   call_type STRING,
+  currency STRING,
   attempts BIGINT,
   answered BIGINT,
   talk_seconds BIGINT,

@@ -1,7 +1,10 @@
 -- usage_hourly_columns: the columns of the usage_hourly result, written once; each profile's
 -- sink (sinks/<profile>/usage_hourly.sql) takes them with LIKE and adds its connector.
 -- Grain: one row per subscriber and hour (UTC). calls..conference_calls count legs;
--- logical_calls counts each call (linkedId) the subscriber took part in once.
+-- logical_calls counts each call (linkedId) the subscriber took part in once. spend is in
+-- spend_currency (the plans' currency of the hour's priced legs); spend_currency is NULL when
+-- the hour's legs were priced in two currencies (a plan change within the hour): spend then
+-- adds different currencies and is no figure of its own (the bills keep them apart).
 CREATE TEMPORARY TABLE usage_hourly_columns (
   subscriber_id STRING NOT NULL,
   window_start TIMESTAMP(3) NOT NULL,
@@ -19,5 +22,6 @@ CREATE TEMPORARY TABLE usage_hourly_columns (
   bytes_received BIGINT,
   logical_calls BIGINT,
   answered_logical_calls BIGINT,
-  spend DECIMAL(20, 6)
+  spend DECIMAL(20, 6),
+  spend_currency STRING
 ) WITH ('connector' = 'blackhole')

@@ -33,6 +33,8 @@ try {
     return {
       top: Object.fromEntries(["talk_seconds", "data_bytes", "spend"].map((m) => [m, cells(`top-${m}`, 1)])),
       destinations: cells("destinations", 0),
+      revenue: cells("destinations", 4),
+      spend: cells("top-spend", 2),
       alerts: [...document.querySelectorAll("#alerts tr")].slice(1).map((row) => [...row.cells].map((c) => c.textContent)),
       lag: document.getElementById("lag").textContent,
       charts: Object.fromEntries(["chart-top-talk_seconds", "chart-top-data_bytes", "chart-top-spend",

@@ -34,6 +34,22 @@ from tests.expected import final_legs, metrics_by_minute, usage_hourly
 PAGE_SCRIPT = Path(__file__).with_name("dashboard_page.mjs")
 OUTPUT = Path(__file__).resolve().parents[2] / "build" / "test-output" / "dashboard"
 FLOOD_AT = datetime(2026, 11, 1, 3, 30, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+# The packaged plan, and 40 of the 300 subscribers on a plan in pounds: two currencies.
+POUNDS = """  pounds:
+    time_zone: UTC
+    versions:
+      - {valid_from: 1970-01-01, deck: default, currency: GBP, tax_rate: "0.2", rounding: up, decimals: 2}
+"""
+
+
+def _two_currencies(root: Path) -> Path:
+    folder = root / "tariffs"
+    shutil.copytree(ROOT / "tariffs", folder)
+    (folder / "plans.yaml").write_text((folder / "plans.yaml").read_text(encoding="utf-8") + POUNDS, encoding="utf-8")
+    (folder / "assignments.csv").write_text("subscriber_id,plan,valid_from\n" + "".join(
+        f"sub-{n:06d},pounds,1970-01-01\n" for n in range(0, 300, 7)), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +60,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory, traffic: list[dict[str, A
     lines = [line for line, _ in mixed_lines] + [to_json(record) for record in flood]
     root = tmp_path_factory.mktemp("dashboard")
     (root / "cdrs.jsonl").write_text("".join(line + "\n" for line in lines))
-    run_replay(root / "cdrs.jsonl", root / "out", None, fraud=True)
+    run_replay(root / "cdrs.jsonl", root / "out", None, fraud=True, tariffs=_two_currencies(root))
     return root / "out", lines, traffic + flood
 
 
@@ -60,15 +76,16 @@ def ranked(values: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
     out, lines, records = replayed
-    billing = load_replay(None).billing
+    billing = load_replay(None).with_billing(out.parent / "tariffs", None).billing
     usage = {(who, hour.replace(tzinfo=UTC)): figures for (who, hour), figures in usage_hourly(records).items()}
-    spend: dict[tuple[str, datetime], Decimal] = defaultdict(Decimal)
-    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    spend: dict[tuple[str, datetime, str], Decimal] = defaultdict(Decimal)
+    revenue: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for leg in final_legs(records):
         rating = leg.rated(billing.book)
         if rating.error is None:
-            spend[(leg.subscriber, leg.end.replace(minute=0, second=0, microsecond=0))] += rating.amount
-            revenue[leg.record["calledParty"].get("destination") or "ZZ"] += rating.amount
+            hour = leg.end.replace(minute=0, second=0, microsecond=0)
+            spend[(leg.subscriber, hour, rating.currency)] += rating.amount
+            revenue[leg.record["calledParty"].get("destination") or "ZZ"][rating.currency] += rating.amount
     current = max(hour for _, hour in usage)
     periods = {"hour": lambda h: h == current, "day": lambda h: h.date() == current.date(),
                "month": lambda h: (h.year, h.month) == (current.year, current.month)}
@@ -85,19 +102,21 @@ def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
             if chosen(hour):
                 talk[who] += row["talk_seconds"]
                 data[who] += row["bytes_sent"] + row["bytes_received"]
-        period_spend: dict[str, Decimal] = defaultdict(Decimal)
+        period_spend: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         if period == "month":
-            for (who, month), bill in bills.items():
+            for (who, month, currency), bill in bills.items():
                 if month == f"{current:%Y-%m}":
-                    period_spend[who] += bill["total"]
+                    period_spend[currency][who] += bill["total"]
         else:
-            for (who, hour), amount in spend.items():
+            for (who, hour, currency), amount in spend.items():
                 if chosen(hour):
-                    period_spend[who] += amount
+                    period_spend[currency][who] += amount
         top = figures["top"]
         assert [(r["subscriber"], r["value"]) for r in top["talk_seconds"][period]] == ranked(talk), period
         assert [(r["subscriber"], r["value"]) for r in top["data_bytes"][period]] == ranked(data), period
-        assert [(r["subscriber"], Decimal(r["value"])) for r in top["spend"][period]] == ranked(period_spend), period
+        assert period == "hour" or set(period_spend) == {"EUR", "GBP"}, period  # the last hour is quiet
+        assert [(r["currency"], r["subscriber"], Decimal(r["value"])) for r in top["spend"][period]] == [
+            (currency, *entry) for currency in sorted(period_spend) for entry in ranked(period_spend[currency])], period
     assert len(figures["top"]["talk_seconds"]["month"]) == 10
 
     minutes = metrics_by_minute(records)
@@ -111,10 +130,12 @@ def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
     assert [(r["answered"], r["unanswered"]) for r in figures["calls_per_hour_of_day"]] == [tuple(h) for h in per_hour]
     assert sum(r["answered"] + r["unanswered"] for r in figures["calls_per_minute"]) == sum(
         row["attempts"] for row in minutes.values())
-    assert {r["country"]: (r["attempts"], r["answered"], r["asr"], r["acd_seconds"], Decimal(r["revenue"]))
+    assert {r["country"]: (r["attempts"], r["answered"], r["asr"], r["acd_seconds"],
+                           {currency: Decimal(amount) for currency, amount in r["revenue"].items()})
             for r in figures["destinations"]} == {
         country: (attempts, answered, round(answered / attempts, 4), round(talk / answered, 1) if answered else None,
-                  revenue[country]) for country, (attempts, answered, talk) in countries.items()}
+                  dict(revenue[country])) for country, (attempts, answered, talk) in countries.items()}
+    assert sum("GBP" in r["revenue"] and "EUR" in r["revenue"] for r in figures["destinations"]) > 5
 
     flood_alert = hashlib.sha256(f"flood-dash|VELOCITY|{int(FLOOD_AT.timestamp() * 1000)}".encode()).hexdigest()[:32]
     alerts = figures["alerts"]
@@ -149,8 +170,11 @@ def test_the_page_in_headless_chromium(replayed: Any, tmp_path: Path) -> None:
             assert shown["errors"] == []
             for measure in ("talk_seconds", "data_bytes", "spend"):
                 assert panels["top"][measure] == [r["subscriber"] for r in expected["top"][measure]["month"]]
-                assert len(panels["top"][measure]) == 10
+                assert len(panels["top"][measure]) == (20 if measure == "spend" else 10)  # spend: 10 per currency
+            assert panels["spend"] == [f"{r['value']} {r['currency']}" for r in expected["top"]["spend"]["month"]]
             assert panels["destinations"] == [r["country"] for r in expected["destinations"]][:15]
+            assert panels["revenue"] == [" · ".join(f"{amount} {currency}" for currency, amount in r["revenue"].items())
+                                         or "0" for r in expected["destinations"]][:15]
             assert any(row[2] == "VELOCITY" and row[3] == "flood-dash" for row in panels["alerts"])
             assert all(chart is not None and chart["points"] > 0 for name, chart in panels["charts"].items()), \
                 panels["charts"]

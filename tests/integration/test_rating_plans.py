@@ -31,6 +31,8 @@ CALLS = [
     ("minimum", "acme", "+447700900123", "2026-03-04T10:00:00+00:00", 10),
     ("capped", "acme", "+12025550123", "2026-03-04T11:00:00+00:00", 150),
     ("holiday", "acme", "+447700900123", "2026-12-25T10:00:00+00:00", 180),
+    ("mover-in-euros", "mover", "+447700900123", "2026-03-10T12:00:00+00:00", 60),
+    ("mover-in-pounds", "mover", "+447700900123", "2026-03-16T20:00:00+00:00", 60),
 ]
 # Worked by hand (tests/unit/test_tariff_plans.py has each step): amount, currency, plan,
 # assigned, deck version, bands.
@@ -42,13 +44,18 @@ PRICED = {
     "minimum": ("0.20", "GBP", "business", True, "2026-01-01", "peak"),  # 0.12 raised to 0.20
     "capped": ("1.00", "GBP", "business", True, "2026-01-01", "peak"),  # 1.50 capped at 1.00
     "holiday": ("0.03", "GBP", "business", True, "2026-01-01", "holiday"),
+    "mover-in-euros": ("0.20", "EUR", "basic", False, "2026-02-01", "all"),  # the default plan until the 15th
+    "mover-in-pounds": ("0.03", "GBP", "business", True, "2026-01-01", "off_peak"),  # business from the 15th
 }
-# The bills: per subscriber and month, amount and tax (basic: 20 %, rounded half-up per call).
+# The bills: per subscriber, month and currency, amount and tax (basic: 20 %, rounded half-up
+# per call). A plan of another currency from mid-month gives the month a bill in each.
 BILLS = {
-    ("anyone", "2026-01"): (2, Decimal("0.38"), Decimal("0.08")),  # 0.18 + 0.20; 0.04 + 0.04
-    ("anyone", "2026-02"): (1, Decimal("0.40"), Decimal("0.08")),
-    ("acme", "2026-03"): (3, Decimal("1.53"), Decimal("0")),  # 0.33 + 0.20 + 1.00
-    ("acme", "2026-12"): (1, Decimal("0.03"), Decimal("0")),
+    ("anyone", "2026-01", "EUR"): (2, Decimal("0.38"), Decimal("0.08")),  # 0.18 + 0.20; 0.04 + 0.04
+    ("anyone", "2026-02", "EUR"): (1, Decimal("0.40"), Decimal("0.08")),
+    ("acme", "2026-03", "GBP"): (3, Decimal("1.53"), Decimal("0")),  # 0.33 + 0.20 + 1.00
+    ("acme", "2026-12", "GBP"): (1, Decimal("0.03"), Decimal("0")),
+    ("mover", "2026-03", "EUR"): (1, Decimal("0.20"), Decimal("0.04")),
+    ("mover", "2026-03", "GBP"): (1, Decimal("0.03"), Decimal("0")),
 }
 
 
@@ -83,7 +90,9 @@ def test_a_replay_rates_each_rule_as_worked_by_hand(folder: Path, tmp_path: Path
                    row["bands"]) for call, row in rated.items()} == {
         call: (Decimal(amount), *rest) for call, (amount, *rest) in PRICED.items()}
     bills = pq.read_table(tmp_path / "out" / "billing_monthly").to_pylist()
-    assert {(b["subscriber_id"], b["bill_month"]): (b["calls"], b["amount"], b["tax"]) for b in bills} == BILLS
+    assert {(b["subscriber_id"], b["bill_month"], b["currency"]): (b["calls"], b["amount"], b["tax"])
+            for b in bills} == BILLS
+    assert all(b["month_currency"] == f"{b['bill_month']}/{b['currency']}" for b in bills)
 
 
 def test_the_streaming_job_bills_each_rule_as_worked_by_hand(folder: Path, tmp_path: Path) -> None:
@@ -101,5 +110,4 @@ def test_the_streaming_job_bills_each_rule_as_worked_by_hand(folder: Path, tmp_p
             assert time.monotonic() < deadline, bills
             time.sleep(1)
         assert {key: (b["calls"], b["amount"], b["tax"]) for key, b in bills.items()} == BILLS
-        assert {key: b["currency"] for key, b in bills.items()} == {
-            key: "EUR" if key[0] == "anyone" else "GBP" for key in BILLS}
+        assert {key: b["month_currency"] for key, b in bills.items()} == {key: f"{key[1]}/{key[2]}" for key in BILLS}

@@ -58,8 +58,7 @@ def test_dead_letters_table_holds_every_bad_record_with_its_place(streamed: Loca
 
 
 def _bills_from(items: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    key = ("subscriber_id", "bill_month")
-    return {(i["subscriber_id"], i["bill_month"]): {k: v for k, v in i.items() if k not in key} for i in items}
+    return {(i["subscriber_id"], i["month_currency"]): i for i in items}
 
 
 def test_billing_items_reconcile_with_the_independent_rerating(streamed: LocalAws, mixed_lines: list,
@@ -79,7 +78,7 @@ def test_billing_items_reconcile_with_the_independent_rerating(streamed: LocalAw
     streamed.dynamodb.put_item(TableName=table, Item=altered)
     try:
         differences = compare(report.expected.bills, dynamodb_bills(streamed.dynamodb, table))
-        key = (original["subscriber_id"]["S"], original["bill_month"]["S"])
+        key = (original["subscriber_id"]["S"], original["bill_month"]["S"], original["currency"]["S"])
         assert [(d.key, d.figure) for d in differences] == [(key, "amount")]
     finally:
         streamed.dynamodb.put_item(TableName=table, Item=original)
@@ -107,7 +106,9 @@ def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[d
         values = {m["Name"]: m for m in record["MeasureValues"]}
         assert {m["Type"] for m in record["MeasureValues"]} == {"BIGINT", "DOUBLE"}
         if int(values["attempts"]["Value"]):  # else a minute that only raised a fraud alert
-            actual[(minute, *(d["Value"] for d in record["Dimensions"]))] = {
+            country, direction, call_type, currency = (d["Value"] for d in record["Dimensions"])
+            assert currency == "EUR"  # the packaged plan's
+            actual[(minute, country, direction, call_type)] = {
                 "attempts": int(values["attempts"]["Value"]), "answered": int(values["answered"]["Value"]),
                 "talk_seconds": round(float(values["talk_minutes"]["Value"]) * 60)}
     assert actual == metrics_by_minute(traffic)

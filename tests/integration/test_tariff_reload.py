@@ -4,19 +4,14 @@ as the job rates; parallelism 1, so one rating function holds it."""
 
 from __future__ import annotations
 
-import copy
 import json
 import time
-from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from local.local_aws import LocalAws, Resources
-from ops.reconcile import dynamodb_bills
-from stream_io.kinesis_writer import put_stream
-from synthetic.bad_records import GOOD
-from synthetic.traffic import to_json
 from tests.integration.checkpointed_job import run_checkpointed
+from tests.integration.tariff_probe import Prober
 
 PLANS = """default_plan: flat
 plans:
@@ -28,43 +23,6 @@ plans:
 DECK = "prefix,destination,band,from_s,increment_s,rate_per_minute,connect_fee,min_charge,max_cost\n" \
        "33,France,*,0,60,{rate},0,,\n"
 RELOAD_S = 1
-
-
-class Prober:
-    """One-minute calls to France (GOOD's number), each of a subscriber of its own, billed at
-    the rate per minute in force when the job rates it."""
-
-    def __init__(self, aws: LocalAws):
-        self.aws = aws
-        self.sent = 0
-
-    def price(self) -> Decimal:
-        """A probe's price, once billed."""
-        self.sent += 1
-        start = datetime.fromisoformat("2026-11-01T10:00:00+00:00") + timedelta(minutes=self.sent)
-        call = copy.deepcopy(GOOD)
-        call.update(recordId=f"probe-{self.sent}:STOP", callId=f"probe-{self.sent}", startTime=start.isoformat(),
-                    answerTime=(start + timedelta(seconds=5)).isoformat(),
-                    endTime=(start + timedelta(seconds=65)).isoformat(), duration=65)
-        call["callingParty"]["subscriberId"] = f"probe-{self.sent}"
-        put_stream([to_json(call)], self.aws.kinesis, self.aws.resources.stream_arn)
-        deadline = time.monotonic() + 90
-        while True:
-            bill = dynamodb_bills(self.aws.dynamodb, self.aws.resources.billing_monthly_table).get(
-                (f"probe-{self.sent}", "2026-11"))
-            if bill:
-                return Decimal(bill["amount"])
-            assert time.monotonic() < deadline, f"probe {self.sent} not billed in 90 s"
-            time.sleep(0.5)
-
-    def prices_until(self, price: Decimal, most: int = 12) -> list[Decimal]:
-        """Probes, each more than a reload interval after the last, until one is at `price`."""
-        seen: list[Decimal] = []
-        while not seen or seen[-1] != price:
-            assert len(seen) < most, f"never at {price}: {seen}"
-            time.sleep(RELOAD_S + 0.2)
-            seen.append(self.price())
-        return seen
 
 
 def test_a_running_job_takes_a_changed_folder_and_refuses_a_broken_one(tmp_path: Path) -> None:
@@ -86,7 +44,7 @@ def test_a_running_job_takes_a_changed_folder_and_refuses_a_broken_one(tmp_path:
             assert probe.price() == Decimal("0.10")
             # A price correction, taken once two reads in a row see it (the second probe at the latest).
             deck.write_text(DECK.format(rate="0.20"), encoding="utf-8")
-            changed = probe.prices_until(Decimal("0.20"))
+            changed = probe.prices_until(Decimal("0.20"), RELOAD_S)
             assert changed[:-1] == [Decimal("0.10")] * (len(changed) - 1) and len(changed) <= 3, changed
             # A broken upload (a band no plan has) with another price: refused, read after read.
             deck.write_text(DECK.format(rate="0.30").replace(",*,", ",evening,"), encoding="utf-8")
@@ -97,7 +55,7 @@ def test_a_running_job_takes_a_changed_folder_and_refuses_a_broken_one(tmp_path:
             assert refused == [Decimal("0.20")] * 4
             # The upload fixed: the new price is taken.
             deck.write_text(DECK.format(rate="0.30"), encoding="utf-8")
-            fixed = probe.prices_until(Decimal("0.30"))
+            fixed = probe.prices_until(Decimal("0.30"), RELOAD_S)
             assert len(fixed) <= 3, fixed
         finally:
             result.get_job_client().cancel().result()

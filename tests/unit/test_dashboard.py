@@ -22,15 +22,17 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def usage(subscriber: str, hour: str, talk: int, sent: int = 0, spend: str = "0") -> dict:
+def usage(subscriber: str, hour: str, talk: int, sent: int = 0, spend: str = "0",
+          currency: str | None = "EUR") -> dict:
     return {"subscriber_id": subscriber, "window_start": hour, "talk_seconds": talk, "bytes_sent": sent,
-            "bytes_received": 0, "calls": 1, "spend": spend}
+            "bytes_received": 0, "calls": 1, "spend": spend, "spend_currency": currency}
 
 
-def metric(minute: str, country: str, attempts: int, answered: int, talk: int, revenue: str) -> dict:
+def metric(minute: str, country: str, attempts: int, answered: int, talk: int, revenue: str,
+           currency: str | None = "EUR") -> dict:
     return {"minute_start": minute, "destination_country": country, "direction": "MOBILE_ORIGINATED",
-            "call_type": "VOICE", "attempts": attempts, "answered": answered, "talk_seconds": talk,
-            "revenue": revenue, "fraud_alerts": 0}
+            "call_type": "VOICE", "currency": currency, "attempts": attempts, "answered": answered,
+            "talk_seconds": talk, "revenue": revenue, "fraud_alerts": 0}
 
 
 def tables(**overrides: list[dict]) -> Tables:
@@ -46,20 +48,21 @@ def test_top_lists_are_per_period_of_the_newest_hour_and_ranked_by_value_then_na
     rows = [usage("ann", "2026-11-26T10:00:00", 600, spend="1.5"), usage("bob", "2026-11-26T10:00:00", 600),
             usage("cat", "2026-11-26T09:00:00", 900, sent=5_000_000), usage("ann", "2026-11-25T23:00:00", 3600),
             usage("dan", "2026-10-31T23:00:00", 99_999)]  # last month: not in any current period
-    bills = [{"subscriber_id": "ann", "bill_month": "2026-11", "calls": 3, "amount": "2", "tax": "0.4",
-              "total": "2.4"}, {"subscriber_id": "dan", "bill_month": "2026-10", "total": "50"}]
+    bills = [{"subscriber_id": "ann", "bill_month": "2026-11", "currency": "EUR", "calls": 3, "amount": "2",
+              "tax": "0.4", "total": "2.4"},
+             {"subscriber_id": "dan", "bill_month": "2026-10", "currency": "EUR", "total": "50"}]
     top = dashboard(tables(usage_hourly=rows, billing_monthly=bills), Filters(), NOW)["top"]
     assert top["talk_seconds"]["hour"] == [{"subscriber": "ann", "value": 600}, {"subscriber": "bob", "value": 600}]
     assert top["talk_seconds"]["day"] == [{"subscriber": "cat", "value": 900}, {"subscriber": "ann", "value": 600},
                                           {"subscriber": "bob", "value": 600}]
     assert top["talk_seconds"]["month"][0] == {"subscriber": "ann", "value": 4200}
     assert top["data_bytes"]["day"] == [{"subscriber": "cat", "value": 5_000_000}]
-    assert top["spend"]["hour"] == [{"subscriber": "ann", "value": "1.5"}]
-    assert top["spend"]["month"] == [{"subscriber": "ann", "value": "2.4"}]  # the bill, exact text
+    assert top["spend"]["hour"] == [{"subscriber": "ann", "value": "1.5", "currency": "EUR"}]
+    assert top["spend"]["month"] == [{"subscriber": "ann", "value": "2.4", "currency": "EUR"}]  # the bill, exact
     # The end of the time range moves "current" back: October's last hour.
     october = dashboard(tables(usage_hourly=rows, billing_monthly=bills), Filters(end=at("2026-11-01T00:00")), NOW)
     assert october["current_hour"] == "2026-10-31T23:00:00Z"
-    assert october["top"]["spend"]["month"] == [{"subscriber": "dan", "value": "50"}]
+    assert october["top"]["spend"]["month"] == [{"subscriber": "dan", "value": "50", "currency": "EUR"}]
     assert dashboard(tables(usage_hourly=rows), Filters(subscriber="bob"), NOW)["top"]["talk_seconds"]["day"] == [
         {"subscriber": "bob", "value": 600}]
 
@@ -73,10 +76,30 @@ def test_per_minute_panels_asr_acd_and_revenue() -> None:
     assert figures["calls_per_hour_of_day"][10] == {"hour": 10, "answered": 11, "unanswered": 8}
     assert figures["calls_per_hour_of_day"][13] == {"hour": 13, "answered": 0, "unanswered": 0}  # after the range
     assert figures["destinations"] == [
-        {"country": "FR", "attempts": 4, "answered": 1, "asr": 0.25, "acd_seconds": 30.0, "revenue": "2"},
-        {"country": "GB", "attempts": 15, "answered": 10, "asr": 0.6667, "acd_seconds": 90.0, "revenue": "1.50"}]
+        {"country": "GB", "attempts": 15, "answered": 10, "asr": 0.6667, "acd_seconds": 90.0,
+         "revenue": {"EUR": "1.50"}},
+        {"country": "FR", "attempts": 4, "answered": 1, "asr": 0.25, "acd_seconds": 30.0, "revenue": {"EUR": "2"}}]
     only_fr = dashboard(tables(metrics_minutely=rows), Filters(country="FR"), NOW)
     assert [row["country"] for row in only_fr["destinations"]] == ["FR"]
+
+
+def test_money_is_never_added_across_currencies() -> None:
+    rows = [usage("ann", "2026-11-26T10:00:00", 60, spend="3", currency="GBP"),
+            usage("bob", "2026-11-26T10:00:00", 60, spend="2"), usage("cat", "2026-11-26T10:00:00", 60, spend="1"),
+            usage("dan", "2026-11-26T10:00:00", 60, spend="9", currency=None)]  # two currencies in the hour
+    bills = [{"subscriber_id": who, "bill_month": "2026-11", "currency": currency, "total": total}
+             for who, currency, total in (("ann", "GBP", "3"), ("ann", "EUR", "0.5"), ("bob", "EUR", "2"))]
+    minutes = [metric("2026-11-26T10:00:00", "GB", 3, 3, 180, "1.10"),
+               metric("2026-11-26T10:00:00", "GB", 2, 1, 60, "0.25", "GBP"),
+               metric("2026-11-26T10:01:00", "GB", 1, 1, 60, "0.15", "GBP"),
+               metric("2026-11-26T10:01:00", "GB", 0, 0, 0, "0", None)]  # only a fraud alert
+    figures = dashboard(tables(usage_hourly=rows, billing_monthly=bills, metrics_minutely=minutes), Filters(), NOW)
+    assert figures["top"]["spend"]["hour"] == [
+        {"subscriber": "bob", "value": "2", "currency": "EUR"}, {"subscriber": "cat", "value": "1", "currency": "EUR"},
+        {"subscriber": "ann", "value": "3", "currency": "GBP"}]
+    month = [(r["currency"], r["subscriber"], r["value"]) for r in figures["top"]["spend"]["month"]]
+    assert month == [("EUR", "bob", "2"), ("EUR", "ann", "0.5"), ("GBP", "ann", "3")]
+    assert figures["destinations"][0]["revenue"] == {"EUR": "1.10", "GBP": "0.40"}
 
 
 def test_alerts_newest_first_within_the_range_and_for_the_subscriber() -> None:

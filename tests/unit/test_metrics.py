@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,6 +28,13 @@ def test_record_figures() -> None:
     assert values["revenue_micros"] == ("123457", "BIGINT")  # exact, not a float
     assert record["Time"] == str(int(MINUTE.timestamp() * 1000)) and record["Version"] == 7
     assert [d["Value"] for d in record["Dimensions"]] == ["GB", "MOBILE_ORIGINATED", "VOICE"]
+
+
+def test_revenue_is_dimensioned_by_its_currency() -> None:
+    pounds = to_record(dataclasses.replace(metrics("GB"), currency="GBP"), version=1)
+    assert [(d["Name"], d["Value"]) for d in pounds["Dimensions"]][-1] == ("currency", "GBP")
+    # A row that only counts fraud alerts has no currency, and no empty dimension for it.
+    assert "currency" not in {d["Name"] for d in to_record(metrics("GB"), version=1)["Dimensions"]}
 
 
 def test_checks_what_the_emulator_does_not() -> None:

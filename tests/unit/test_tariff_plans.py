@@ -54,7 +54,8 @@ FILES = {
                                                    "44,United Kingdom,off_peak,0,60,0.03,0,,\n"
                                                    "44,United Kingdom,holiday,0,60,0.01,0,,\n"
                                                    "1,United States,*,0,1,0.60,0,,1.00\n",
-    "assignments.csv": "subscriber_id,plan,valid_from\nacme,business,2026-01-01\nlater,business,2026-03-01\n",
+    "assignments.csv": "subscriber_id,plan,valid_from\nacme,business,2026-01-01\nlater,business,2026-03-01\n"
+                       "mover,business,2026-03-15\n",
 }
 
 

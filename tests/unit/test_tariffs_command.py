@@ -31,7 +31,7 @@ def test_check_prints_what_the_folder_holds(tmp_path: Path, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert "plan business from 2026-01-01 (Europe/London): deck business, GBP, tax 0, up to 2 places, " \
            "bands holiday, peak, off_peak" in out
-    assert "deck basic from 2026-02-01: 1 prefixes" in out and "2 subscriber(s) assigned a plan" in out
+    assert "deck basic from 2026-02-01: 1 prefixes" in out and "3 subscriber(s) assigned a plan" in out
 
 
 def test_check_refuses_a_broken_folder_naming_file_and_line(tmp_path: Path,

@@ -1,7 +1,7 @@
 -- billing_monthly (DynamoDB ${billing_monthly_table}): the monthly bill per subscriber,
--- upserted by (subscriber_id, bill_month) as the month's running totals change.
+-- upserted by (subscriber_id, month_currency) as the month's running totals change.
 CREATE TEMPORARY TABLE billing_monthly (
-  PRIMARY KEY (subscriber_id, bill_month) NOT ENFORCED
+  PRIMARY KEY (subscriber_id, month_currency) NOT ENFORCED
 ) WITH (
   'connector' = 'dynamodb',
   'table-name' = '${billing_monthly_table}',

@@ -1,6 +1,6 @@
 -- metrics_by_minute (view): per minute (event time, UTC) and per destination country (as the
--- PBX saw it; 'ZZ' when unknown), direction and call type, over final legs: attempts,
--- answered calls, talk seconds and revenue (DECIMAL); and the fraud alerts raised in that
+-- PBX saw it; 'ZZ' when unknown), direction, call type and currency, over final legs: attempts,
+-- answered calls, talk seconds and revenue (DECIMAL, in that currency); and the fraud alerts raised in that
 -- minute, counted under the dimensions of the record that triggered them (fraud_detected: an
 -- escalation to CRITICAL, or the same window after the cooldown, raises an alert again). ASR and ACD are derived from these where
 -- they are written (domain/metrics.py). 1 min tumbling window.
@@ -11,10 +11,11 @@ SELECT
   destination_country,
   direction,
   call_type,
+  currency,
   SUM(leg) AS attempts,
   SUM(CASE WHEN answered THEN 1 ELSE 0 END) AS answered,
   SUM(talk_seconds) AS talk_seconds,
   CAST(SUM(amount) AS DECIMAL(20, 6)) AS revenue,
   SUM(1 - leg) AS fraud_alerts
 FROM TABLE(TUMBLE(TABLE metric_events, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
-GROUP BY window_start, window_end, destination_country, direction, call_type
+GROUP BY window_start, window_end, destination_country, direction, call_type, currency

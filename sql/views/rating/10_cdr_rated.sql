@@ -1,4 +1,4 @@
--- cdr_rated (view): every final call leg (cdr_final) priced under the plan of its subscriber
+-- cdr_rated (view): every final call leg as cdr_final priced it, under the plan of its subscriber
 -- (RATE_LEG, the rules of domain/tariff_plans.py, docs/tariffs.md): the plan version and deck
 -- version in force at its startTime, increments from its answer, each in the time band in
 -- force at its start; MT legs cost 0; an MO leg whose number matches no prefix has
@@ -10,12 +10,10 @@
 -- Grain: one row per call leg.
 CREATE TEMPORARY VIEW cdr_rated AS
 SELECT
-  f.record_id, f.call_id, f.linked_id, f.subscriber_id, f.call_type, f.call_direction,
-  f.start_time, f.answer_time, f.end_time, DATE_FORMAT(f.start_time, 'yyyy-MM') AS bill_month,
-  f.calling_number, f.calling_country, f.called_number, f.called_destination, f.answered,
-  f.talk_seconds, f.bytes_sent, f.bytes_received,
-  r.tariff_prefix, r.destination, r.plan, r.plan_assigned, r.plan_version, r.deck_version, r.bands,
-  r.billable_seconds, r.amount, r.tax, r.currency, r.rating_error, f.event_time
-FROM cdr_final AS f
-CROSS JOIN LATERAL TABLE(rate_leg(f.subscriber_id, f.called_number, f.calling_country, f.call_direction,
-  f.start_time, CASE WHEN f.answered THEN f.answer_time END, f.talk_seconds)) AS r
+  record_id, call_id, linked_id, subscriber_id, call_type, call_direction,
+  start_time, answer_time, end_time, DATE_FORMAT(start_time, 'yyyy-MM') AS bill_month,
+  calling_number, calling_country, called_number, called_destination, answered,
+  talk_seconds, bytes_sent, bytes_received,
+  tariff_prefix, destination, plan, plan_assigned, plan_version, deck_version, bands,
+  billable_seconds, amount, tax, currency, rating_error, event_time
+FROM cdr_final
