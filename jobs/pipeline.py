@@ -205,7 +205,7 @@ STAGES: tuple[str | PythonStage, ...] = (
 )
 
 # Views several INSERTs read, computed once and shared (see _share).
-SHARED_VIEWS = ("cdr_parsed", "cdr_final", "cdr_archived")
+SHARED_VIEWS = ("cdr_parsed", "cdr_final")
 
 
 def staged_tables(profile: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""Probes of the rate a running streaming job prices with: what the tariff-reload and rerating
-tests send to see a changed tariff folder taken."""
+"""A tariff folder a running streaming job re-reads, and probes of the rate it prices with:
+what the tariff-reload and rerating tests use to change prices under a job and see them taken."""
 
 from __future__ import annotations
 
@@ -7,12 +7,33 @@ import copy
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from local.local_aws import LocalAws
 from ops.reconcile import dynamodb_bills
 from stream_io.kinesis_writer import put_stream
 from synthetic.bad_records import GOOD
 from synthetic.traffic import to_json
+
+PLANS = """default_plan: flat
+plans:
+  flat:
+    time_zone: UTC
+    versions:
+      - {valid_from: 2026-01-01, deck: flat, currency: EUR, tax_rate: "0", rounding: half_up, decimals: 2}
+"""
+DECK = "prefix,destination,band,from_s,increment_s,rate_per_minute,connect_fee,min_charge,max_cost\n" \
+       "33,France,*,0,60,{rate},0,,\n1,North America,*,0,60,0.05,0,,\n"
+
+
+def probe_folder(root: Path, rate: str) -> Path:
+    """A folder of one plan: France at `rate` a minute (what probes call), North America at 0.05;
+    returns the deck's path, to be rewritten with another rate."""
+    deck = root / "decks" / "flat" / "2026-01-01.csv"
+    deck.parent.mkdir(parents=True)
+    (root / "plans.yaml").write_text(PLANS, encoding="utf-8")
+    deck.write_text(DECK.format(rate=rate), encoding="utf-8")
+    return deck
 
 
 class Prober:

@@ -25,7 +25,8 @@ from stream_io.kinesis_writer import put_stream
 from synthetic.bad_records import GOOD
 from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
 from tests.integration.checkpointed_job import run_checkpointed
-from tests.integration.tariff_probe import Prober
+from tests.integration.tariff_probe import DECK as PROBED_DECK
+from tests.integration.tariff_probe import Prober, probe_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = "2026-11"
@@ -154,17 +155,6 @@ def _late_legs(count: int) -> list[str]:
     return out
 
 
-FLAT_PLANS = """default_plan: flat
-plans:
-  flat:
-    time_zone: UTC
-    versions:
-      - {valid_from: 2026-01-01, deck: flat, currency: EUR, tax_rate: "0", rounding: half_up, decimals: 2}
-"""
-FLAT_DECK = "prefix,destination,band,from_s,increment_s,rate_per_minute,connect_fee,min_charge,max_cost\n" \
-            "33,France,*,0,60,{rate},0,,\n1,North America,*,0,60,0.05,0,,\n"
-
-
 def _download(aws: LocalAws, prefix: str, into: Path) -> None:
     """The archive as `aws s3 sync` brings it: committed files only."""
     for page in aws.s3.get_paginator("list_objects_v2").paginate(Bucket=aws.resources.bucket, Prefix=prefix + "/"):
@@ -178,8 +168,8 @@ def test_rerating_beside_a_running_job(tmp_path: Path) -> None:
     """The job bills at 0.10 a minute; the folder is corrected to 0.20 (the job takes it); the
     month is rerated from the archive; late legs keep arriving and the job bills them at 0.20.
     Each bill plus its adjustment is then the whole month at 0.20."""
-    folder = _folder(tmp_path / "tariffs", {"plans.yaml": FLAT_PLANS, "decks/flat/2026-01-01.csv": FLAT_DECK.format(
-        rate="0.10")})
+    folder = tmp_path / "tariffs"
+    deck = probe_folder(folder, "0.10")
     early = [to_json(record) for record in generate(TrafficSpec(
         seed=3, calls=150, subscribers=20, start=datetime(2026, 11, 10, tzinfo=UTC), hours=2))]
     with LocalAws.start(Resources(stream="cdr-rerate", bucket="cdr-rerate-archive")) as aws:
@@ -194,7 +184,7 @@ def test_rerating_beside_a_running_job(tmp_path: Path) -> None:
             put_stream(early, aws.kinesis, aws.resources.stream_arn)
             probe = Prober(aws)
             assert probe.price() == Decimal("0.10")  # the early traffic is ahead of it on the stream
-            (folder / "decks/flat/2026-01-01.csv").write_text(FLAT_DECK.format(rate="0.20"), encoding="utf-8")
+            deck.write_text(PROBED_DECK.format(rate="0.20"), encoding="utf-8")
             probe.prices_until(Decimal("0.20"), 1)
             before = early + probe.lines
             _wait_archived(aws, before)

@@ -11,26 +11,14 @@ from pathlib import Path
 
 from local.local_aws import LocalAws, Resources
 from tests.integration.checkpointed_job import run_checkpointed
-from tests.integration.tariff_probe import Prober
+from tests.integration.tariff_probe import DECK, Prober, probe_folder
 
-PLANS = """default_plan: flat
-plans:
-  flat:
-    time_zone: UTC
-    versions:
-      - {valid_from: 2026-01-01, deck: flat, currency: EUR, tax_rate: "0", rounding: half_up, decimals: 2}
-"""
-DECK = "prefix,destination,band,from_s,increment_s,rate_per_minute,connect_fee,min_charge,max_cost\n" \
-       "33,France,*,0,60,{rate},0,,\n"
 RELOAD_S = 1
 
 
 def test_a_running_job_takes_a_changed_folder_and_refuses_a_broken_one(tmp_path: Path) -> None:
     folder = tmp_path / "tariffs"
-    (folder / "decks" / "flat").mkdir(parents=True)
-    (folder / "plans.yaml").write_text(PLANS, encoding="utf-8")
-    deck = folder / "decks" / "flat" / "2026-01-01.csv"
-    deck.write_text(DECK.format(rate="0.10"), encoding="utf-8")
+    deck = probe_folder(folder, "0.10")
     with LocalAws.start(Resources(stream="cdr-reload", bucket="cdr-reload-archive")) as aws:
         groups = aws.application_properties(bounded=False)
         for group in groups:

@@ -3,8 +3,8 @@
 -- and as parsed, and for final legs the price this job rated and billed, with the plan,
 -- versions and bands that priced it (taken from cdr_final, so the archive holds exactly the
 -- price on the bill: what a rerating compares with; START and INTERIM are never priced, their
--- rated_* are NULL), and its partition: the UTC date and hour of its event time. Shared by
--- the archive and the dead-letter store (legs no tariff prices).
+-- rated_* are NULL), and its partition: the UTC date and hour of its event time. Read by the
+-- archive alone (so planned once, not shared: a shared view costs a crossing).
 -- Grain: one row per distinct valid record (recordId and recordType).
 CREATE TEMPORARY VIEW cdr_archived (
   record_id, call_id, record_type, start_time, answer_time, end_time, duration_s,
