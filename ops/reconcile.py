@@ -162,12 +162,14 @@ def replay_bills(directory: Path) -> dict[Key, dict[str, Any]]:
     return {bill_key(row): row for row in rows}
 
 
-def dynamodb_bills(client: Any, table: str) -> dict[Key, dict[str, Any]]:
+def dynamodb_bills(client: Any, table: str, month: str | None = None) -> dict[Key, dict[str, Any]]:
+    """Every bill of the table, or of one month."""
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
     bills = {}
-    for page in client.get_paginator("scan").paginate(TableName=table):
+    only = {"FilterExpression": "bill_month = :m", "ExpressionAttributeValues": {":m": {"S": month}}} if month else {}
+    for page in client.get_paginator("scan").paginate(TableName=table, **only):
         for raw in page["Items"]:
             item = {name: deserializer.deserialize(value) for name, value in raw.items()}
             bills[bill_key(item)] = item

@@ -54,8 +54,7 @@ def archived_prices(archive: Path, month: str) -> pa.Table:
                          f"archive the job wrote (s3://…/cdr/ synced, or a replay's DIR/cdr_archive)")
     table = dataset.to_table(columns=ARCHIVED, filter=ds.field("record_type") == "STOP")
     months = pc.strftime(table.column("start_time"), format="%Y-%m")
-    return table.append_column("bill_month", months).filter(pc.equal(months, month)).drop_columns(
-        ["record_type", "start_time"])
+    return table.filter(pc.equal(months, month)).drop_columns(["record_type", "start_time"])
 
 
 def rerated_prices(rated_calls: Path, month: str) -> pa.Table:
@@ -63,8 +62,8 @@ def rerated_prices(rated_calls: Path, month: str) -> pa.Table:
     return table.filter(pc.equal(table.column("bill_month"), month)).drop_columns(["bill_month"])
 
 
-def repriced_legs(billed: pa.Table, now: pa.Table) -> Iterator[Repriced]:
-    """Every leg of either side, joined by record_id."""
+def repriced_legs(billed: pa.Table, now: pa.Table, month: str) -> Iterator[Repriced]:
+    """Every leg of `month` on either side, joined by record_id."""
     joined = billed.join(now, keys="record_id", join_type="full outer")
     for batch in joined.to_batches():
         for row in batch.to_pylist():
@@ -72,7 +71,7 @@ def repriced_legs(billed: pa.Table, now: pa.Table) -> Iterator[Repriced]:
                 row["rated_amount"], row["rated_tax"], row["rated_currency"], row["rated_billable_seconds"])
             new = None if row["currency"] is None else Price(
                 row["amount"], row["tax"], row["currency"], row["billable_seconds"])
-            yield Repriced(row["record_id"], row["billed_subscriber_id"], row["bill_month"] or "", old, new)
+            yield Repriced(row["record_id"], row["billed_subscriber_id"], month, old, new)
 
 
 @dataclass(frozen=True)
@@ -127,24 +126,18 @@ class AdjustmentsTable:
         self.client, self.table = client, table
 
     def keys_of(self, month: str) -> set[BillKey]:
-        from boto3.dynamodb.types import TypeDeserializer
-
-        deserializer = TypeDeserializer()
-        keys = set()
-        for page in self.client.get_paginator("scan").paginate(
-                TableName=self.table, FilterExpression="bill_month = :m",
-                ExpressionAttributeValues={":m": {"S": month}}):
-            for raw in page["Items"]:
-                keys.add(bill_key({name: deserializer.deserialize(value) for name, value in raw.items()}))
-        return keys
+        return set(dynamodb_bills(self.client, self.table, month))  # an adjustment has a bill's key fields
 
     def write(self, month: str, rows: list[Adjustment]) -> None:
+        from boto3.dynamodb.table import BatchWriter
         from boto3.dynamodb.types import TypeSerializer
 
         serializer = TypeSerializer()
-        for row in rows:
-            item = {name: serializer.serialize(value) for name, value in row.item().items() if value is not None}
-            self.client.put_item(TableName=self.table, Item=item)
+        # 25 items a request; items DynamoDB leaves unprocessed (throttling) are sent again.
+        with BatchWriter(self.table, self.client) as batch:
+            for row in rows:
+                batch.put_item({name: serializer.serialize(value)
+                                for name, value in row.item().items() if value is not None})
 
 
 class AdjustmentsFolder:
@@ -208,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         except job_config.ConfigError as error:
             print(f"refused: {error}", file=sys.stderr)
             return 2
-        rerating = rerate(repriced_legs(billed, rerated_prices(work / "rated_calls", args.month)), args.month)
+        now = rerated_prices(work / "rated_calls", args.month)
+        rerating = rerate(repriced_legs(billed, now, args.month), args.month)
     if rerating.unrated_now:
         shown = ", ".join(rerating.unrated_now[:20])
         print(f"refused: {len(rerating.unrated_now)} legs billed before are priced by no rate of the new tariffs "
@@ -221,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         import boto3
 
         client = boto3.client("dynamodb", region_name=args.region, endpoint_url=args.endpoint)
-        bills, store = dynamodb_bills(client, args.dynamodb_table), AdjustmentsTable(client, args.adjustments_table)
+        bills = dynamodb_bills(client, args.dynamodb_table, month=args.month)
+        store = AdjustmentsTable(client, args.adjustments_table)
     rows = adjustments(rerating, bills, store.keys_of(args.month), args.reason, str(args.tariffs), datetime.now(UTC))
     store.write(args.month, rows)
     print("\n".join(str(row) for row in rows[:50]))
