@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from asterisk_adapter import forwarder
@@ -138,8 +139,11 @@ def main(argv: list[str] | None = None) -> int:
                 by_subscriber[bill["subscriber_id"]].append(bill)
             print("Subscribers who pay for legs they forwarded, transferred or parked (top 5; their bills):")
             for payer, legs in payers.most_common(5):
-                total = sum(bill["total"] for bill in by_subscriber[payer])
-                print(f"  {payer:<12} {legs:>3} legs   bill total {total:>12.6f}")
+                totals: dict[str, Decimal] = collections.defaultdict(Decimal)
+                for bill in by_subscriber[payer]:  # never added across currencies
+                    totals[bill["currency"]] += bill["total"]
+                shown = ", ".join(f"{total:>12.6f} {currency}" for currency, total in sorted(totals.items()))
+                print(f"  {payer:<12} {legs:>3} legs   bill total {shown}")
         print(f"Fraud alerts: {len(alerts):,}" + "".join(
             f"   {rule}: {count}" for rule, count in sorted(collections.Counter(a["rule"] for a in alerts).items())))
         print(f"S3 archive s3://{resources.bucket}/{resources.archive_prefix}/: {archive.count_rows():,} distinct "
