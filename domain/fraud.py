@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import abc
 import bisect
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
@@ -45,12 +46,12 @@ MT = "MOBILE_TERMINATED"
 
 @dataclass(frozen=True)
 class CallEvent:
-    """One record the rules read: a leg's START or STOP, with only the fields they use."""
+    """One record the rules read: a leg's START, INTERIM or STOP, with only the fields they use."""
 
     record_id: str
     call_id: str
     subscriber_id: str
-    record_type: str  # START or STOP
+    record_type: str  # START, INTERIM or STOP
     direction: str  # MOBILE_ORIGINATED or MOBILE_TERMINATED
     start_ms: int
     end_ms: int | None  # None for a START
@@ -64,6 +65,9 @@ class CallEvent:
     # (destination country, direction, call type) as the minute metrics group legs: an alert
     # this event triggers is counted under them
     dimensions: tuple[str, str, str] = ("ZZ", "", "")
+    answer_ms: int | None = None  # when the callee answered, if the record says so
+    seen_ms: int | None = None  # an INTERIM: set-up + the duration so far
+    hourly_cost: Decimal | None = None  # START/INTERIM: the plan's price of an hour of this call
 
     @property
     def logical_call(self) -> str:
@@ -72,8 +76,10 @@ class CallEvent:
 
     @property
     def time_ms(self) -> int:
-        """When the record happened: a STOP at its end, a START at set-up."""
-        return self.end_ms if self.end_ms is not None else self.start_ms
+        """When the record happened: a STOP at its end, an INTERIM when written, a START at set-up."""
+        if self.end_ms is not None:
+            return self.end_ms
+        return self.seen_ms if self.seen_ms is not None else self.start_ms
 
     @property
     def international(self) -> bool:
@@ -93,6 +99,8 @@ class Alert:
     threshold: Decimal
     evidence: tuple[str, ...]  # up to 10 call ids, oldest first
     evidence_records: tuple[str, ...] = field(default=(), compare=False)  # their record ids
+    # (destination country, direction, call type) of the call a running-call alert concerns
+    dimensions: tuple[str, str, str] | None = field(default=None, compare=False)
 
     @staticmethod
     def make_id(key: str, rule: Rule, window_start_ms: int) -> str:
@@ -139,6 +147,46 @@ ENDED = "ended"  # call id -> until ms: calls whose STOP came, so a late START c
 SPEND = "spend"  # UTC day number -> Decimal
 DESTINATIONS = "destinations"  # country -> (first seen ms, last seen ms)
 META = "meta"  # "first_seen" -> ms; "flagged_until" -> ms (WANGIRI)
+RUNNING = "running"  # call id -> RunningCall: calls set up and not yet stopped (LONG_CALL, RUNNING_COST)
+RUNNING_RULES = (Rule.LONG_CALL, Rule.RUNNING_COST)
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class RunningCall:
+    """What the running-call rules keep of a call between its START and its STOP."""
+
+    subscriber_id: str
+    start_ms: int
+    answer_ms: int | None
+    hourly_cost: Decimal | None
+    record_id: str
+    last_ms: int  # its newest record: forgotten max_open after it when no STOP comes
+    dimensions: tuple[str, str, str]
+    alerted: tuple[str | None, str | None] = (None, None)  # severity raised so far, per RUNNING_RULES
+
+    def observed(self, rule: Rule, now_ms: int) -> Decimal | None:
+        """LONG_CALL: seconds since set-up; RUNNING_COST: the hourly price × time since the
+        answer (since set-up while no record has said it was answered)."""
+        if rule is Rule.LONG_CALL:
+            return Decimal(now_ms - self.start_ms) / 1000
+        if self.hourly_cost is None:
+            return None
+        since = self.answer_ms if self.answer_ms is not None else self.start_ms
+        return (self.hourly_cost * (now_ms - since) / HOUR_MS).quantize(Decimal("0.000001"))
+
+    def crosses_at(self, rule: Rule, level: Decimal) -> int | None:
+        """The first millisecond at which `observed` reaches `level` (None: never)."""
+        if rule is Rule.LONG_CALL:
+            return self.lasts_at(level)
+        if not self.hourly_cost:
+            return None
+        since = self.answer_ms if self.answer_ms is not None else self.start_ms
+        return since + int((level * HOUR_MS / self.hourly_cost).to_integral_value(rounding="ROUND_CEILING"))
+
+    def lasts_at(self, seconds: Decimal) -> int:
+        """The first millisecond at which the call has lasted `seconds`."""
+        return self.start_ms + int((seconds * 1000).to_integral_value(rounding="ROUND_CEILING"))
 
 
 def _window(store: Store, rule: Rule) -> list[Entry]:
@@ -173,6 +221,9 @@ def _peak(entries: list[Entry], at_ms: int, length_ms: int,
     return best
 
 
+_RANK = {None: 0, Severity.WARNING.value: 1, Severity.CRITICAL.value: 2}
+
+
 class Detector(abc.ABC):
     """Shared bookkeeping: windows, cooldown, alert making, expiry."""
 
@@ -186,6 +237,14 @@ class Detector(abc.ABC):
     @abc.abstractmethod
     def expire(self, store: Store, now_ms: int) -> int | None:
         """Drops what no rule needs at `now_ms`; returns when to call again (None: nothing kept)."""
+
+    def tick(self, store: Store, now_ms: int) -> list[Alert]:
+        """The alerts time alone raises at `now_ms` (a call running on with no record)."""
+        return []
+
+    def next_check(self, store: Store) -> int | None:
+        """When `tick` may next raise an alert (None: not until another event)."""
+        return None
 
     def _alert(self, store: Store, key: str, rule: Rule, levels_key: str, observed: Decimal | int,
                entries: list[Entry], now_ms: int) -> Alert | None:
@@ -262,11 +321,92 @@ class SubscriberDetector(Detector):
             store.put(META, "first_seen", first_seen)
         if event.start_ms > (store.get(META, "last_seen") or 0):
             store.put(META, "last_seen", event.start_ms)
-        alerts = [self._concurrent(store, event)]
+        known = event.record_type == "INTERIM" and store.get(OPEN_CALLS, event.call_id) is not None
+        alerts = [] if known else [self._concurrent(store, event)]
         if event.record_type == "STOP":
             alerts += [self._velocity(store, event), self._high_risk(store, event), self._off_hours(store, event),
-                       self._spend(store, event, first_seen), self._new_destination(store, event, first_seen)]
+                       self._spend(store, event, first_seen), self._new_destination(store, event, first_seen),
+                       *self._stopped(store, event)]
+        else:
+            if event.record_type == "START":
+                alerts.append(self._high_risk(store, event))
+            alerts += self._running(store, event)
         return [alert for alert in alerts if alert is not None]
+
+    def _running(self, store: Store, event: CallEvent) -> list[Alert]:
+        """A START or INTERIM: the call is (still) running; its duration and cost so far are
+        checked now, and by `tick` when they cross a level before its next record."""
+        if store.get(ENDED, event.call_id) is not None:
+            return []  # its STOP came first
+        known: RunningCall | None = store.get(RUNNING, event.call_id)
+        call = RunningCall(
+            event.subscriber_id, event.start_ms,
+            event.answer_ms if event.answer_ms is not None else (known.answer_ms if known else None),
+            event.hourly_cost if event.hourly_cost is not None else (known.hourly_cost if known else None),
+            known.record_id if known else event.record_id, max(event.time_ms, known.last_ms if known else 0),
+            event.dimensions, known.alerted if known else (None, None))
+        store.put(RUNNING, event.call_id, call)
+        return self._check_running(store, event.call_id, call,
+                                   {rule: call.observed(rule, event.time_ms) for rule in RUNNING_RULES},
+                                   event.time_ms)
+
+    def _stopped(self, store: Store, event: CallEvent) -> list[Alert]:
+        """A STOP: the call's whole duration and its rated price, unless already alerted at that
+        severity while it ran."""
+        assert event.end_ms is not None
+        known: RunningCall | None = store.get(RUNNING, event.call_id)
+        store.remove(RUNNING, event.call_id)
+        call = RunningCall(event.subscriber_id, event.start_ms, event.answer_ms, None, event.record_id, event.end_ms,
+                           event.dimensions, known.alerted if known else (None, None))
+        observed = {Rule.LONG_CALL: Decimal(event.end_ms - event.start_ms) / 1000, Rule.RUNNING_COST: event.amount}
+        return self._check_running(store, event.call_id, call, observed, event.end_ms, remember=False)
+
+    def _check_running(self, store: Store, call_id: str, call: RunningCall,
+                       observed: dict[Rule, Decimal | None], now_ms: int, remember: bool = True) -> list[Alert]:
+        """Alerts for the levels the call has newly reached (each severity once per call);
+        what was raised is remembered while the call runs."""
+        alerts = []
+        alerted = list(call.alerted)
+        for index, rule in enumerate(RUNNING_RULES):
+            value = observed[rule]
+            if value is None:
+                continue
+            severity = self.rules.levels_for(rule, call.subscriber_id).severity(value)
+            if severity is None or _RANK[severity.value] <= _RANK[alerted[index]]:
+                continue
+            alerted[index] = severity.value
+            entry = (call.start_ms, call_id, call.record_id, value, "")
+            alert = self._alert(store, call.subscriber_id, rule, call.subscriber_id, value, [entry], now_ms)
+            if alert is not None:
+                alerts.append(dataclasses.replace(alert, dimensions=call.dimensions))
+        if remember and tuple(alerted) != call.alerted:
+            store.put(RUNNING, call_id, dataclasses.replace(call, alerted=(alerted[0], alerted[1])))
+        return alerts
+
+    def _watched_until(self, call: RunningCall) -> int:
+        """A call with no record for max_open is taken as ended (its STOP lost), but not before
+        its LONG_CALL critical level: a call that sends no INTERIM must still reach it."""
+        critical = self.rules.levels_for(Rule.LONG_CALL, call.subscriber_id).critical
+        return max(call.last_ms + self.rules.max_open_ms, call.lasts_at(critical) + 1)
+
+    def tick(self, store: Store, now_ms: int) -> list[Alert]:
+        alerts = []
+        for call_id, call in store.items(RUNNING):
+            if now_ms < self._watched_until(call):
+                alerts += self._check_running(store, call_id, call,
+                                              {rule: call.observed(rule, now_ms) for rule in RUNNING_RULES}, now_ms)
+        return alerts
+
+    def next_check(self, store: Store) -> int | None:
+        times = []
+        for _, call in store.items(RUNNING):
+            for index, rule in enumerate(RUNNING_RULES):
+                levels = self.rules.levels_for(rule, call.subscriber_id)
+                level = {None: levels.warning, Severity.WARNING.value: levels.critical}.get(call.alerted[index])
+                at = None if level is None else call.crosses_at(rule, level)
+                if at is not None and at < self._watched_until(call):
+                    times.append(at)
+        return min(times, default=None)
 
     def _count(self, store: Store, rule: Rule, event: CallEvent, tag: str = "") -> Alert | None:
         """The call joins the rule's window; the alert, if the calls in it reach a level."""
@@ -312,7 +452,11 @@ class SubscriberDetector(Detector):
                            len(busiest), busiest, event.time_ms)
 
     def _high_risk(self, store: Store, event: CallEvent) -> Alert | None:
+        """Counted at the call's START (a call to a satellite range counts while it runs), or
+        at its STOP when no START came: once per call."""
         if not is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate):
+            return None
+        if any(entry[1] == event.call_id for entry in _window(store, Rule.HIGH_RISK_DESTINATION)):
             return None
         return self._count(store, Rule.HIGH_RISK_DESTINATION, event)
 
@@ -371,6 +515,11 @@ class SubscriberDetector(Detector):
 
     def expire(self, store: Store, now_ms: int) -> int | None:
         due = self._expire_windows(store, now_ms)
+        for call_id, running in store.items(RUNNING):
+            if self._watched_until(running) <= now_ms:
+                store.remove(RUNNING, call_id)  # its STOP was lost
+            else:
+                due.append(self._watched_until(running))
         for call_id, (start, end, _, _) in store.items(OPEN_CALLS):
             ends = end if end is not None else start + self.rules.max_open_ms
             if ends <= now_ms:

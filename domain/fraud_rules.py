@@ -32,6 +32,19 @@ class Rule(enum.StrEnum):
     OFF_HOURS_INTERNATIONAL = "OFF_HOURS_INTERNATIONAL"
     SPEND_SPIKE = "SPEND_SPIKE"
     NEW_DESTINATION_BURST = "NEW_DESTINATION_BURST"
+    LONG_CALL = "LONG_CALL"
+    RUNNING_COST = "RUNNING_COST"
+
+
+# Rules whose levels are durations (seconds once read) rather than counts or money.
+DURATION_LEVELS = frozenset({Rule.LONG_CALL})
+
+
+class Action(enum.StrEnum):
+    """What the job does beyond the alert when a rule reaches CRITICAL."""
+
+    NONE = "none"
+    BLOCK = "block"  # the alerted subscriber (WANGIRI: the calling number) goes on the block list
 
 
 class Severity(enum.StrEnum):
@@ -77,11 +90,20 @@ class FraudRules:
     destination_min_history_ms: int
     class_levels: Mapping[str, Mapping[Rule, Levels]] = field(default_factory=dict)
     subscriber_class: Mapping[str, str] = field(default_factory=dict)
+    actions: Mapping[Rule, Action] = field(default_factory=dict)
+    class_actions: Mapping[str, Mapping[Rule, Action]] = field(default_factory=dict)
+    block_for_ms: int = 86_400_000
 
     def levels_for(self, rule: Rule, subscriber_id: str) -> Levels:
         """The subscriber's class's levels for the rule, else the defaults."""
         klass = self.subscriber_class.get(subscriber_id)
         return self.class_levels.get(klass, {}).get(rule, self.levels[rule]) if klass else self.levels[rule]
+
+    def action_for(self, rule: Rule, subscriber_id: str) -> Action:
+        """The subscriber's class's action for the rule, else the rule's (none unless set)."""
+        klass = self.subscriber_class.get(subscriber_id)
+        default = self.actions.get(rule, Action.NONE)
+        return self.class_actions.get(klass, {}).get(rule, default) if klass else default
 
     def is_business_time(self, weekday: int, moment: time) -> bool:
         return weekday in self.business_days and self.business_start <= moment < self.business_end
@@ -115,11 +137,24 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"must be a number ≥ 0, got {value}")
         return value
 
-    def levels(self, document: Mapping[str, Any], where: str) -> Levels:
-        levels = Levels(self.number(document, "warning", where), self.number(document, "critical", where))
+    def seconds(self, document: Mapping[str, Any], key: str, where: str) -> Decimal:
+        return Decimal(self.duration(document, key, where)) / 1000
+
+    def levels(self, document: Mapping[str, Any], where: str, durations: bool = False) -> Levels:
+        read = self.seconds if durations else self.number
+        levels = Levels(read(document, "warning", where), read(document, "critical", where))
         if levels.warning <= 0 or levels.critical < levels.warning:
             raise self.fail(where, f"needs 0 < warning ≤ critical, got {levels.warning} and {levels.critical}")
         return levels
+
+    def action(self, document: Mapping[str, Any], where: str) -> Action | None:
+        if "action" not in document:
+            return None
+        try:
+            return Action(str(document["action"]).lower())
+        except ValueError:
+            raise self.fail(f"{where}.action", f"expected one of {[a.value for a in Action]}, "
+                                               f"got {document['action']!r}") from None
 
 
 def parse_rules(text: str, source: str = "rules") -> FraudRules:
@@ -152,18 +187,24 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
     if not isinstance(classes, Mapping) or not isinstance(members, Mapping):
         raise reader.fail("classes/subscribers", "expected mappings")
     class_levels: dict[str, dict[Rule, Levels]] = {}
+    class_actions: dict[str, dict[Rule, Action]] = {}
     for name, overrides in classes.items():
         if not isinstance(overrides, Mapping) or set(overrides) - set(Rule):
             raise reader.fail(f"classes.{name}", f"expected rule names of {sorted(Rule)}")
-        class_levels[str(name)] = {Rule(rule): reader.levels(values, f"classes.{name}.{rule}")
-                                   for rule, values in overrides.items()}
+        if any(not isinstance(values, Mapping) for values in overrides.values()):
+            raise reader.fail(f"classes.{name}", "expected per rule a mapping of warning, critical and/or action")
+        class_levels[str(name)] = {Rule(rule): reader.levels(values, f"classes.{name}.{rule}",
+                                                             Rule(rule) in DURATION_LEVELS)
+                                   for rule, values in overrides.items() if "warning" in values or "critical" in values}
+        class_actions[str(name)] = {Rule(rule): action for rule, values in overrides.items()
+                                    if (action := reader.action(values, f"classes.{name}.{rule}")) is not None}
     for subscriber, klass in members.items():
         if klass not in class_levels:
             raise reader.fail(f"subscribers.{subscriber}", f"unknown class {klass!r}")
     spend = settings[Rule.SPEND_SPIKE]
     destinations = settings[Rule.NEW_DESTINATION_BURST]
     return FraudRules(
-        levels={rule: reader.levels(settings[rule], f"rules.{rule}") for rule in Rule},
+        levels={rule: reader.levels(settings[rule], f"rules.{rule}", rule in DURATION_LEVELS) for rule in Rule},
         windows_ms={rule: reader.duration(settings[rule], "window", f"rules.{rule}") for rule in windowed},
         cooldown_ms=reader.duration(document, "cooldown", "file"),
         high_risk_prefixes=tuple(sorted(str(p) for p in prefixes)),
@@ -179,6 +220,9 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         destination_min_history_ms=reader.duration(destinations, "min_history", "rules.NEW_DESTINATION_BURST"),
         class_levels=class_levels,
         subscriber_class={str(k): str(v) for k, v in members.items()},
+        actions={rule: action for rule in Rule if (action := reader.action(settings[rule], f"rules.{rule}"))},
+        class_actions=class_actions,
+        block_for_ms=reader.duration(document, "block_for", "file") if "block_for" in document else 86_400_000,
     )
 
 

@@ -43,6 +43,7 @@ from jobs.sql_files import SQL_ROOT
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
 # replay keeps the latest row per key, as the upsert would: (key, ordered by).
 UPSERT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {"fraud_alerts": (("alert_id",), "detected_at"),
+                                                       "fraud_blocks": (("target",), "blocked_at"),
                                                        "logical_calls": (("linked_id",), "completed_at")}
 
 

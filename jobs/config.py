@@ -167,6 +167,8 @@ class SinkConfig:
     dead_letter_store_path: str = key("dead-letter-store.path", "folder of the dead-letter store, "
                                       "`s3://bucket/prefix`", placeholder="dead_letter_store_path", parse=s3_folder)
     fraud_alerts_table: str = key("fraud-alerts.table", "table keyed (alert_id S)", placeholder="fraud_alerts_table")
+    fraud_blocks_table: str = key("fraud-blocks.table", "the block list the PBX reads: table keyed (target S), "
+                                  "TTL on expires_at", placeholder="fraud_blocks_table")
     fraud_tagged_path: str = key("fraud-tagged.path", "folder of the alerted legs, `s3://bucket/prefix`",
                                  placeholder="fraud_tagged_path", parse=s3_folder)
     logical_calls_table: str = key("logical-calls.table", "table keyed (linked_id S)",

@@ -31,12 +31,14 @@ from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
+from domain.blocklist import block_for_alert
 from domain.fraud import (
     COOLDOWN,
     DESTINATIONS,
     ENDED,
     META,
     OPEN_CALLS,
+    RUNNING,
     SPEND,
     WINDOWS,
     Alert,
@@ -47,15 +49,17 @@ from domain.fraud import (
 )
 from domain.fraud_rules import FraudRules
 
-SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, "callback_cooldown")
+SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, RUNNING, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
+NO_DIMENSIONS = ("ZZ", "", "")  # an alert raised by time alone carries its call's
 END_OF_KEY = 2**62  # a replay's one timer per key: batch fires it when the key's input ends
 DETECTED = Types.ROW_NAMED(
     ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
-     "observed", "threshold", "evidence_call_ids", "evidence", "destination_country", "direction", "call_type"],
+     "observed", "threshold", "evidence_call_ids", "evidence", "destination_country", "direction", "call_type",
+     "block_kind", "block_reason", "block_until_ms"],
     [Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.LONG(),
      Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(), Types.STRING(),
-     Types.STRING()])
+     Types.STRING(), Types.STRING(), Types.STRING(), Types.LONG()])
 
 
 def to_event(row: Row) -> CallEvent:
@@ -65,7 +69,8 @@ def to_event(row: Row) -> CallEvent:
     return CallEvent(row.record_id, row.call_id, row.subscriber_id, row.record_type, row.direction, row.start_ms,
                      row.end_ms, bool(row.answered), row.own_number or "", row.remote_number or "",
                      row.home_country, remote_country, Decimal(row.amount) if row.amount else None,
-                     row.linked_id, (row.metric_destination, row.direction, row.call_type))
+                     row.linked_id, (row.metric_destination, row.direction, row.call_type), row.answer_ms,
+                     row.seen_ms, Decimal(row.hourly_cost) if row.hourly_cost else None)
 
 
 def _country_of(number: str | None) -> str | None:
@@ -77,13 +82,16 @@ def _country_of(number: str | None) -> str | None:
         return None
 
 
-def to_row(alert: Alert, trigger: CallEvent) -> Row:
+def to_row(alert: Alert, trigger: tuple[str, str, str], rules: FraudRules) -> Row:
+    """The alert with the dimensions of the event that raised it, and the block it asks for."""
+    block = block_for_alert(alert, rules)
     return Row(alert.alert_id, alert.subscriber_id, alert.rule.value, alert.severity.value, alert.detected_at_ms,
                alert.window_start_ms, alert.window_end_ms, str(alert.observed), str(alert.threshold),
                json.dumps(list(alert.evidence)),
                json.dumps([f"{call}{UNIT_SEPARATOR}{record}"
                            for call, record in zip(alert.evidence, alert.evidence_records, strict=True)]),
-               *trigger.dimensions)
+               *trigger, block.kind.value if block else None, block.reason if block else None,
+               block.expires_at_ms if block else None)
 
 
 class _MapStateStore:
@@ -134,32 +142,53 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._pending.add(event)
             ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
             return
-        if event.record_type == "START" and event.start_ms > ctx.timer_service().current_watermark() + self._in_sync_ms:
-            self._early.add(event)  # judged when the watermark reaches its set-up
-            ctx.timer_service().register_event_time_timer(event.start_ms)
+        if event.record_type != "STOP" and event.time_ms > ctx.timer_service().current_watermark() + self._in_sync_ms:
+            self._early.add(event)  # judged when the watermark reaches it
+            ctx.timer_service().register_event_time_timer(event.time_ms)
             return
         yield from self._evaluate(event, ctx)
 
     def _replay_key(self) -> Iterator[Row]:
         """A key's whole history in event-time order, expiring state as time passes."""
         assert self._detector is not None and self._store is not None
+        detector, store = self._detector, self._store
         due: int | None = None
+        check: int | None = None
         for event in sorted(self._pending.get(), key=lambda e: (e.time_ms, e.start_ms, e.record_id)):
+            while check is not None and check <= event.time_ms:
+                yield from self._rows(detector.tick(store, check), NO_DIMENSIONS)
+                check = detector.next_check(store)
             while due is not None and due <= event.time_ms:
-                following = self._detector.expire(self._store, due)
+                following = detector.expire(store, due)
                 due = None if following is None else max(following, due + 1)
-            for alert in self._detector.on_event(self._store, event):
-                yield to_row(alert, event)
+            yield from self._rows(detector.on_event(store, event), event.dimensions)
+            check = detector.next_check(store)
             if due is None:
                 due = event.time_ms + min(self._rules.windows_ms.values())
+        while check is not None:  # calls still running when the input ends: as a bounded stream's timers
+            yield from self._rows(detector.tick(store, check), NO_DIMENSIONS)
+            check = detector.next_check(store)
         self._pending.clear()
+
+    def _rows(self, alerts: list[Alert], trigger: tuple[str, str, str]) -> Iterator[Row]:
+        """Alerts as rows; a running call's alert carries its call's dimensions, others the
+        triggering event's."""
+        for alert in alerts:
+            yield to_row(alert, alert.dimensions or trigger, self._rules)
 
     def _evaluate(self, event: CallEvent, ctx: Any) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
-        for alert in self._detector.on_event(self._store, event):
-            yield to_row(alert, event)
+        yield from self._rows(self._detector.on_event(self._store, event), event.dimensions)
+        self._schedule_check(ctx)
         if self._next_expiry.value() is None:  # start the expiry chain
             self._schedule(ctx, event.time_ms + min(self._rules.windows_ms.values()))
+
+    def _schedule_check(self, ctx: Any) -> None:
+        """A timer where a running call next crosses a level (timers at one instant are one)."""
+        assert self._detector is not None and self._store is not None
+        check = self._detector.next_check(self._store)
+        if check is not None:
+            ctx.timer_service().register_event_time_timer(check)
 
     def _schedule(self, ctx: Any, at_ms: int) -> None:
         self._next_expiry.update(at_ms)
@@ -170,6 +199,10 @@ class FraudRulesFunction(KeyedProcessFunction):
         if self._ordered and timestamp == END_OF_KEY:
             yield from self._replay_key()
             return
+        ticked = self._detector.tick(self._store, timestamp)
+        if ticked:
+            yield from self._rows(ticked, NO_DIMENSIONS)
+            self._schedule_check(ctx)
         early = list(self._early.get())
         if early:
             released = sorted((e for e in early if e.start_ms <= timestamp), key=lambda e: (e.start_ms, e.record_id))

@@ -168,7 +168,7 @@ def _proctime_column(table: Table) -> str | None:
     return None
 
 
-FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_tagged_calls"})
+FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_blocks", "fraud_tagged_calls"})
 
 
 def _logical_calls(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str, sinks: set[str]) -> None:

@@ -56,6 +56,7 @@ class Resources:
     dead_letter_prefix: str = "dead-letters"
     fraud_tagged_prefix: str = "fraud-tagged"
     fraud_alerts_table: str = "cdr_fraud_alerts"
+    fraud_blocks_table: str = "cdr_fraud_blocks"
     logical_calls_table: str = "cdr_logical_calls"
     metrics_minutely_table: str = "cdr_metrics_minutely"
     pipeline_minutely_table: str = "cdr_pipeline_minutely"
@@ -172,6 +173,7 @@ class LocalAws:
                             (r.billing_adjustments_table, ("subscriber_id", "month_currency")),
                             (r.rating_errors_table, ("record_id",)),
                             (r.fraud_alerts_table, ("alert_id",)),
+                            (r.fraud_blocks_table, ("target",)),
                             (r.logical_calls_table, ("linked_id",)),
                             (r.metrics_minutely_table, ("minute_start", "dimensions")),
                             (r.pipeline_minutely_table, ("minute_start",))):
@@ -211,6 +213,7 @@ class LocalAws:
                 "archive.path": f"s3://{r.bucket}/{r.archive_prefix}",
                 "dead-letter-store.path": f"s3://{r.bucket}/{r.dead_letter_prefix}",
                 "fraud-alerts.table": r.fraud_alerts_table,
+                "fraud-blocks.table": r.fraud_blocks_table,
                 "fraud-tagged.path": f"s3://{r.bucket}/{r.fraud_tagged_prefix}",
                 "logical-calls.table": r.logical_calls_table,
                 "metrics-minutely.table": r.metrics_minutely_table,

@@ -156,7 +156,7 @@ def _irsf(b: _Builder, index: int) -> None:
     for i in range(10):
         b.call(s, HIGH_RISK_NUMBERS[i % len(HIGH_RISK_NUMBERS)], start + timedelta(minutes=4 * i), talk_s=240)
     b.label(f"irsf-{index}", "HIGH_RISK_DESTINATION", s.subscriber_id, "NEW_DESTINATION_BURST", "SPEND_SPIKE",
-            began=start)
+            "RUNNING_COST", began=start)
 
 
 def _wangiri(b: _Builder, index: int) -> None:
@@ -191,8 +191,28 @@ def _spend(b: _Builder, index: int) -> None:
     start = b.local(s, 9)
     for i in range(3):
         b.call(s, b.mobile("MA"), start + timedelta(minutes=185 * i), talk_s=10_800)
-    b.label(f"spend-{index}", "SPEND_SPIKE", s.subscriber_id, "NEW_DESTINATION_BURST",
+    b.label(f"spend-{index}", "SPEND_SPIKE", s.subscriber_id, "NEW_DESTINATION_BURST", "RUNNING_COST",
             began=start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+def _satellite_call(b: _Builder, index: int) -> None:
+    """RUNNING_COST: one 40-minute call to a satellite range (6.50 a minute), START and INTERIMs
+    sent: 25 is reached in its fourth minute, long before its STOP."""
+    s = b.actor()
+    start = b.local(s, 12 + index)
+    b.call(s, HIGH_RISK_NUMBERS[index % 2], start, talk_s=2_400, ring_s=3, with_start=True)
+    b.label(f"satellite-{index}", "RUNNING_COST", s.subscriber_id, "SPEND_SPIKE", "HIGH_RISK_DESTINATION",
+            "NEW_DESTINATION_BURST", began=start)
+
+
+def _endless_call(b: _Builder, index: int) -> None:
+    """LONG_CALL: a call to a landline at home left up for 9 hours (a hijacked line held open),
+    START and INTERIMs sent."""
+    s = b.actor()
+    start = b.local(s, 1 + index)
+    landline = b.pool.draw(s.country, (PhoneNumberType.FIXED_LINE,))[0]
+    b.call(s, landline, start, talk_s=9 * 3_600, with_start=True)
+    b.label(f"endless-{index}", "LONG_CALL", s.subscriber_id, "RUNNING_COST", began=start)
 
 
 def _new_destinations(b: _Builder, index: int) -> None:
@@ -238,7 +258,7 @@ def _conference(b: _Builder, index: int) -> None:
                linked_id=linked, leg=leg + 1, call_type="CONFERENCE")
 
 
-FRAUDS = (_flood, _concurrency, _irsf, _wangiri, _pbx_hack, _spend, _new_destinations)
+FRAUDS = (_flood, _concurrency, _irsf, _wangiri, _pbx_hack, _spend, _new_destinations, _satellite_call, _endless_call)
 
 
 def build(spec: ScenarioSpec) -> tuple[Iterable[dict[str, Any]], Scenarios]:

@@ -32,6 +32,7 @@ STREAMING = [
         "usage-hourly.table": "usage", "dead-letters.table": "dead", "billing-monthly.table": "bills",
         "rating-errors.table": "unrated", "archive.path": "s3://cdr-archive-eu/cdr/",
         "dead-letter-store.path": "s3://cdr-archive-eu/dead-letters", "fraud-alerts.table": "alerts",
+        "fraud-blocks.table": "blocks",
         "fraud-tagged.path": "s3://cdr-archive-eu/fraud-tagged", "logical-calls.table": "calls",
         "metrics-minutely.table": "metrics", "pipeline-minutely.table": "pipeline"}},
     {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},

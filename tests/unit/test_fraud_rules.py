@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from domain.fraud import CallEvent, DictStore, RemoteNumberDetector, SubscriberDetector, is_high_risk, zone_of
-from domain.fraud_rules import DEFAULT_RULES, Rule, RulesError, Severity, load_rules, parse_rules
+from domain.fraud_rules import DEFAULT_RULES, Action, Levels, Rule, RulesError, Severity, load_rules, parse_rules
 
 RULES = load_rules()
 T0 = datetime(2026, 11, 4, 14, 0, tzinfo=UTC)  # a Wednesday, 14:00 UTC (15:00 in Paris)
@@ -280,3 +280,92 @@ def test_a_long_call_arriving_at_its_end_still_finds_its_window() -> None:
         detector.expire(store, event.time_ms - 60_000)  # the watermark, a minute behind
     off_hours = [a for a in alerts if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
     assert [(a.observed, a.window_start_ms) for a in off_hours] == [(8, ms(night))]
+
+
+def running(at: datetime, kind: str, *, call_id: str, hourly: str | None = None, seen_s: float | None = None,
+            answer: datetime | None = None, subscriber: str = "sub-1", remote: str = "+881631234567") -> CallEvent:
+    """A START (or an INTERIM `seen_s` after set-up) of a call still running."""
+    return CallEvent(f"{call_id}:{kind}:{seen_s}", call_id, subscriber, kind, "MOBILE_ORIGINATED", ms(at), None,
+                     False, "+33698765432", remote, "FR", None, None, None, ("ZZ", "MOBILE_ORIGINATED", "VOICE"),
+                     ms(answer) if answer else None, ms(at) + int(seen_s * 1000) if seen_s is not None else None,
+                     Decimal(hourly) if hourly else None)
+
+
+def test_a_running_call_alerts_on_its_cost_before_its_stop() -> None:
+    """A satellite call at 6.50 a minute (390.00 an hour): 25 (warning) after 25/390 h =
+    230,769.23 ms, so at set-up + 230,770 ms; 75 (critical) after 692,307.69 ms → + 692,308 ms."""
+    detector, store = SubscriberDetector(RULES), DictStore()
+    assert detector.on_event(store, running(T0, "START", call_id="sat", hourly="390.000000")) == []
+    assert detector.next_check(store) == ms(T0) + 230_770
+    warning = detector.tick(store, ms(T0) + 230_770)
+    assert [(a.rule, a.severity, a.observed, a.threshold) for a in warning] == \
+        [(Rule.RUNNING_COST, Severity.WARNING, Decimal("25.000083"), Decimal(25))]
+    assert warning[0].evidence == ("sat",) and warning[0].window_start_ms == ms(T0)
+    assert warning[0].dimensions == ("ZZ", "MOBILE_ORIGINATED", "VOICE")
+    assert detector.tick(store, ms(T0) + 300_000) == []  # no level newly reached
+    assert detector.next_check(store) == ms(T0) + 692_308
+    critical = detector.tick(store, ms(T0) + 692_308)
+    assert [(a.severity, a.observed) for a in critical] == [(Severity.CRITICAL, Decimal("75.000033"))]
+    assert critical[0].alert_id == warning[0].alert_id  # the escalation overwrites the warning
+    # LONG_CALL's 5 h is still to come; the STOP ends the watch without a second cost alert.
+    assert detector.next_check(store) == ms(T0) + 5 * 3_600_000
+    stop = dataclasses.replace(call(T0, seconds=1_200, remote="+881631234567", remote_country=None, amount="130",
+                                    call_id="sat"))
+    assert [a.rule for a in detector.on_event(store, stop)] == []
+    assert detector.next_check(store) is None
+
+
+def test_cost_runs_from_the_answer_once_a_record_gives_it() -> None:
+    """An INTERIM 60 s after set-up says the call was answered at 20 s: the cost runs from
+    there (390 an hour: 25 reached 230,770 ms after the answer)."""
+    detector, store = SubscriberDetector(RULES), DictStore()
+    detector.on_event(store, running(T0, "START", call_id="sat", hourly="390"))
+    detector.on_event(store, running(T0, "INTERIM", call_id="sat", seen_s=60, answer=T0 + timedelta(seconds=20)))
+    assert detector.next_check(store) == ms(T0) + 20_000 + 230_770
+
+
+def test_a_long_call_alerts_at_an_interim_and_at_a_stop() -> None:
+    detector, store = SubscriberDetector(RULES), DictStore()
+    detector.on_event(store, running(T0, "START", call_id="long", remote="+33140000000"))
+    late = detector.on_event(store, running(T0, "INTERIM", call_id="long", seen_s=5 * 3600 + 300,
+                                            remote="+33140000000"))
+    assert [(a.rule, a.severity, a.observed) for a in late] == [(Rule.LONG_CALL, Severity.WARNING, 18_300)]
+    # No START nor INTERIM seen: the STOP alone says the call lasted 8 h 20 min.
+    alerts = run(SubscriberDetector(RULES), [call(T0, seconds=30_000, call_id="unseen")])[0]
+    assert [(a.rule, a.severity, a.observed) for a in alerts] == [(Rule.LONG_CALL, Severity.CRITICAL, 30_000)]
+
+
+def test_a_call_without_interims_is_watched_up_to_its_long_call_critical() -> None:
+    """Asterisk sends no INTERIM by default: a call known by its START alone is watched until
+    LONG_CALL's critical level (8 h), though max_open (4 h) has passed; then forgotten."""
+    detector, store = SubscriberDetector(RULES), DictStore()
+    detector.on_event(store, running(T0, "START", call_id="quiet", remote="+33140000000"))
+    assert detector.next_check(store) == ms(T0) + 5 * 3_600_000
+    assert [a.severity for a in detector.tick(store, ms(T0) + 5 * 3_600_000)] == [Severity.WARNING]
+    assert [a.severity for a in detector.tick(store, ms(T0) + 8 * 3_600_000)] == [Severity.CRITICAL]
+    assert detector.next_check(store) is None
+    assert detector.expire(store, ms(T0) + 8 * 3_600_000) == ms(T0) + 8 * 3_600_000 + 1
+    detector.expire(store, ms(T0) + 8 * 3_600_000 + 1)
+    assert store.items("running") == []
+
+
+def test_a_high_risk_call_counts_at_its_start_once() -> None:
+    events = []
+    for i in range(3):
+        start = running(T0 + timedelta(minutes=i), "START", call_id=f"hr{i}")
+        events += [start, dataclasses.replace(call(T0 + timedelta(minutes=i), seconds=30, remote="+881631234567",
+                                                   remote_country=None, call_id=f"hr{i}"))]
+    alerts = [a for a in run(SubscriberDetector(RULES), events)[0] if a.rule is Rule.HIGH_RISK_DESTINATION]
+    assert [(a.observed, a.detected_at_ms) for a in alerts] == [(3, ms(T0 + timedelta(minutes=2)))]
+
+
+def test_duration_levels_and_actions_are_read_and_checked() -> None:
+    assert RULES.levels[Rule.LONG_CALL] == Levels(Decimal(18_000), Decimal(28_800))
+    assert RULES.action_for(Rule.RUNNING_COST, "anyone") is Action.BLOCK
+    assert RULES.action_for(Rule.VELOCITY, "anyone") is Action.NONE
+    assert RULES.block_for_ms == 86_400_000
+    kill = DEFAULT_RULES.read_text().replace("max_ring: 3 s\n    action: block", "max_ring: 3 s\n    action: kill")
+    with pytest.raises(RulesError, match=r"rules.WANGIRI.action: expected one of \['none', 'block'\], got 'kill'"):
+        parse_rules(kill)
+    with pytest.raises(RulesError, match=r"rules.LONG_CALL.warning: expected a duration"):
+        parse_rules(DEFAULT_RULES.read_text().replace("warning: 5 h", "warning: 5"))

@@ -11,7 +11,8 @@ SELECT record_id, call_id, subscriber_id, 'STOP' AS record_type, call_direction 
        calling_country AS home_country,
        CASE WHEN call_direction = 'MOBILE_ORIGINATED' THEN called_destination END AS remote_country,
        CAST(NULL AS STRING) AS amount, linked_id, call_type,
-       COALESCE(called_destination, 'ZZ') AS metric_destination
+       COALESCE(called_destination, 'ZZ') AS metric_destination, CAST(NULL AS BIGINT) AS answer_ms,
+       CAST(NULL AS BIGINT) AS seen_ms, CAST(NULL AS STRING) AS hourly_cost
 FROM cdr_final
 WHERE (call_direction = 'MOBILE_TERMINATED' AND NOT answered
        AND epoch_millis(end_time) - epoch_millis(start_time) <= ${wangiri_max_ring_ms})
