@@ -152,8 +152,8 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
     if termination is None:
         raise AsteriskLineError(Reason.UNKNOWN_DISPOSITION, f"disposition {get('disposition')!r}")
     channel, peer = get("channel") or "", get("dstchannel") or ""
-    caller_account = _account(get("accountcode"), channel, config)
-    callee_account = _account(get("peeraccount"), peer, config)
+    caller_account = account_of(get("accountcode"), channel, config)
+    callee_account = account_of(get("peeraccount"), peer, config)
     if caller_account is not None:
         direction, subscriber = "MOBILE_ORIGINATED", caller_account
     elif callee_account is not None:
@@ -168,12 +168,12 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
     app = (get("lastapp") or "").lower()
     if app == "park":
         answer = None
-    calling = _number(get("src") or _caller_id_number(get("clid") or ""), config, "src")
+    calling = number_of(get("src") or _caller_id_number(get("clid") or ""), config, "src")
     # Who actually rang: Party B's extension (a forward or a parallel dial keeps the dialled dst).
     peer_extension = _endpoint(peer) if callee_account is not None else None
     dialled = peer_extension if peer_extension and peer_extension.isdigit() else get("dst") or ""
     service = _is_service(dialled.strip(), config)
-    called = dialled.strip() if service else _number(dialled, config, "dst")
+    called = dialled.strip() if service else number_of(dialled, config, "dst")
     call_id = _call_id(cdr, line)
     record: dict[str, Any] = {
         "callId": call_id,
@@ -203,7 +203,7 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
     return record
 
 
-def _account(code: str | None, channel: str, config: AsteriskConfig) -> str | None:
+def account_of(code: str | None, channel: str, config: AsteriskConfig) -> str | None:
     """Our subscriber on this channel, or None for a trunk (or no channel)."""
     if not channel or channel.startswith(config.trunk_prefixes):
         return None
@@ -233,7 +233,7 @@ def _is_service(dialled: str, config: AsteriskConfig) -> bool:
     return numbering.is_service(dialled, config.country)
 
 
-def _number(raw: str, config: AsteriskConfig, column: str) -> str:
+def number_of(raw: str, config: AsteriskConfig, column: str) -> str:
     digits = raw.strip()
     if digits.isdigit() and len(digits) <= config.extension_digits:
         digits = config.extension_template.format(digits)

@@ -1,7 +1,8 @@
 """The block list: who the PBX refuses to connect, why, and until when.
 
-Plain Python, no I/O. The fraud job adds a block when a rule whose action is `block` reaches
-CRITICAL (`block_for_alert`); an operator adds and lifts blocks by hand (ops/blocks.py); the
+Plain Python, no I/O, and nothing beyond the standard library: the PBX host runs the check
+without the job's packages. The fraud job adds a block when a rule whose action is `block`
+reaches CRITICAL (domain/fraud_actions.py); an operator adds and lifts blocks by hand (ops/blocks.py); the
 PBX asks before each call (asterisk_adapter/block_check.py, through `BlockList.check`). A block
 names a subscriber (the account that pays for the calls) or a number (WANGIRI: the foreign
 number a spray came from, refused as a destination and as a caller). The job never lifts a
@@ -14,9 +15,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from domain.fraud import Alert
-from domain.fraud_rules import Action, FraudRules, Rule, Severity
 
 FRAUD_JOB = "fraud-job"
 
@@ -48,17 +46,6 @@ class Block:
 
 def target_of(kind: Kind, value: str) -> str:
     return f"{kind.value}:{value}"
-
-
-def block_for_alert(alert: Alert, rules: FraudRules) -> Block | None:
-    """The block a CRITICAL alert asks for, when its rule's action (or the subscriber class's)
-    is `block`: the alerted subscriber, or for WANGIRI the spraying number."""
-    if alert.severity is not Severity.CRITICAL or rules.action_for(alert.rule, alert.subscriber_id) is not Action.BLOCK:
-        return None
-    kind = Kind.NUMBER if alert.rule is Rule.WANGIRI else Kind.SUBSCRIBER
-    reason = f"{alert.rule.value} {alert.severity.value}: observed {alert.observed} ≥ {alert.threshold}"
-    return Block(kind, alert.subscriber_id, reason, alert.rule.value, alert.alert_id, alert.detected_at_ms,
-                 alert.detected_at_ms + rules.block_for_ms, FRAUD_JOB)
 
 
 class BlockList:

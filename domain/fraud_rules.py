@@ -109,6 +109,14 @@ class FraudRules:
         return weekday in self.business_days and self.business_start <= moment < self.business_end
 
 
+def parse_duration(text: Any) -> int:
+    """Milliseconds of a duration written "90 s", "10 min", "1 h", "30 d"."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise RulesError(f"expected a duration like '60 s' or '1 h', got {text!r}")
+    return int(match.group(1)) * _UNIT_MS[match.group(2)]
+
+
 class _Reader:
     def __init__(self, source: str):
         self.source = source
@@ -123,10 +131,10 @@ class _Reader:
         return value
 
     def duration(self, document: Mapping[str, Any], key: str, where: str) -> int:
-        match = _DURATION.match(str(document.get(key, "")))
-        if not match:
-            raise self.fail(f"{where}.{key}", f"expected a duration like '60 s' or '1 h', got {document.get(key)!r}")
-        return int(match.group(1)) * _UNIT_MS[match.group(2)]
+        try:
+            return parse_duration(document.get(key, ""))
+        except RulesError as error:
+            raise self.fail(f"{where}.{key}", str(error)) from None
 
     def number(self, document: Mapping[str, Any], key: str, where: str) -> Decimal:
         try:

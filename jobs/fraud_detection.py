@@ -31,7 +31,6 @@ from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
-from domain.blocklist import block_for_alert
 from domain.fraud import (
     COOLDOWN,
     DESTINATIONS,
@@ -47,6 +46,7 @@ from domain.fraud import (
     RemoteNumberDetector,
     SubscriberDetector,
 )
+from domain.fraud_actions import block_for_alert
 from domain.fraud_rules import FraudRules
 
 SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, RUNNING, "callback_cooldown")
