@@ -82,6 +82,14 @@ def s3_folder(text: str) -> str:
     return value
 
 
+def sns_topic(text: str) -> str:
+    """An SNS topic ARN (its region is where notices are published), or empty."""
+    value = text.strip()
+    if value and not re.fullmatch(r"arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]{1,256}", value):
+        raise ValueError(f"must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got {value!r}")
+    return value
+
+
 def currency_code(text: str) -> str:
     if not re.fullmatch(r"[A-Z]{3}", text):
         raise ValueError(f"must be an ISO 4217 code, got {text!r}")
@@ -277,6 +285,16 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class Notifications:
+    """Where and how alerts are published (FraudConfig.notifications)."""
+
+    topic_arn: str
+    region: str
+    endpoint: str
+    dashboard_url: str
+
+
+@dataclass(frozen=True)
 class FraudConfig:
     """The fraud rules (domain/fraud_rules.py), checked when loaded; on unless disabled."""
 
@@ -284,6 +302,17 @@ class FraudConfig:
     enabled: bool = key("enabled", "run the fraud rules", True)
     rules: FraudRules = key("rules", "the rules file (relative to the project root)", "rules/fraud.yaml",
                             parse=rules_file)
+    topic_arn: str = key("notifications.topic-arn", "SNS topic every alert and block is published to (streaming; "
+                         "empty: none)", "", parse=sns_topic)
+    sns_endpoint: str = key("sns.endpoint", "an SNS emulator's URL for local runs; empty on AWS", "")
+    dashboard_url: str = key("dashboard.url", "the dashboard's address, for the link in a notification", "")
+
+    @property
+    def notifications(self) -> Notifications | None:
+        """Where streaming publishes alerts (None: nowhere)."""
+        if not self.topic_arn:
+            return None
+        return Notifications(self.topic_arn, self.topic_arn.split(":")[3], self.sns_endpoint, self.dashboard_url)
 
 
 GROUPS: tuple[type, ...] = (SourceConfig, SinkConfig, BillingConfig, FraudConfig, MetricsConfig, TuningConfig)

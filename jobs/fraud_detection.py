@@ -27,7 +27,7 @@ from typing import Any
 
 import phonenumbers
 from pyflink.common import Row, Types
-from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext
+from pyflink.datastream import DataStream, KeyedProcessFunction, MapFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
@@ -47,7 +47,10 @@ from domain.fraud import (
     SubscriberDetector,
 )
 from domain.fraud_actions import block_for_alert
-from domain.fraud_rules import FraudRules
+from domain.fraud_notice import compose
+from domain.fraud_rules import FraudRules, Rule, Severity
+from jobs.config import Notifications
+from stream_io.notifications import Notifier, sns_publisher
 
 SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, RUNNING, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
@@ -219,10 +222,11 @@ class FraudRulesFunction(KeyedProcessFunction):
 
 
 def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool,
-                           in_sync_ms: int = 0) -> None:
+                           in_sync_ms: int = 0, notifications: Notifications | None = None) -> None:
     """Runs the rules over the two event views; their alerts become the view fraud_detected,
     with event_time (the detection's) as its event time. Without rules (fraud detection off)
-    the view is there but empty, so what reads it (the minute metrics) need not know."""
+    the view is there but empty, so what reads it (the minute metrics) need not know. With
+    `notifications`, every alert row is also published to SNS on its way."""
     if rules is None:
         columns = ", ".join(f"CAST(NULL AS {'BIGINT' if kind == Types.LONG() else 'STRING'}) AS {name}"
                             for name, kind in zip(DETECTED.get_field_names(), DETECTED.get_field_types(),
@@ -240,7 +244,38 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
                        .key_by(lambda row, field=key: row[field], key_type=Types.STRING())
                        .process(FraudRulesFunction(rules, by_remote_number, ordered, in_sync_ms), output_type=DETECTED)
                        .uid(name.replace(" ", "-")).name(name))
-    _detected_view(t_env, streams[0].union(streams[1]))
+    alerts = streams[0].union(streams[1])
+    if notifications is not None:
+        alerts = (alerts.map(NotifyFunction(rules, notifications), output_type=DETECTED)
+                  .uid("fraud-notifications").name("fraud notifications (SNS)"))
+    _detected_view(t_env, alerts)
+
+
+class NotifyFunction(MapFunction):
+    """Publishes each alert row (and the block it asked for) to SNS and passes it on; the
+    publishing happens on a thread of its own (stream_io/notifications.py), never in the way."""
+
+    def __init__(self, rules: FraudRules, notifications: Notifications):
+        self._rules = rules
+        self._notifications = notifications
+        self._notifier: Notifier | None = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        settings = self._notifications
+        self._notifier = Notifier(sns_publisher(settings.topic_arn, settings.region, settings.endpoint))
+
+    def map(self, row: Row) -> Row:
+        assert self._notifier is not None
+        alert = Alert(row.alert_id, row.subscriber_id, Rule(row.rule), Severity(row.severity), row.detected_at_ms,
+                      row.window_start_ms, row.window_end_ms, Decimal(row.observed), Decimal(row.threshold),
+                      tuple(json.loads(row.evidence_call_ids)))
+        block = block_for_alert(alert, self._rules) if row.block_kind else None
+        self._notifier.send(compose(alert, block, self._notifications.dashboard_url))
+        return row
+
+    def close(self) -> None:
+        if self._notifier is not None:
+            self._notifier.close()
 
 
 def _detected_view(t_env: StreamTableEnvironment, alerts: DataStream) -> None:

@@ -179,7 +179,8 @@ def _fraud_detection(t_env: StreamTableEnvironment, config: ReplayConfig, profil
     rules = config.fraud.rules if sinks & FRAUD_SINKS else None  # off: fraud_detected is empty
     # A live record is up to the watermark's lateness ahead of it, plus some slack.
     attach_fraud_detection(t_env, rules, ordered=profile == "replay",
-                           in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000)
+                           in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000,
+                           notifications=config.fraud.notifications if profile == "stream" else None)
 
 
 @dataclass(frozen=True)
