@@ -65,11 +65,16 @@ def test_run_options_are_the_packages(template: dict[str, Any]) -> None:
     assert groups["kinesis.analytics.flink.run.options"] == RUN_OPTIONS
 
 
-def _resolve(value: Any, parameters: dict[str, Any]) -> str:
-    """A stand-in for what CloudFormation substitutes (parameters take their defaults), enough
-    for the job to read the groups."""
+NO_VALUE = "AWS::NoValue"
+
+
+def _resolve(value: Any, parameters: dict[str, Any], resources: dict[str, Any] | None = None) -> str:
+    """A stand-in for what CloudFormation substitutes (parameters take their defaults; a topic's
+    Ref is its ARN), enough for the job to read the groups."""
     if isinstance(value, dict):
         (function, argument), = value.items()
+        if function == "Ref" and (resources or {}).get(argument, {}).get("Type") == "AWS::SNS::Topic":
+            return f"arn:aws:sns:eu-west-1:123456789012:{argument}"
         if function == "Ref":
             return str(parameters.get(argument, {}).get("Default", argument))
         if function == "Fn::Sub":
@@ -77,7 +82,7 @@ def _resolve(value: Any, parameters: dict[str, Any]) -> str:
         if function == "Fn::GetAtt":
             return "arn:aws:kinesis:eu-west-1:123456789012:stream/cdr-records"
         if function == "Fn::If":
-            return _resolve(argument[2], parameters)
+            return _resolve(argument[2], parameters, resources)
         return str(argument)
     return str(value)
 
@@ -90,8 +95,10 @@ def _property_groups(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_the_job_reads_the_templates_configuration(template: dict[str, Any], tmp_path: Path) -> None:
     parameters = template["Parameters"]
+    resources = template["Resources"]
     groups = [{"PropertyGroupId": name,
-               "PropertyMap": {key: _resolve(value, parameters) for key, value in values.items()}}
+               "PropertyMap": {key: text for key, value in values.items()
+                               if (text := _resolve(value, parameters, resources)) != NO_VALUE}}
               for name, values in _property_groups(template).items()]
     path = tmp_path / "application_properties.json"
     path.write_text(json.dumps(groups))
@@ -99,6 +106,9 @@ def test_the_job_reads_the_templates_configuration(template: dict[str, Any], tmp
     assert config.sinks is not None and config.sinks.archive_path.endswith("/cdr")
     assert config.sinks.flink_settings() == {}  # real S3: the job sets nothing on MSF's file system
     assert config.metrics.enabled is False  # Timestream off unless the parameter turns it on
+    notifications = config.fraud.notifications  # alerts published to the stack's topic, in its region
+    assert notifications is not None and notifications.topic_arn.endswith(":FraudAlertsTopic")
+    assert (notifications.region, notifications.dashboard_url) == ("eu-west-1", "")
 
 
 @pytest.mark.parametrize("resource, table, prefix, template_path", [
