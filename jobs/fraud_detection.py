@@ -208,8 +208,8 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._schedule_check(ctx)
         early = list(self._early.get())
         if early:
-            released = sorted((e for e in early if e.start_ms <= timestamp), key=lambda e: (e.start_ms, e.record_id))
-            self._early.update([e for e in early if e.start_ms > timestamp])
+            released = sorted((e for e in early if e.time_ms <= timestamp), key=lambda e: (e.time_ms, e.record_id))
+            self._early.update([e for e in early if e.time_ms > timestamp])
             for event in released:
                 yield from self._evaluate(event, ctx)
         expiry = self._next_expiry.value()

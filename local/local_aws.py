@@ -36,6 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
+MOTO_ACCOUNT = "123456789012"  # moto's default account
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                      "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
 
@@ -57,6 +58,7 @@ class Resources:
     fraud_tagged_prefix: str = "fraud-tagged"
     fraud_alerts_table: str = "cdr_fraud_alerts"
     fraud_blocks_table: str = "cdr_fraud_blocks"
+    fraud_topic: str = "cdr-fraud-alerts"
     logical_calls_table: str = "cdr_logical_calls"
     metrics_minutely_table: str = "cdr_metrics_minutely"
     pipeline_minutely_table: str = "cdr_pipeline_minutely"
@@ -184,6 +186,7 @@ class LocalAws:
                            for key, kind in zip(keys, ("HASH", "RANGE")[:len(keys)], strict=True)])
             self._wait(f"table {table}", self._table_active(table))
         self.s3.create_bucket(Bucket=r.bucket)
+        self._client("sns", self.moto_endpoint).create_topic(Name=r.fraud_topic)
         self.timestream.create_database(DatabaseName=r.timestream_database)
         self.timestream.create_table(DatabaseName=r.timestream_database, TableName=r.timestream_table)
 
@@ -198,6 +201,21 @@ class LocalAws:
         return [record for account in timestreamwrite_backends.values()
                 if r.timestream_database in account[REGION].databases
                 for record in account[REGION].databases[r.timestream_database].tables[r.timestream_table].records]
+
+    @property
+    def fraud_topic_arn(self) -> str:
+        return f"arn:aws:sns:{REGION}:{MOTO_ACCOUNT}:{self.resources.fraud_topic}"
+
+    def sns_messages(self) -> list[dict[str, Any]]:
+        """What was published to the fraud topic (moto keeps it in this process): subject,
+        message and attributes (name -> value), oldest first."""
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[MOTO_ACCOUNT][REGION].topics[self.fraud_topic_arn]
+        return [{"subject": subject, "message": message,
+                 "attributes": {name: value.get("Value", value.get("StringValue"))
+                                for name, value in (attributes or {}).items()}}
+                for _, message, subject, attributes, _ in topic.sent_notifications]
 
     def application_properties(self, *, bounded: bool, metrics: bool = False) -> list[dict[str, Any]]:
         """The job's property groups (MSF format) pointing at these emulators."""
@@ -223,6 +241,8 @@ class LocalAws:
             # The project's deck as a single-tariff CSV (the migration path), taxed at 20 %.
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {
                 "tariffs": "tariffs/decks/default/1970-01-01.csv", "currency": "EUR", "tax.rate": "0.20"}},
+            {"PropertyGroupId": "CdrFraud", "PropertyMap": {
+                "notifications.topic-arn": self.fraud_topic_arn, "sns.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrMetrics", "PropertyMap": {
                 "enabled": str(metrics).lower(), "aws.region": REGION, "timestream.endpoint": self.moto_endpoint,
                 "database": r.timestream_database, "table": r.timestream_table}},

@@ -111,7 +111,7 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
     with LocalAws.start(resources) as aws:
         put_stream(lines, aws.kinesis, aws.resources.stream_arn)
         groups = aws.application_properties(bounded=True, metrics=True)
-        groups.append({"PropertyGroupId": "CdrFraud", "PropertyMap": {"rules": str(rules)}})
+        next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["rules"] = str(rules)
         properties = tmp_path / "app.json"
         properties.write_text(json.dumps(groups))
         run_stream(properties, {"parallelism.default": "1"})
