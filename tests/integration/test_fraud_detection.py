@@ -119,6 +119,8 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
         tagged = aws.s3_dataset(aws.resources.fraud_tagged_prefix).to_table().to_pylist()
         measured = sum(int(next(m["Value"] for m in r["MeasureValues"] if m["Name"] == "fraud_alerts"))
                        for r in aws.timestream_records())
+        notices = aws.sns_messages()
+        blocks = aws.scan(aws.resources.fraud_blocks_table)
     alerted = {(item["rule"], item["subscriber_id"], item["alert_id"]) for item in items}
     # A subscriber's legs travel in order on one shard, and at parallelism 1 reach its rules in
     # that order: its alerts have the exact ids. (At 2 the job's record-id deduplication can
@@ -142,6 +144,13 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
                for item in items)
     assert {row["alert_id"] for row in tagged} == {item["alert_id"] for item in items}
     assert measured == len({(row["alert_id"], row["severity"], row["detected_at"]) for row in tagged})
+    # Every alert raised (and escalated) notified once, each CRITICAL of a blocking rule blocked.
+    assert len(notices) == measured and {n["attributes"]["alert_id"] for n in notices} == {i["alert_id"] for i in items}
+    blocking = {"HIGH_RISK_DESTINATION", "WANGIRI", "RUNNING_COST"}  # rules/fraud.yaml's action: block
+    critical = {(i["alert_id"], i["subscriber_id"]) for i in items
+                if i["severity"] == "CRITICAL" and i["rule"] in blocking}
+    assert {(b["alert_id"], b["value"]) for b in blocks} <= critical
+    assert blocks and {b["value"] for b in blocks} == {subscriber for _, subscriber in critical}
 
 
 def test_replay_writes_fraud_alerts_as_parquet(evaluation: Any) -> None:
