@@ -6,11 +6,14 @@ cross into Python. Each key's rule state lives in MapStates (one per space of th
 Store), and an event-time timer chain expires it: when nothing is left, nothing is kept.
 
 Streaming evaluates each event on arrival (an alert within a second of its CDR), with one
-exception: a START far ahead of the watermark waits for it. STARTs and STOPs take different
-paths through the job (a STOP is deduplicated and rated first); live they arrive together, but
-catching up a backlog the START path can run hours ahead, and a START judged then would find
-calls "still open" whose STOPs are merely still on their way. The watermark (the slower path's
-progress) reaching the START's set-up says those STOPs are in. A replay runs
+exception: a backlog's START or INTERIM far ahead of the watermark waits for it. STARTs and
+STOPs take different paths through the job (a STOP is deduplicated and rated first); live they
+arrive together, but catching up a backlog the START path can run hours ahead, and a START
+judged then would find calls "still open" whose STOPs are merely still on their way. The
+watermark (the slower path's progress) reaching the START's set-up says those STOPs are in.
+A live record (its time within the lateness of the wall clock) is never held: on a quiet
+stream the watermark may stand still for minutes. A running call's next level is watched by
+an event-time timer and, live, by a wall-clock one (see _schedule_check). A replay runs
 in batch, where a key's records arrive together but in no particular time order: there they
 are appended to a list and evaluated in event-time order when the key ends (one timer per key,
 which batch fires at the end of its input), the expiry chain played along in between.
@@ -27,7 +30,7 @@ from typing import Any
 
 import phonenumbers
 from pyflink.common import Row, Types
-from pyflink.datastream import DataStream, KeyedProcessFunction, MapFunction, RuntimeContext
+from pyflink.datastream import DataStream, KeyedProcessFunction, MapFunction, RuntimeContext, TimeDomain
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
@@ -55,7 +58,10 @@ from stream_io.notifications import Notifier, sns_publisher
 SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, RUNNING, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
 NO_DIMENSIONS = ("ZZ", "", "")  # an alert raised by time alone carries its call's
-END_OF_KEY = 2**62  # a replay's one timer per key: batch fires it when the key's input ends
+END_OF_KEY = 2**62
+# Live, a running call's crossing is acted on this long after it by the wall clock: the STOP of
+# a call that ended just before it may still be on its way through the job (deduplication).
+LIVE_GRACE_MS = 5_000  # a replay's one timer per key: batch fires it when the key's input ends
 DETECTED = Types.ROW_NAMED(
     ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
      "observed", "threshold", "evidence_call_ids", "evidence", "destination_country", "direction", "call_type",
@@ -145,9 +151,11 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._pending.add(event)
             ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
             return
-        if event.record_type != "STOP" and event.time_ms > ctx.timer_service().current_watermark() + self._in_sync_ms:
-            self._early.add(event)  # judged when the watermark reaches it
-            ctx.timer_service().register_event_time_timer(event.time_ms)
+        timers = ctx.timer_service()
+        live = event.time_ms >= timers.current_processing_time() - self._in_sync_ms
+        if event.record_type != "STOP" and not live and event.time_ms > timers.current_watermark() + self._in_sync_ms:
+            self._early.add(event)  # a backlog's: judged when the watermark reaches it
+            timers.register_event_time_timer(event.time_ms)
             return
         yield from self._evaluate(event, ctx)
 
@@ -187,11 +195,18 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._schedule(ctx, event.time_ms + min(self._rules.windows_ms.values()))
 
     def _schedule_check(self, ctx: Any) -> None:
-        """A timer where a running call next crosses a level (timers at one instant are one)."""
+        """Timers where a running call next crosses a level (timers at one instant are one): in
+        event time, which a backlog and a replay follow; and, live, by the wall clock
+        LIVE_GRACE_MS after the crossing, since event time trails the wall clock by the
+        watermark's lateness (a minute) when it is driven by other subscribers' records."""
         assert self._detector is not None and self._store is not None
         check = self._detector.next_check(self._store)
-        if check is not None:
-            ctx.timer_service().register_event_time_timer(check)
+        if check is None:
+            return
+        timers = ctx.timer_service()
+        timers.register_event_time_timer(check)
+        if check + LIVE_GRACE_MS > timers.current_processing_time():
+            timers.register_processing_time_timer(check + LIVE_GRACE_MS)
 
     def _schedule(self, ctx: Any, at_ms: int) -> None:
         self._next_expiry.update(at_ms)
@@ -201,6 +216,12 @@ class FraudRulesFunction(KeyedProcessFunction):
         assert self._detector is not None and self._store is not None
         if self._ordered and timestamp == END_OF_KEY:
             yield from self._replay_key()
+            return
+        if ctx.time_domain() == TimeDomain.PROCESSING_TIME:  # a running call's crossing, live
+            ticked = self._detector.tick(self._store, timestamp - LIVE_GRACE_MS)
+            if ticked:
+                yield from self._rows(ticked, NO_DIMENSIONS)
+                self._schedule_check(ctx)
             return
         ticked = self._detector.tick(self._store, timestamp)
         if ticked:

@@ -23,6 +23,7 @@ import pytest
 
 from asterisk_adapter.block_check import BlockListCache, dynamodb_fetch, serve
 from asterisk_adapter.settings import load_block_check
+from domain.fraud_rules import DEFAULT_RULES
 from local.fault_proxy import FaultProxies
 from local.local_aws import REGION, LocalAws, Resources, free_port
 from stream_io.kinesis_writer import put_stream
@@ -58,14 +59,16 @@ def _observed(since: datetime, at_ms: int) -> Decimal:
 
 
 def _records(T: datetime) -> tuple[list[str], str]:  # noqa: N803
-    """The satellite call's START and INTERIMs (every 300 s), its STOP apart; short calls of six
-    other subscribers 15-20 minutes later, which move event time past the call's crossings."""
+    """The satellite call's START and its INTERIMs of the first 10 minutes (every 300 s), its
+    STOP apart; short calls of six other subscribers 15-20 minutes later, which move event time
+    past the call's crossings."""
     base = subscriber_base(TrafficSpec(seed=4, subscribers=8))
     fraudster = dataclasses.replace(base[0], subscriber_id="sat-1")
     plan = CallPlan(fraudster, "MOBILE_ORIGINATED", SATELLITE, "INTERNATIONAL", T, 3, 2_400, "NORMAL",
                     call_id="sat-call", with_start=True)
-    records = [to_json(record) for _, record in build_call(plan, random.Random(1))]
-    running, stop = records[:-1], records[-1]
+    records = build_call(plan, random.Random(1))
+    running = [to_json(record) for sent, record in records[:-1] if sent <= T + timedelta(minutes=10)]
+    stop = to_json(records[-1][1])
     fillers = []
     for index, other in enumerate(base[1:7]):
         filler = CallPlan(other, "MOBILE_ORIGINATED", "+442079460958", "LANDLINE",
@@ -193,3 +196,38 @@ def _check_the_pbx_refuses(aws: LocalAws, faults: FaultProxies, tmp_path: Path,
     finally:
         stop.set()
         server.join(10)
+
+
+def test_live_a_running_call_alerts_by_the_wall_clock_with_no_other_traffic(tmp_path: Path) -> None:
+    """Live, nothing else on the stream to move event time: the crossing is acted on by the
+    wall clock (5 s after it, for a STOP that may be on its way). Levels lowered to 1 and 2 so
+    the call reaches them in seconds."""
+    rules = tmp_path / "fraud.yaml"
+    rules.write_text(DEFAULT_RULES.read_text().replace("RUNNING_COST:\n    warning: 25\n    critical: 75",
+                                                      "RUNNING_COST:\n    warning: 1\n    critical: 2"))
+    base = subscriber_base(TrafficSpec(seed=4, subscribers=2))
+    with LocalAws.start(Resources(stream="cdr-fraud-live", bucket="cdr-fraud-live")) as aws:
+        groups = aws.application_properties(bounded=False)
+        next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["rules"] = str(rules)
+        live = tmp_path / "live.json"
+        live.write_text(json.dumps(groups))
+        result = run_checkpointed(live, tmp_path / "checkpoints")
+        try:
+            # Once the job bills a first call, it is reading: the satellite call starts now.
+            warm_up = CallPlan(base[1], "MOBILE_ORIGINATED", "+442079460958", "LANDLINE",
+                               datetime.now(UTC) - timedelta(minutes=1), 2, 30, "NORMAL", call_id="warm-up")
+            put_stream([to_json(r) for _, r in build_call(warm_up, random.Random(2))], aws.kinesis,
+                       aws.resources.stream_arn)
+            _wait_for(lambda: aws.scan(aws.resources.billing_monthly_table))
+            start = datetime.now(UTC).replace(microsecond=0)
+            plan = CallPlan(dataclasses.replace(base[0], subscriber_id="sat-2"), "MOBILE_ORIGINATED", SATELLITE,
+                            "INTERNATIONAL", start, 3, 2_400, "NORMAL", call_id="sat-live", with_start=True)
+            put_stream([to_json(build_call(plan, random.Random(3))[0][1])], aws.kinesis, aws.resources.stream_arn)
+            _wait_for(lambda: [i["severity"] for i in aws.scan(aws.resources.fraud_alerts_table)
+                               if i["rule"] == "RUNNING_COST"] == ["CRITICAL"], 90)
+            alert, = [i for i in aws.scan(aws.resources.fraud_alerts_table) if i["rule"] == "RUNNING_COST"]
+            critical_at = _crossing(start, Decimal(2))
+            assert alert["subscriber_id"] == "sat-2" and alert["detected_at"] == _iso(critical_at)
+            assert Decimal(str(alert["observed"])) == _observed(start, critical_at)
+        finally:
+            result.get_job_client().cancel().result()
