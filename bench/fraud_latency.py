@@ -1,13 +1,17 @@
-"""Fraud alert latency: from the put of the CDR that crosses a rule's threshold to its alert
-item in DynamoDB, with the streaming job running against the emulators at a steady load.
+"""Fraud alert latency: from the moment a rule's threshold is crossed to its alert item in
+DynamoDB, with the streaming job running against the emulators at a steady load.
 
-    python -m bench.fraud_latency [--rate 500] [--seconds 60] [--floods 40] [--poll-ms 50] [--aggregate]
+    python -m bench.fraud_latency [--rule VELOCITY|RUNNING_COST] [--rate 500] [--seconds 60] [--floods 40]
+                                  [--poll-ms 50] [--aggregate]
 
-Normal traffic is put on Kinesis at --rate CDRs/s; every ~1.5 s a new subscriber floods
-(VELOCITY: 12 call attempts within seconds), and the put time of its 12th attempt is noted.
-A poller scans the fraud-alerts table every --poll-ms (plus the scan's own time); latency =
-first sight of the alert − that put. Prints p50/p90/p99/max (resolution: the poll interval) and
-how many floods were alerted at all.
+Normal traffic is put on Kinesis at --rate CDRs/s; every --seconds/--floods a new subscriber
+crosses the rule's threshold. VELOCITY: it floods (12 call attempts within seconds) and the put
+time of its 12th attempt is the crossing. RUNNING_COST: it starts a call to a satellite range
+(6.50 a minute, 1.00 connect fee: 391.00 an hour) and only its START is put; the crossing is
+the moment its cost reaches the warning level, lowered for the run to 2.00 (18.4 s into the
+call): no record marks it, the job's timer must. A poller scans the fraud-alerts table every
+--poll-ms (plus the scan's own time); latency = first sight of the alert − the crossing. Prints
+p50/p90/p99/max (resolution: the poll interval) and how many were alerted at all.
 This measures the whole path: Kinesis polling (200 ms per shard), SQL, the Python rules
 (thread mode), the DynamoDB sink's flush. It also prints the job's own read lag per minute
 (pipeline_minutely), which separates the wait before the job has a record from what follows.
@@ -22,27 +26,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from domain.fraud_rules import DEFAULT_RULES
 from local.local_aws import LocalAws
 from stream_io.kinesis_writer import KinesisWriter, partition_key
 from synthetic.fraud_scenarios import velocity_flood
-from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
+from synthetic.traffic import CallPlan, Subscriber, TrafficSpec, build_call, generate, subscriber_base, to_json
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RUNNING_COST_WARNING = Decimal(2)
+SATELLITE_HOURLY = Decimal("6.50") * 60 + Decimal("1.00")  # the default deck's 881 prefix
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fraud_latency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rule", choices=("VELOCITY", "RUNNING_COST"), default="VELOCITY")
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--floods", type=int, default=40)
@@ -51,7 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job-log", type=Path, help="keep the job's output here (to look into a missed alert)")
     args = parser.parse_args(argv)
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
-        properties = aws.write_properties(Path(tmp) / "app.json", bounded=False)
+        groups = aws.application_properties(bounded=False)
+        if args.rule == "RUNNING_COST":
+            rules = Path(tmp) / "fraud.yaml"
+            rules.write_text(DEFAULT_RULES.read_text().replace(
+                "RUNNING_COST:\n    warning: 25", f"RUNNING_COST:\n    warning: {RUNNING_COST_WARNING}"))
+            next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["rules"] = str(rules)
+        properties = Path(tmp) / "app.json"
+        properties.write_text(json.dumps(groups))
         log = (args.job_log or Path(os.devnull)).open("w")
         job = subprocess.Popen([sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties)],
                                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -71,7 +90,7 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
     def poll() -> None:
         while not stop.is_set():
             for item in aws.scan(table):
-                if item["rule"] == "VELOCITY":
+                if item["rule"] == args.rule:
                     seen.setdefault(item["subscriber_id"], time.monotonic())
             time.sleep(args.poll_ms / 1000)
 
@@ -95,26 +114,30 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
         due = int(args.rate * (tick - began + 0.2)) - sent  # catch up after a slow tick
         batch = [line for _, line in zip(range(max(0, due)), normal, strict=False)]
         if next_flood < args.floods and tick - began >= next_flood * interval:
-            flood = [to_json(record) for record in
-                     velocity_flood(template, f"bench-flood-{next_flood:04d}", datetime.now(UTC))]
-            for line in flood:
+            subscriber = f"bench-{args.rule.lower()}-{next_flood:04d}"
+            if args.rule == "VELOCITY":
+                flood = velocity_flood(template, subscriber, datetime.now(UTC))
+                lines, crossing_in_s = [to_json(record) for record in flood], 0.0
+            else:
+                lines, crossing_in_s = _satellite_start(template, subscriber)
+            for line in lines:
                 writer.put(line.encode(), partition_key(line))
             writer.flush()
-            triggers[f"bench-flood-{next_flood:04d}"] = time.monotonic()
-            sent += len(flood)
+            triggers[subscriber] = time.monotonic() + crossing_in_s
+            sent += len(lines)
             next_flood += 1
         for line in batch:
             writer.put(line.encode(), partition_key(line))
         writer.flush()
         sent += len(batch)
         time.sleep(max(0.0, 0.2 - (time.monotonic() - tick)))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while len(seen) < len(triggers) and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
     latencies = sorted((seen[k] - t) * 1000 for k, t in triggers.items() if k in seen)
     elapsed = time.monotonic() - began
-    print(f"put {sent:,} CDRs in {elapsed:.0f} s ({sent / elapsed:,.0f}/s); {len(triggers)} floods, "
+    print(f"put {sent:,} CDRs in {elapsed:.0f} s ({sent / elapsed:,.0f}/s); {len(triggers)} {args.rule} crossings, "
           f"{len(latencies)} alerted; missing: {sorted(set(triggers) - set(seen))[:5]}")
     if latencies:
         quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
@@ -127,6 +150,17 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
     print("read lag per minute (max ms, arrival on Kinesis -> parse):",
           json.dumps(dict(sorted(lags.items()))))
     return 0 if len(latencies) == len(triggers) else 1
+
+
+def _satellite_start(template: Subscriber, subscriber_id: str) -> tuple[list[str], float]:
+    """The START of a call to a satellite range set up now, and in how many seconds its cost
+    reaches RUNNING_COST_WARNING (391.00 an hour, counted from set-up until an answer is known)."""
+    setup = datetime.now(UTC)
+    plan = CallPlan(replace(template, subscriber_id=subscriber_id), "MOBILE_ORIGINATED", "+881631234567",
+                    "INTERNATIONAL", setup, 3, 3_600, "NORMAL", call_id=subscriber_id, with_start=True)
+    start = build_call(plan, random.Random(subscriber_id))[0][1]
+    crossing_ms = math.ceil(RUNNING_COST_WARNING * 3_600_000 / SATELLITE_HOURLY)
+    return [to_json(start)], crossing_ms / 1000 - (datetime.now(UTC) - setup).total_seconds()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from domain.fraud import (
     META,
     OPEN_CALLS,
     RUNNING,
+    RUNNING_RULES,
     SPEND,
     WINDOWS,
     Alert,
@@ -205,8 +206,9 @@ class FraudRulesFunction(KeyedProcessFunction):
             return
         timers = ctx.timer_service()
         timers.register_event_time_timer(check)
-        if check + LIVE_GRACE_MS > timers.current_processing_time():
-            timers.register_processing_time_timer(check + LIVE_GRACE_MS)
+        now = timers.current_processing_time()
+        if check + LIVE_GRACE_MS > now - self._in_sync_ms:  # live: not a backlog's call
+            timers.register_processing_time_timer(max(check + LIVE_GRACE_MS, now + 1))
 
     def _schedule(self, ctx: Any, at_ms: int) -> None:
         self._next_expiry.update(at_ms)
@@ -217,11 +219,13 @@ class FraudRulesFunction(KeyedProcessFunction):
         if self._ordered and timestamp == END_OF_KEY:
             yield from self._replay_key()
             return
-        if ctx.time_domain() == TimeDomain.PROCESSING_TIME:  # a running call's crossing, live
-            ticked = self._detector.tick(self._store, timestamp - LIVE_GRACE_MS)
-            if ticked:
-                yield from self._rows(ticked, NO_DIMENSIONS)
-                self._schedule_check(ctx)
+        if ctx.time_domain() == TimeDomain.PROCESSING_TIME:  # running calls' crossings, live
+            for _ in range(2 * len(RUNNING_RULES)):  # each tick raises a call's severity: few rounds
+                check = self._detector.next_check(self._store)
+                if check is None or check + LIVE_GRACE_MS > timestamp:
+                    break
+                yield from self._rows(self._detector.tick(self._store, check), NO_DIMENSIONS)
+            self._schedule_check(ctx)
             return
         ticked = self._detector.tick(self._store, timestamp)
         if ticked:
