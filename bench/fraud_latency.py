@@ -115,15 +115,15 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
         batch = [line for _, line in zip(range(max(0, due)), normal, strict=False)]
         if next_flood < args.floods and tick - began >= next_flood * interval:
             subscriber = f"bench-{args.rule.lower()}-{next_flood:04d}"
+            crossing: float | None = None
             if args.rule == "VELOCITY":
-                flood = velocity_flood(template, subscriber, datetime.now(UTC))
-                lines, crossing_in_s = [to_json(record) for record in flood], 0.0
+                lines = [to_json(record) for record in velocity_flood(template, subscriber, datetime.now(UTC))]
             else:
-                lines, crossing_in_s = _satellite_start(template, subscriber)
+                lines, crossing = _satellite_start(template, subscriber)
             for line in lines:
                 writer.put(line.encode(), partition_key(line))
             writer.flush()
-            triggers[subscriber] = time.monotonic() + crossing_in_s
+            triggers[subscriber] = crossing if crossing is not None else time.monotonic()  # a flood: its put
             sent += len(lines)
             next_flood += 1
         for line in batch:
@@ -153,14 +153,14 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
 
 
 def _satellite_start(template: Subscriber, subscriber_id: str) -> tuple[list[str], float]:
-    """The START of a call to a satellite range set up now, and in how many seconds its cost
+    """The START of a call to a satellite range set up now, and when (time.monotonic) its cost
     reaches RUNNING_COST_WARNING (391.00 an hour, counted from set-up until an answer is known)."""
-    setup = datetime.now(UTC)
+    setup, setup_monotonic = datetime.now(UTC), time.monotonic()
     plan = CallPlan(replace(template, subscriber_id=subscriber_id), "MOBILE_ORIGINATED", "+881631234567",
                     "INTERNATIONAL", setup, 3, 3_600, "NORMAL", call_id=subscriber_id, with_start=True)
     start = build_call(plan, random.Random(subscriber_id))[0][1]
     crossing_ms = math.ceil(RUNNING_COST_WARNING * 3_600_000 / SATELLITE_HOURLY)
-    return [to_json(start)], crossing_ms / 1000 - (datetime.now(UTC) - setup).total_seconds()
+    return [to_json(start)], setup_monotonic + crossing_ms / 1000
 
 
 if __name__ == "__main__":

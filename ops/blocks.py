@@ -25,8 +25,8 @@ from typing import Any
 import boto3
 
 from domain.blocklist import Block, Kind, target_of
-from domain.fraud_rules import RulesError, parse_duration
-from domain.numbering import NumberError, normalise
+from domain.fraud_rules import parse_duration
+from domain.numbering import normalise
 from jobs import config as job_config
 from stream_io.block_table import format_time, lift_block, put_block, scan_blocks
 
@@ -94,15 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(blocks)} block(s)" + (" in force" if not args.all else ""))
         return 0
     kind, value = _target(args)
-    if args.command == "lift":
-        if kind is Kind.NUMBER:
-            value = normalise(value, None)
-        lifted = lift_block(client, table, target_of(kind, value))
-        print(f"lifted by {args.by}: {_show(lifted)}" if lifted else f"no block on {target_of(kind, value)}")
-        return 0 if lifted else 1
     try:
+        if args.command == "lift":
+            target = target_of(kind, normalise(value, None) if kind is Kind.NUMBER else value)
+            lifted = lift_block(client, table, target)
+            print(f"lifted by {args.by}: {_show(lifted)}" if lifted else f"no block on {target}")
+            return 0 if lifted else 1
         block = manual_block(kind, value, args.reason, args.by, now_ms, _until(args, now_ms))
-    except (ValueError, NumberError, RulesError) as error:
+    except ValueError as error:  # a number that is not E.164, a duration or time that does not read
         print(f"error: {error}", file=sys.stderr)
         return 2
     put_block(client, table, block)

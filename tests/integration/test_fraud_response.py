@@ -231,3 +231,29 @@ def test_live_a_running_call_alerts_by_the_wall_clock_with_no_other_traffic(tmp_
             assert Decimal(str(alert["observed"])) == _observed(start, critical_at)
         finally:
             result.get_job_client().cancel().result()
+
+
+def test_the_fraud_desk_adds_lists_and_lifts_blocks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ops.blocks import main as blocks
+
+    with LocalAws.start(Resources(stream="cdr-blocks-desk", bucket="cdr-blocks-desk")) as aws:
+        properties = aws.write_properties(tmp_path / "app.json", bounded=False)
+        assert blocks(["--properties", str(properties), "add", "--number", "002348031234567", "--by", "alice",
+                       "--reason", "wangiri source", "--for", "7 d"]) == 2  # not E.164: refused
+        assert blocks(["--properties", str(properties), "add", "--number", "+2348031234567", "--by", "alice",
+                       "--reason", "wangiri source", "--for", "7 d"]) == 0
+        assert blocks(["--properties", str(properties), "add", "--subscriber", "sub-9", "--by", "bob",
+                       "--reason", "chargeback"]) == 0
+        capsys.readouterr()
+        assert blocks(["--properties", str(properties), "list"]) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert listed[-1] == "2 block(s) in force"
+        assert any(line.startswith("number:+2348031234567") and "by alice: wangiri source" in line for line in listed)
+        assert any(line.startswith("subscriber:sub-9") and "until lifted" in line for line in listed)
+        item, = [i for i in aws.scan(aws.resources.fraud_blocks_table) if i["target"] == "number:+2348031234567"]
+        added = datetime.fromisoformat(item["blocked_at"].replace("Z", "+00:00"))
+        assert int(item["expires_at"]) == int((added + timedelta(days=7)).timestamp())
+        assert blocks(["--properties", str(properties), "lift", "--subscriber", "sub-9", "--by", "carol"]) == 0
+        assert "lifted by carol: subscriber:sub-9" in capsys.readouterr().out
+        assert blocks(["--properties", str(properties), "lift", "--subscriber", "sub-9", "--by", "carol"]) == 1
+        assert [i["target"] for i in aws.scan(aws.resources.fraud_blocks_table)] == ["number:+2348031234567"]
