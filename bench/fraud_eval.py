@@ -2,6 +2,7 @@
 
     python -m bench.fraud_eval --seed 11 [--subscribers 1000] [--per-rule 4] [--rules rules/fraud.yaml]
                                [--keep DIR]
+    python -m bench.fraud_eval --marked app.json     the live job's alerts, as the fraud desk marked them
 
 Generates the history and the evaluated day with injected frauds and look-alikes, replays them
 through the job (the same SQL and Python rules as streaming), and compares the alerts with the
@@ -9,6 +10,10 @@ labels, per rule, by entity (a subscriber; the calling number for WANGIRI): reca
 entities alerted / labelled; precision = alerts that name a labelled entity for that rule (or a
 rule the same fraud may honestly trip) / all alerts of the rule, look-alikes and every day of
 history included. Exit 1 when a rule misses recall ≥ 0.95 or precision ≥ 0.90.
+
+`--marked` scores production instead: per rule, the streaming job's alerts, how many the fraud
+desk reviewed (resolved or marked false positive with `python -m ops.alerts`) and how many of
+those were false positives.
 """
 
 from __future__ import annotations
@@ -102,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-rule", type=int, default=4)
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
     parser.add_argument("--keep", type=Path, help="keep the traffic, labels and results here")
+    parser.add_argument("--marked", type=Path, metavar="PROPERTIES",
+                        help="score the live job's alerts by the fraud desk's marks (its application_properties.json)")
     args = parser.parse_args(argv)
+    if args.marked:
+        from ops.alerts import main as fraud_desk
+
+        return fraud_desk(["--properties", str(args.marked), "marks"])
     spec = ScenarioSpec(seed=args.seed, subscribers=args.subscribers, calls_per_day=args.calls_per_day,
                         per_rule=args.per_rule)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="fraud-eval-"))

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from domain.alert_status import AlertStatus, Status, marks_by_rule
 
 Row = dict[str, Any]
 TOP = 10
@@ -38,6 +40,7 @@ class Tables:
     fraud_alerts: list[dict[str, Any]]
     pipeline_minutely: list[dict[str, Any]]
     dead_letters: list[dict[str, Any]]
+    fraud_alert_status: list[dict[str, Any]] = field(default_factory=list)  # ops.alerts' decisions
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def dashboard(tables: Tables, filters: Filters, now: datetime) -> dict[str, Any]
         "calls_per_minute": calls_per_minute(metrics),
         "calls_per_hour_of_day": calls_per_hour_of_day(metrics),
         "destinations": by_destination(metrics),
-        "alerts": latest_alerts(tables.fraud_alerts, filters),
+        "alerts": latest_alerts(tables.fraud_alerts, filters, tables.fraud_alert_status),
+        "alert_marks": alert_marks(tables.fraud_alerts, tables.fraud_alert_status, filters),
         "health": health(tables.pipeline_minutely, tables.dead_letters, filters),
     }
 
@@ -161,14 +165,37 @@ def by_destination(metrics: list[Row]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (-row["attempts"], row["country"]))
 
 
-def latest_alerts(alerts: list[Row], filters: Filters, n: int = 20) -> list[dict[str, Any]]:
-    chosen = [alert for alert in alerts if filters.in_range(alert["detected_at"])
-              and (filters.subscriber is None or alert["subscriber_id"] == filters.subscriber)]
-    chosen.sort(key=lambda alert: (alert["detected_at"], alert["alert_id"]), reverse=True)
-    return [{"alert_id": alert["alert_id"], "detected_at": _iso(alert["detected_at"]), "rule": alert["rule"],
-             "severity": alert["severity"], "subscriber": alert["subscriber_id"],
-             "observed": _json_number(alert["observed"]), "threshold": _json_number(alert["threshold"]),
-             "evidence": list(alert["evidence_call_ids"] or [])} for alert in chosen[:n]]
+def _chosen_alerts(alerts: list[Row], filters: Filters) -> list[Row]:
+    return [alert for alert in alerts if filters.in_range(alert["detected_at"])
+            and (filters.subscriber is None or alert["subscriber_id"] == filters.subscriber)]
+
+
+def latest_alerts(alerts: list[Row], filters: Filters, statuses: Iterable[Row] = (),
+                  n: int = 20) -> list[dict[str, Any]]:
+    """The newest alerts, each with its status (OPEN until the fraud desk says otherwise: who, when)."""
+    by_id = {status["alert_id"]: status for status in statuses}
+    chosen = sorted(_chosen_alerts(alerts, filters), key=lambda alert: (alert["detected_at"], alert["alert_id"]),
+                    reverse=True)
+    out = []
+    for alert in chosen[:n]:
+        status = by_id.get(alert["alert_id"])
+        out.append({"alert_id": alert["alert_id"], "detected_at": _iso(alert["detected_at"]), "rule": alert["rule"],
+                    "severity": alert["severity"], "subscriber": alert["subscriber_id"],
+                    "observed": _json_number(alert["observed"]), "threshold": _json_number(alert["threshold"]),
+                    "evidence": list(alert["evidence_call_ids"] or []),
+                    "status": status["status"] if status else "OPEN",
+                    "status_by": status["changed_by"] if status else None,
+                    "status_at": _iso(status["changed_at"]) if status else None})
+    return out
+
+
+def alert_marks(alerts: list[Row], statuses: list[Row], filters: Filters) -> list[dict[str, Any]]:
+    """Per rule, over the alerts in range: how many, how many reviewed, how many were false positives."""
+    by_id = {row["alert_id"]: AlertStatus(row["alert_id"], Status(row["status"]), row["changed_by"], 0)
+             for row in statuses}
+    return [{"rule": marks.rule, "alerts": marks.alerts, "reviewed": marks.reviewed,
+             "false_positives": marks.false_positives}
+            for marks in marks_by_rule(_chosen_alerts(alerts, filters), by_id)]
 
 
 def health(pipeline: list[Row], dead_letters: list[Row], filters: Filters) -> dict[str, Any]:

@@ -22,6 +22,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "billing_monthly": ((), ("calls",), ("amount", "tax", "total")),
     "metrics_minutely": (("minute_start",), ("attempts", "answered", "talk_seconds", "fraud_alerts"), ("revenue",)),
     "fraud_alerts": (("detected_at", "window_start", "window_end"), (), ("observed", "threshold")),
+    "fraud_alert_status": (("changed_at",), (), ()),
     "pipeline_minutely": (("minute_start",), ("records_in", "rejected", "max_lag_ms"), ()),
     "dead_letters": (("ingest_time",), (), ()),
 }
@@ -107,7 +108,9 @@ def dynamodb_snapshot(client: Any, table_names: Mapping[str, str]) -> Snapshot:
     deserializer = TypeDeserializer()
 
     def read(table: str) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
+        if not table_names.get(table):  # not configured (the alert statuses are optional)
+            return rows
         for page in client.get_paginator("scan").paginate(TableName=table_names[table]):
             rows += [{key: deserializer.deserialize(value) for key, value in item.items()} for item in page["Items"]]
         return rows

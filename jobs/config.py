@@ -185,6 +185,9 @@ class SinkConfig:
                                       "on expires_at; read by the dashboard", placeholder="metrics_minutely_table")
     pipeline_minutely_table: str = key("pipeline-minutely.table", "table keyed (minute_start S), TTL on expires_at; "
                                        "read by the dashboard", placeholder="pipeline_minutely_table")
+    fraud_alert_status_table: str = key("fraud-alert-status.table", "the fraud desk's alert statuses (ops.alerts; "
+                                        "read by the dashboard): table keyed (alert_id S); the job never writes it",
+                                        "")
     s3_endpoint: str = key("s3.endpoint", "an S3 emulator's URL for local runs (path-style addressing); "
                            "empty on AWS", "")
 

@@ -58,6 +58,7 @@ class Resources:
     fraud_tagged_prefix: str = "fraud-tagged"
     fraud_alerts_table: str = "cdr_fraud_alerts"
     fraud_blocks_table: str = "cdr_fraud_blocks"
+    fraud_alert_status_table: str = "cdr_fraud_alert_status"
     fraud_topic: str = "cdr-fraud-alerts"
     logical_calls_table: str = "cdr_logical_calls"
     metrics_minutely_table: str = "cdr_metrics_minutely"
@@ -176,6 +177,7 @@ class LocalAws:
                             (r.rating_errors_table, ("record_id",)),
                             (r.fraud_alerts_table, ("alert_id",)),
                             (r.fraud_blocks_table, ("target",)),
+                            (r.fraud_alert_status_table, ("alert_id",)),
                             (r.logical_calls_table, ("linked_id",)),
                             (r.metrics_minutely_table, ("minute_start", "dimensions")),
                             (r.pipeline_minutely_table, ("minute_start",))):
@@ -232,6 +234,7 @@ class LocalAws:
                 "dead-letter-store.path": f"s3://{r.bucket}/{r.dead_letter_prefix}",
                 "fraud-alerts.table": r.fraud_alerts_table,
                 "fraud-blocks.table": r.fraud_blocks_table,
+                "fraud-alert-status.table": r.fraud_alert_status_table,
                 "fraud-tagged.path": f"s3://{r.bucket}/{r.fraud_tagged_prefix}",
                 "logical-calls.table": r.logical_calls_table,
                 "metrics-minutely.table": r.metrics_minutely_table,

@@ -95,10 +95,17 @@ function render(data) {
     { label: `revenue (${c})`, data: destinations.map((r) => Number(r.revenue[c] ?? 0)),
       backgroundColor: shades[i % shades.length] })),
   { indexAxis: "y", plugins: { legend: { display: currencies.length > 1 } } });
-  table("alerts", ["detected (UTC)", "severity", "rule", "subscriber", "observed / threshold", "evidence (call ids)"],
+  table("alerts", ["detected (UTC)", "severity", "rule", "subscriber", "observed / threshold", "evidence (call ids)",
+    "status"],
     data.alerts.map((a) => [a.detected_at.replace("T", " ").replace("Z", ""), { text: a.severity, className: a.severity },
       a.rule, a.subscriber, `${a.observed} / ${a.threshold}`, a.evidence.slice(0, 3).join(", ") +
-      (a.evidence.length > 3 ? ` (+${a.evidence.length - 3})` : "")]));
+      (a.evidence.length > 3 ? ` (+${a.evidence.length - 3})` : ""),
+      a.status_by ? `${a.status} (${a.status_by})` : a.status]));
+  const marked = data.alert_marks.filter((m) => m.reviewed > 0);
+  document.getElementById("alert-marks").textContent = marked.length === 0
+    ? "No alert in range reviewed yet (python -m ops.alerts)."
+    : "False positives marked: " + marked.map((m) => `${m.rule} ${m.false_positives} of ${m.reviewed} reviewed`)
+      .join(", ");
   const health = data.health;
   document.getElementById("lag").textContent = health.lag_ms === null
     ? `Last minute read: ${health.last_read_minute ?? "none yet"} (no stream lag in a replay)`

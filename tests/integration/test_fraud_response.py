@@ -257,3 +257,43 @@ def test_the_fraud_desk_adds_lists_and_lifts_blocks(tmp_path: Path, capsys: pyte
         assert "lifted by carol: subscriber:sub-9" in capsys.readouterr().out
         assert blocks(["--properties", str(properties), "lift", "--subscriber", "sub-9", "--by", "carol"]) == 1
         assert [i["target"] for i in aws.scan(aws.resources.fraud_blocks_table)] == ["number:+2348031234567"]
+
+
+def test_the_fraud_desk_reviews_alerts_and_a_replayed_alert_keeps_its_status(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.fraud_eval import main as fraud_eval
+    from ops.alerts import main as alerts
+
+    def alert_item(alert_id: str, rule: str, severity: str = "WARNING") -> dict:
+        """An alert as the job's sink writes it."""
+        return {"alert_id": {"S": alert_id}, "rule": {"S": rule}, "severity": {"S": severity},
+                "subscriber_id": {"S": "sub-1"}, "detected_at": {"S": "2026-11-20T10:00:00.000Z"},
+                "observed": {"N": "12"}, "threshold": {"N": "12"}}
+
+    with LocalAws.start(Resources(stream="cdr-alert-desk", bucket="cdr-alert-desk")) as aws:
+        properties = str(aws.write_properties(tmp_path / "app.json", bounded=False))
+        table = aws.resources.fraud_alerts_table
+        for item in (alert_item("v1", "VELOCITY"), alert_item("v2", "VELOCITY"), alert_item("w1", "WANGIRI")):
+            aws.dynamodb.put_item(TableName=table, Item=item)
+        assert alerts(["--properties", properties, "ack", "v1", "--by", "alice", "--note", "calling him"]) == 0
+        assert alerts(["--properties", properties, "false-positive", "v1", "--by", "alice",
+                       "--note", "a radio phone-in"]) == 0
+        assert alerts(["--properties", properties, "resolve", "v2", "--by", "bob"]) == 0
+        assert alerts(["--properties", properties, "resolve", "v1", "--by", "bob"]) == 1  # closed: reopen first
+        # The job writes v1 again (an escalation, or a replay after a restore): the status stays.
+        aws.dynamodb.put_item(TableName=table, Item=alert_item("v1", "VELOCITY", "CRITICAL"))
+        capsys.readouterr()
+        assert alerts(["--properties", properties, "list"]) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert any(" v1 VELOCITY" in line and "CRITICAL" in line and "FALSE_POSITIVE (alice," in line
+                   for line in listed)
+        assert any(" w1 WANGIRI" in line and line.rstrip().endswith("OPEN") for line in listed)
+        assert alerts(["--properties", properties, "list", "--status", "OPEN"]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == "1 alert(s)"
+        assert fraud_eval(["--marked", properties]) == 0
+        marks = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()[1:]}
+        assert marks == {"VELOCITY": ["2", "2", "1", "0.50"], "WANGIRI": ["1", "0", "0", "–"]}
+        status = aws.dynamodb.get_item(TableName=aws.resources.fraud_alert_status_table,
+                                       Key={"alert_id": {"S": "v1"}})["Item"]
+        assert [entry["S"].split(" ", 1)[1] for entry in status["history"]["L"]] == [
+            "ACKNOWLEDGED by alice: calling him", "FALSE_POSITIVE by alice: a radio phone-in"]

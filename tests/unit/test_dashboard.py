@@ -114,9 +114,29 @@ def test_alerts_newest_first_within_the_range_and_for_the_subscriber() -> None:
     assert [a["alert_id"] for a in figures["alerts"]] == ["b", "a"]
     assert figures["alerts"][0] == {"alert_id": "b", "detected_at": "2026-11-26T10:05:00Z", "rule": "VELOCITY",
                                     "severity": "WARNING", "subscriber": "bob", "observed": "12",
-                                    "threshold": "12", "evidence": ["c1", "c2"]}
+                                    "threshold": "12", "evidence": ["c1", "c2"], "status": "OPEN",
+                                    "status_by": None, "status_at": None}
     assert [a["alert_id"] for a in dashboard(tables(fraud_alerts=rows), Filters(subscriber="ann"), NOW)["alerts"]] \
         == ["a", "c"]
+
+
+def test_alerts_carry_the_fraud_desks_status_and_false_positives_are_counted_per_rule() -> None:
+    def alert(alert_id: str, rule: str) -> dict:
+        return {"alert_id": alert_id, "subscriber_id": "ann", "rule": rule, "severity": "WARNING",
+                "detected_at": "2026-11-26T10:00:00", "observed": Decimal("12"), "threshold": Decimal("12"),
+                "evidence_call_ids": []}
+
+    def status(alert_id: str, value: str) -> dict:
+        return {"alert_id": alert_id, "status": value, "changed_by": "alice", "changed_at": "2026-11-26T11:00:00Z"}
+
+    rows = [alert("a", "VELOCITY"), alert("b", "VELOCITY"), alert("c", "VELOCITY"), alert("d", "WANGIRI")]
+    marks = [status("a", "FALSE_POSITIVE"), status("b", "RESOLVED"), status("c", "ACKNOWLEDGED")]
+    figures = dashboard(tables(fraud_alerts=rows, fraud_alert_status=marks), Filters(), NOW)
+    assert {a["alert_id"]: (a["status"], a["status_by"], a["status_at"]) for a in figures["alerts"]} == {
+        "a": ("FALSE_POSITIVE", "alice", "2026-11-26T11:00:00Z"), "b": ("RESOLVED", "alice", "2026-11-26T11:00:00Z"),
+        "c": ("ACKNOWLEDGED", "alice", "2026-11-26T11:00:00Z"), "d": ("OPEN", None, None)}
+    assert figures["alert_marks"] == [{"rule": "VELOCITY", "alerts": 3, "reviewed": 2, "false_positives": 1},
+                                      {"rule": "WANGIRI", "alerts": 1, "reviewed": 0, "false_positives": 0}]
 
 
 def test_health_counts_records_and_dead_letters_by_reason_per_minute() -> None:

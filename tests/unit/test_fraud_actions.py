@@ -39,3 +39,4 @@ def test_a_class_can_turn_the_action_off_and_block_for_is_read() -> None:
     assert block_for_alert(alert(Rule.RUNNING_COST, Severity.CRITICAL, "sub-cc"), rules) is None
     block = block_for_alert(alert(Rule.RUNNING_COST, Severity.CRITICAL), rules)
     assert block is not None and block.expires_at_ms == AT + 2 * 3_600_000
+
