@@ -463,7 +463,8 @@ class SubscriberDetector(Detector):
     def _off_hours(self, store: Store, event: CallEvent) -> Alert | None:
         if not event.international:
             return None
-        local = datetime.fromtimestamp(event.start_ms / 1000, UTC).astimezone(zone_of(event.own_number))
+        zone = ZoneInfo(self.rules.business_zone) if self.rules.business_zone else zone_of(event.own_number)
+        local = datetime.fromtimestamp(event.start_ms / 1000, UTC).astimezone(zone)
         if self.rules.is_business_time(local.weekday(), local.time()):
             return None
         return self._count(store, Rule.OFF_HOURS_INTERNATIONAL, event)

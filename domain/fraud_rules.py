@@ -14,6 +14,7 @@ from datetime import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -93,6 +94,7 @@ class FraudRules:
     actions: Mapping[Rule, Action] = field(default_factory=dict)
     class_actions: Mapping[str, Mapping[Rule, Action]] = field(default_factory=dict)
     block_for_ms: int = 86_400_000
+    business_zone: str | None = None  # OFF_HOURS_INTERNATIONAL's time_zone: None, each number's own
 
     def levels_for(self, rule: Rule, subscriber_id: str) -> Levels:
         """The subscriber's class's levels for the rule, else the defaults."""
@@ -187,6 +189,12 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
     days = settings[Rule.OFF_HOURS_INTERNATIONAL].get("business_days", [])
     if not isinstance(days, list) or not days or any(str(day).upper() not in _DAYS for day in days):
         raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.business_days", f"expected a list of MON..SUN, got {days!r}")
+    zone = settings[Rule.OFF_HOURS_INTERNATIONAL].get("time_zone")
+    if zone is not None:
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.time_zone", f"no such time zone: {zone!r}") from None
     prefixes = settings[Rule.HIGH_RISK_DESTINATION].get("prefixes", [])
     if not isinstance(prefixes, list) or any(not re.fullmatch(r"\d{1,15}", str(p)) for p in prefixes):
         raise reader.fail("rules.HIGH_RISK_DESTINATION.prefixes", "expected a list of digit strings (E.164, no '+')")
@@ -231,6 +239,7 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         actions={rule: action for rule in Rule if (action := reader.action(settings[rule], f"rules.{rule}"))},
         class_actions=class_actions,
         block_for_ms=reader.duration(document, "block_for", "file") if "block_for" in document else 86_400_000,
+        business_zone=str(zone) if zone is not None else None,
     )
 
 

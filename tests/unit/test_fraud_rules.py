@@ -124,6 +124,18 @@ def test_off_hours_international_uses_the_subscribers_zone() -> None:
                 if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
 
 
+def test_off_hours_can_take_the_rules_own_time_zone() -> None:
+    """03:00 in Paris is 10:00 in Tokyo: with time_zone Asia/Tokyo the night calls are business
+    hours; an unknown zone is refused by name."""
+    text = DEFAULT_RULES.read_text().replace("    # time_zone: Europe/London", "    time_zone: Asia/Tokyo")
+    night = datetime(2026, 11, 4, 2, 0, tzinfo=UTC)
+    calls = [call(night + timedelta(minutes=3 * i), remote="+2348031234567", remote_country="NG") for i in range(8)]
+    assert not [a for a in run(SubscriberDetector(parse_rules(text)), calls)[0]
+                if a.rule is Rule.OFF_HOURS_INTERNATIONAL]
+    with pytest.raises(RulesError, match=r"OFF_HOURS_INTERNATIONAL.time_zone: no such time zone: 'Mars/Olympus'"):
+        parse_rules(text.replace("Asia/Tokyo", "Mars/Olympus"))
+
+
 def test_spend_spike_needs_the_cap_and_the_multiple_of_the_own_mean() -> None:
     history = [call(T0 - timedelta(days=d), amount="8.00") for d in range(1, 8)]  # 8 a day for a week
     spike = [call(T0 + timedelta(minutes=i), amount="10.00") for i in range(16)]  # 160 today
