@@ -36,7 +36,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_timezone
 
-from domain.fraud_rules import FraudRules, Rule, Severity
+from domain.fraud_rules import ALWAYS, FraudRules, Rule, Severity
 
 DAY_MS = 86_400_000
 MAX_EVIDENCE = 10
@@ -252,7 +252,7 @@ class Detector(abc.ABC):
         (an escalation to CRITICAL passes)."""
         levels = self.rules.levels_for(rule, levels_key)
         severity = levels.severity(observed)
-        if severity is None or not entries:
+        if severity is None or not entries or not self._in_schedule(store, rule, now_ms):
             return None
         cooling = store.get(COOLDOWN, rule.value)
         if cooling is not None and now_ms < cooling[0]:
@@ -266,6 +266,16 @@ class Detector(abc.ABC):
         evidence = sorted(entries)[-MAX_EVIDENCE:]
         return Alert(alert_id, key, rule, severity, now_ms, window_start, now_ms, Decimal(observed),
                      levels.threshold(severity), tuple(e[1] for e in evidence), tuple(e[2] for e in evidence))
+
+    def _in_schedule(self, store: Store, rule: Rule, at_ms: int) -> bool:
+        """Whether the rule applies at `at_ms` (its active_hours/active_days, on its time_zone's
+        wall clock, else the subscriber number's)."""
+        schedule = self.rules.schedule(rule)
+        if schedule is ALWAYS:
+            return True
+        zone = ZoneInfo(schedule.zone) if schedule.zone else zone_of(store.get(META, "number") or "")
+        local = datetime.fromtimestamp(at_ms / 1000, UTC).astimezone(zone)
+        return schedule.covers(local.weekday(), local.time())
 
     def _length(self, rule: Rule) -> int:
         """A rule's window; SPEND_SPIKE keeps a day's evidence."""
@@ -310,7 +320,8 @@ class Detector(abc.ABC):
 
 class SubscriberDetector(Detector):
     """The rules keyed by subscriber: VELOCITY, CONCURRENT_CALLS, HIGH_RISK_DESTINATION,
-    OFF_HOURS_INTERNATIONAL, SPEND_SPIKE, NEW_DESTINATION_BURST."""
+    OFF_HOURS_INTERNATIONAL, SPEND_SPIKE, NEW_DESTINATION_BURST, LONG_CALL, RUNNING_COST,
+    SEQUENTIAL_CALLS, TOTAL_CALLS."""
 
     def on_event(self, store: Store, event: CallEvent) -> list[Alert]:
         if event.direction != MO:
@@ -321,12 +332,13 @@ class SubscriberDetector(Detector):
             store.put(META, "first_seen", first_seen)
         if event.start_ms > (store.get(META, "last_seen") or 0):
             store.put(META, "last_seen", event.start_ms)
+            store.put(META, "number", event.own_number)  # its zone scopes the rules' schedules
         known = event.record_type == "INTERIM" and store.get(OPEN_CALLS, event.call_id) is not None
         alerts = [] if known else [self._concurrent(store, event)]
         if event.record_type == "STOP":
             alerts += [self._velocity(store, event), self._high_risk(store, event), self._off_hours(store, event),
                        self._spend(store, event, first_seen), self._new_destination(store, event, first_seen),
-                       *self._stopped(store, event)]
+                       self._total(store, event), self._sequential(store, event), *self._stopped(store, event)]
         else:
             if event.record_type == "START":
                 alerts.append(self._high_risk(store, event))
@@ -414,11 +426,38 @@ class SubscriberDetector(Detector):
         return self._alert(store, event.subscriber_id, rule, event.subscriber_id, count, entries, event.time_ms)
 
     def _velocity(self, store: Store, event: CallEvent) -> Alert | None:
+        return self._attempts(store, Rule.VELOCITY, event)
+
+    def _total(self, store: Store, event: CallEvent) -> Alert | None:
+        return self._attempts(store, Rule.TOTAL_CALLS, event)
+
+    def _attempts(self, store: Store, rule: Rule, event: CallEvent) -> Alert | None:
         """Attempts are logical calls: the legs of one conference count once."""
-        entries = _window(store, Rule.VELOCITY)
+        entries = _window(store, rule)
         if any(entry[4] == event.logical_call for entry in entries):
             return None
-        return self._count(store, Rule.VELOCITY, event, event.logical_call)
+        return self._count(store, rule, event, event.logical_call)
+
+    def _sequential(self, store: Store, event: CallEvent) -> Alert | None:
+        """Consecutive calls (in set-up order, within the window either side of this one) to
+        numbers sharing their first prefix_digits digits: a range dialled through. Counted in
+        distinct numbers, so redialling one number is no run."""
+        digits = event.remote_number.lstrip("+")
+        size = self.rules.sequence_prefix_digits
+        if not event.remote_number.startswith("+") or len(digits) <= size:
+            return None
+        entry = (event.start_ms, event.call_id, event.record_id, event.remote_number, digits[:size])
+        window = self.rules.windows_ms[Rule.SEQUENTIAL_CALLS]
+        near = sorted(e for e in self._keep(store, Rule.SEQUENTIAL_CALLS, entry) if abs(e[0] - event.start_ms) < window)
+        at = near.index(entry)
+        first, last = at, at
+        while first > 0 and near[first - 1][4] == entry[4]:
+            first -= 1
+        while last + 1 < len(near) and near[last + 1][4] == entry[4]:
+            last += 1
+        run = near[first:last + 1]
+        return self._alert(store, event.subscriber_id, Rule.SEQUENTIAL_CALLS, event.subscriber_id,
+                           len({e[3] for e in run}), run, event.time_ms)
 
     def _concurrent(self, store: Store, event: CallEvent) -> Alert | None:
         """Logical calls in progress at once (a conference is one call), counted at every set-up
@@ -463,9 +502,10 @@ class SubscriberDetector(Detector):
     def _off_hours(self, store: Store, event: CallEvent) -> Alert | None:
         if not event.international:
             return None
-        zone = ZoneInfo(self.rules.business_zone) if self.rules.business_zone else zone_of(event.own_number)
+        business = self.rules.business
+        zone = ZoneInfo(business.zone) if business.zone else zone_of(event.own_number)
         local = datetime.fromtimestamp(event.start_ms / 1000, UTC).astimezone(zone)
-        if self.rules.is_business_time(local.weekday(), local.time()):
+        if business.covers(local.weekday(), local.time()):
             return None
         return self._count(store, Rule.OFF_HOURS_INTERNATIONAL, event)
 
@@ -483,7 +523,7 @@ class SubscriberDetector(Detector):
         store.put(WINDOWS, Rule.SPEND_SPIKE.value, calls)
         levels = self.rules.levels_for(Rule.SPEND_SPIKE, event.subscriber_id)
         severity = levels.severity(today)
-        if severity is None:
+        if severity is None or not self._in_schedule(store, Rule.SPEND_SPIKE, event.time_ms):
             return None
         if event.start_ms - first_seen < self.rules.spend_min_history_ms:
             if severity is not Severity.CRITICAL:
@@ -549,6 +589,7 @@ class SubscriberDetector(Detector):
         if not due:
             store.remove(META, "first_seen")  # silent for the whole history: it starts over
             store.remove(META, "last_seen")
+            store.remove(META, "number")
             return None
         return min(due)
 

@@ -35,6 +35,8 @@ class Rule(enum.StrEnum):
     NEW_DESTINATION_BURST = "NEW_DESTINATION_BURST"
     LONG_CALL = "LONG_CALL"
     RUNNING_COST = "RUNNING_COST"
+    SEQUENTIAL_CALLS = "SEQUENTIAL_CALLS"
+    TOTAL_CALLS = "TOTAL_CALLS"
 
 
 # Rules whose levels are durations (seconds once read) rather than counts or money.
@@ -74,6 +76,22 @@ class Levels:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """Hours of some weekdays, on a time zone's wall clock (None: the subscriber number's own)."""
+
+    start: time
+    end: time  # time.max for 24:00
+    days: frozenset[int]  # 0 = Monday
+    zone: str | None = None
+
+    def covers(self, weekday: int, moment: time) -> bool:
+        return weekday in self.days and self.start <= moment < self.end
+
+
+ALWAYS = Schedule(time.min, time.max, frozenset(range(7)))
+
+
+@dataclass(frozen=True)
 class FraudRules:
     levels: Mapping[Rule, Levels]
     windows_ms: Mapping[Rule, int]
@@ -82,9 +100,7 @@ class FraudRules:
     premium_rate: bool
     max_open_ms: int
     max_ring_ms: int
-    business_start: time
-    business_end: time
-    business_days: frozenset[int]
+    business: Schedule  # OFF_HOURS_INTERNATIONAL's business hours
     spend_multiple: Decimal
     spend_min_history_ms: int
     destination_history_ms: int
@@ -94,7 +110,8 @@ class FraudRules:
     actions: Mapping[Rule, Action] = field(default_factory=dict)
     class_actions: Mapping[str, Mapping[Rule, Action]] = field(default_factory=dict)
     block_for_ms: int = 86_400_000
-    business_zone: str | None = None  # OFF_HOURS_INTERNATIONAL's time_zone: None, each number's own
+    schedules: Mapping[Rule, Schedule] = field(default_factory=dict)  # when a rule applies (else always)
+    sequence_prefix_digits: int = 9
 
     def levels_for(self, rule: Rule, subscriber_id: str) -> Levels:
         """The subscriber's class's levels for the rule, else the defaults."""
@@ -107,8 +124,8 @@ class FraudRules:
         default = self.actions.get(rule, Action.NONE)
         return self.class_actions.get(klass, {}).get(rule, default) if klass else default
 
-    def is_business_time(self, weekday: int, moment: time) -> bool:
-        return weekday in self.business_days and self.business_start <= moment < self.business_end
+    def schedule(self, rule: Rule) -> Schedule:
+        return self.schedules.get(rule, ALWAYS)
 
 
 def parse_duration(text: Any) -> int:
@@ -157,6 +174,29 @@ class _Reader:
             raise self.fail(where, f"needs 0 < warning ≤ critical, got {levels.warning} and {levels.critical}")
         return levels
 
+    def schedule(self, document: Mapping[str, Any], hours_key: str, days_key: str, where: str,
+                 required: bool = True) -> Schedule | None:
+        """'HH:MM-HH:MM' (24:00 allowed at the end), a list of MON..SUN (all days if absent, for
+        an optional schedule) and an optional time_zone; None when optional and not given."""
+        if hours_key not in document and days_key not in document and not required:
+            return None
+        hours = str(document.get(hours_key, "00:00-24:00" if not required else ""))
+        match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
+        if not match:
+            raise self.fail(f"{where}.{hours_key}", f"expected 'HH:MM-HH:MM', got {hours!r}")
+        days = document.get(days_key, list(_DAYS) if not required else [])
+        if not isinstance(days, list) or not days or any(str(day).upper() not in _DAYS for day in days):
+            raise self.fail(f"{where}.{days_key}", f"expected a list of MON..SUN, got {days!r}")
+        zone = document.get("time_zone")
+        if zone is not None:
+            try:
+                ZoneInfo(str(zone))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise self.fail(f"{where}.time_zone", f"no such time zone: {zone!r}") from None
+        return Schedule(time(int(match.group(1)), int(match.group(2))),
+                        time(int(match.group(3)), int(match.group(4))) if match.group(3) != "24" else time.max,
+                        frozenset(_DAYS[str(day).upper()] for day in days), str(zone) if zone is not None else None)
+
     def action(self, document: Mapping[str, Any], where: str) -> Action | None:
         if "action" not in document:
             return None
@@ -181,20 +221,13 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         raise reader.fail("rules", f"unknown {sorted(unknown)}, missing {sorted(set(Rule) - set(rules))}")
     settings = {rule: reader.section(rules, rule.value, "rules") for rule in Rule}
     windowed = (Rule.VELOCITY, Rule.HIGH_RISK_DESTINATION, Rule.WANGIRI, Rule.WANGIRI_CALLBACK,
-                Rule.OFF_HOURS_INTERNATIONAL, Rule.NEW_DESTINATION_BURST)
-    hours = str(settings[Rule.OFF_HOURS_INTERNATIONAL].get("business_hours", ""))
-    match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
-    if not match:
-        raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.business_hours", f"expected 'HH:MM-HH:MM', got {hours!r}")
-    days = settings[Rule.OFF_HOURS_INTERNATIONAL].get("business_days", [])
-    if not isinstance(days, list) or not days or any(str(day).upper() not in _DAYS for day in days):
-        raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.business_days", f"expected a list of MON..SUN, got {days!r}")
-    zone = settings[Rule.OFF_HOURS_INTERNATIONAL].get("time_zone")
-    if zone is not None:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise reader.fail("rules.OFF_HOURS_INTERNATIONAL.time_zone", f"no such time zone: {zone!r}") from None
+                Rule.OFF_HOURS_INTERNATIONAL, Rule.NEW_DESTINATION_BURST, Rule.SEQUENTIAL_CALLS, Rule.TOTAL_CALLS)
+    business = reader.schedule(settings[Rule.OFF_HOURS_INTERNATIONAL], "business_hours", "business_days",
+                               "rules.OFF_HOURS_INTERNATIONAL")
+    assert business is not None  # business_hours is required
+    schedules = {rule: schedule for rule in Rule
+                 if (schedule := reader.schedule(settings[rule], "active_hours", "active_days", f"rules.{rule}",
+                                                 required=False)) is not None}
     prefixes = settings[Rule.HIGH_RISK_DESTINATION].get("prefixes", [])
     if not isinstance(prefixes, list) or any(not re.fullmatch(r"\d{1,15}", str(p)) for p in prefixes):
         raise reader.fail("rules.HIGH_RISK_DESTINATION.prefixes", "expected a list of digit strings (E.164, no '+')")
@@ -227,9 +260,7 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         premium_rate=bool(settings[Rule.HIGH_RISK_DESTINATION].get("premium_rate", False)),
         max_open_ms=reader.duration(settings[Rule.CONCURRENT_CALLS], "max_open", "rules.CONCURRENT_CALLS"),
         max_ring_ms=reader.duration(settings[Rule.WANGIRI], "max_ring", "rules.WANGIRI"),
-        business_start=time(int(match.group(1)), int(match.group(2))),
-        business_end=time(int(match.group(3)), int(match.group(4))) if match.group(3) != "24" else time.max,
-        business_days=frozenset(_DAYS[str(day).upper()] for day in days),
+        business=business,
         spend_multiple=reader.number(spend, "multiple", "rules.SPEND_SPIKE"),
         spend_min_history_ms=reader.duration(spend, "min_history", "rules.SPEND_SPIKE"),
         destination_history_ms=reader.duration(destinations, "history", "rules.NEW_DESTINATION_BURST"),
@@ -239,7 +270,9 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         actions={rule: action for rule in Rule if (action := reader.action(settings[rule], f"rules.{rule}"))},
         class_actions=class_actions,
         block_for_ms=reader.duration(document, "block_for", "file") if "block_for" in document else 86_400_000,
-        business_zone=str(zone) if zone is not None else None,
+        schedules=schedules,
+        sequence_prefix_digits=int(reader.number(settings[Rule.SEQUENTIAL_CALLS], "prefix_digits",
+                                                 "rules.SEQUENTIAL_CALLS")),
     )
 
 

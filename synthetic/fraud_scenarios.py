@@ -215,6 +215,27 @@ def _endless_call(b: _Builder, index: int) -> None:
     b.label(f"endless-{index}", "LONG_CALL", s.subscriber_id, "RUNNING_COST", began=start)
 
 
+def _range_scan(b: _Builder, index: int) -> None:
+    """SEQUENTIAL_CALLS: 25 short calls 40 s apart through one number range (the last two
+    digits counted up), domestic, in business hours."""
+    s = b.actor()
+    start = b.local(s, 14 + index * 0.5)
+    base = b.number(s.country)
+    for i in range(25):
+        b.call(s, f"{base[:-2]}{i:02d}", start + timedelta(seconds=40 * i), talk_s=20)
+    b.label(f"range-scan-{index}", "SEQUENTIAL_CALLS", s.subscriber_id, began=start)
+
+
+def _dialler(b: _Builder, index: int) -> None:
+    """TOTAL_CALLS: an auto-dialler on a private line, 320 short domestic calls, one every
+    4 minutes from midnight (local) on."""
+    s = b.actor()
+    start = b.local(s, 0.25 + index * 0.1)
+    for i in range(320):
+        b.call(s, b.number(s.country), start + timedelta(minutes=4 * i), talk_s=25)
+    b.label(f"dialler-{index}", "TOTAL_CALLS", s.subscriber_id, began=start)
+
+
 def _new_destinations(b: _Builder, index: int) -> None:
     """NEW_DESTINATION_BURST: 6 short calls to 6 countries never called, within 50 minutes."""
     s = b.actor()
@@ -258,7 +279,8 @@ def _conference(b: _Builder, index: int) -> None:
                linked_id=linked, leg=leg + 1, call_type="CONFERENCE")
 
 
-FRAUDS = (_flood, _concurrency, _irsf, _wangiri, _pbx_hack, _spend, _new_destinations, _satellite_call, _endless_call)
+FRAUDS = (_flood, _concurrency, _irsf, _wangiri, _pbx_hack, _spend, _new_destinations, _satellite_call, _endless_call,
+          _range_scan, _dialler)
 
 
 def build(spec: ScenarioSpec) -> tuple[Iterable[dict[str, Any]], Scenarios]:

@@ -381,3 +381,46 @@ def test_duration_levels_and_actions_are_read_and_checked() -> None:
         parse_rules(kill)
     with pytest.raises(RulesError, match=r"rules.LONG_CALL.warning: expected a duration"):
         parse_rules(DEFAULT_RULES.read_text().replace("warning: 5 h", "warning: 5"))
+
+
+def test_sequential_calls_through_a_range_in_distinct_numbers() -> None:
+    scan = [call(T0 + timedelta(seconds=30 * i), remote=f"+3314000{i:04d}", seconds=5) for i in range(20)]
+    alerts = [a for a in run(SubscriberDetector(RULES), scan)[0] if a.rule is Rule.SEQUENTIAL_CALLS]
+    assert [(a.severity, a.observed) for a in alerts] == [(Severity.WARNING, 10), (Severity.CRITICAL, 20)]
+    assert alerts[0].window_start_ms == ms(T0) and alerts[0].alert_id == alerts[1].alert_id
+    redial = [call(T0 + timedelta(seconds=30 * i), remote="+33140000007", seconds=5) for i in range(20)]
+    assert not [a for a in run(SubscriberDetector(RULES), redial)[0] if a.rule is Rule.SEQUENTIAL_CALLS]
+    # Another number between two halves of the scan breaks the run: 9 and 9, no alert.
+    broken = scan[:9] + [call(T0 + timedelta(seconds=275), remote="+4915112345678", seconds=5)] + scan[11:]
+    assert not [a for a in run(SubscriberDetector(RULES), broken)[0] if a.rule is Rule.SEQUENTIAL_CALLS]
+    # In any arrival order the same run is found.
+    assert [a.observed for a in run(SubscriberDetector(RULES), scan[::-1])[0]
+            if a.rule is Rule.SEQUENTIAL_CALLS][-1] == 20
+
+
+def test_total_calls_per_day_counts_logical_calls() -> None:
+    day = [call(T0 + timedelta(minutes=9 * i), seconds=20) for i in range(150)]  # 150 in 22.5 h
+    alerts = [a for a in run(SubscriberDetector(RULES), day)[0] if a.rule is Rule.TOTAL_CALLS]
+    assert [(a.severity, a.observed, a.window_start_ms) for a in alerts] == [(Severity.WARNING, 150, ms(T0))]
+    assert not [a for a in run(SubscriberDetector(RULES), day[:149])[0] if a.rule is Rule.TOTAL_CALLS]
+
+
+def test_a_schedule_keeps_a_rule_quiet_outside_its_hours() -> None:
+    """VELOCITY active 08:00-18:00 Monday to Friday in the subscriber's zone (Paris): a flood at
+    15:00 Paris alerts, the same at 03:00 does not, nor on a Sunday afternoon."""
+    schedule = '    active_hours: "08:00-18:00"\n    active_days: [MON, TUE, WED, THU, FRI]\n'
+    velocity_rule = "  VELOCITY:\n    window: 60 s\n"
+    text = DEFAULT_RULES.read_text().replace(velocity_rule, velocity_rule + schedule)
+    rules = parse_rules(text)
+
+    def flood(at: datetime) -> list[CallEvent]:
+        return [call(at + timedelta(seconds=2 * i), seconds=1) for i in range(12)]
+
+    def velocity(events: list[CallEvent]) -> list:
+        return [a for a in run(SubscriberDetector(rules), events)[0] if a.rule is Rule.VELOCITY]
+
+    assert len(velocity(flood(T0))) == 1  # Wednesday 15:00 in Paris
+    assert velocity(flood(datetime(2026, 11, 4, 2, 0, tzinfo=UTC))) == []  # 03:00
+    assert velocity(flood(datetime(2026, 11, 8, 14, 0, tzinfo=UTC))) == []  # Sunday
+    with pytest.raises(RulesError, match=r"rules.VELOCITY.active_days: expected a list of MON..SUN"):
+        parse_rules(text.replace("[MON, TUE, WED, THU, FRI]", "[WEEKDAYS]"))
