@@ -74,6 +74,15 @@ def score(labels: list[Label], alerts: list[tuple[str, str]]) -> list[Score]:
                   len(alerted[rule] & allowed[rule])) for rule in Rule]
 
 
+def false_alerts_per_10k_day(labels: list[Label], alerts: list[tuple[str, str]], subscribers: int,
+                             days: int) -> dict[str, float]:
+    """Per rule: alerts that name no labelled entity for it (nor a rule its fraud may honestly
+    trip), per 10,000 subscribers per day of the traffic."""
+    allowed = {(rule, label.entity) for label in labels for rule in (label.rule, *label.also)}
+    false = collections.Counter(rule for rule, entity in alerts if (rule, entity) not in allowed)
+    return {rule.value: false[rule.value] * 10_000 / (subscribers * days) for rule in Rule}
+
+
 def rules_with_classes(rules: Path, call_centres: list[str], target: Path) -> Path:
     """The rules file with the scenario's call centres in class call_centre, as an operator would list them."""
     document = yaml.safe_load(rules.read_text(encoding="utf-8"))
@@ -120,15 +129,20 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         scores, alerts = evaluate(spec, args.rules, workdir)
+        labels = [Label(**{**row, "also": tuple(row["also"])})
+                  for row in map(json.loads, (workdir / "labels.jsonl").read_text().splitlines())]
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     print(f"seed {spec.seed}: {spec.subscribers} subscribers, {spec.history_days} days of history, "
           f"{spec.per_rule} frauds per rule; {len(alerts)} alerts")
-    print(f"  {'rule':<26} {'labelled':>8} {'alerted':>8} {'recall':>7} {'precision':>9}")
+    false_rate = false_alerts_per_10k_day(labels, [(str(a["rule"]), str(a["subscriber_id"])) for a in alerts],
+                                          spec.subscribers, spec.history_days + 1)
+    print(f"  {'rule':<26} {'labelled':>8} {'alerted':>8} {'recall':>7} {'precision':>9} {'false/10k/day':>14}")
     for s in scores:
         mark = "" if s.passes else "   <- below target"
-        print(f"  {s.rule:<26} {s.labelled:>8} {s.alerted:>8} {s.recall:>7.2f} {s.precision:>9.2f}{mark}")
+        print(f"  {s.rule:<26} {s.labelled:>8} {s.alerted:>8} {s.recall:>7.2f} {s.precision:>9.2f}"
+              f" {false_rate[s.rule]:>14.2f}{mark}")
     return 0 if all(s.passes for s in scores) else 1
 
 
