@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import yaml
 
 from domain.fraud_rules import DEFAULT_RULES, Rule
 from synthetic.fraud_scenarios import Label, ScenarioSpec, build
@@ -83,11 +82,9 @@ def false_alerts_per_10k_day(labels: list[Label], alerts: list[tuple[str, str]],
     return {rule.value: false[rule.value] * 10_000 / (subscribers * days) for rule in Rule}
 
 
-def rules_with_classes(rules: Path, call_centres: list[str], target: Path) -> Path:
-    """The rules file with the scenario's call centres in class call_centre, as an operator would list them."""
-    document = yaml.safe_load(rules.read_text(encoding="utf-8"))
-    document["subscribers"] = {**(document.get("subscribers") or {}), **{s: "call_centre" for s in call_centres}}
-    target.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+def classes_file(call_centres: list[str], target: Path) -> Path:
+    """The scenario's call centres in class call_centre, as the operator's reference data lists them."""
+    target.write_text("subscriber_id,class\n" + "".join(f"{s},call_centre\n" for s in call_centres), encoding="utf-8")
     return target
 
 
@@ -100,8 +97,9 @@ def evaluate(spec: ScenarioSpec, rules: Path, workdir: Path) -> tuple[list[Score
         out.writelines(to_json(record) + "\n" for record in records)
     (workdir / "labels.jsonl").write_text("".join(json.dumps(label) + "\n" for label in scenarios.labels_as_dicts()))
     properties = workdir / "application_properties.json"
-    rules_file = rules_with_classes(rules, scenarios.call_centres, workdir / "fraud.yaml")
-    properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {"rules": str(rules_file)}}]))
+    classes = classes_file(scenarios.call_centres, workdir / "subscriber_classes.csv")
+    properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {
+        "rules": str(rules), "subscriber-classes": str(classes)}}]))
     run_replay(cdrs, workdir / "out", properties, fraud=True)
     alerts = pq.read_table(workdir / "out" / "fraud_alerts").to_pylist()
     return score(scenarios.labels, [(a["rule"], a["subscriber_id"]) for a in alerts]), alerts

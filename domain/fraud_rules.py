@@ -6,10 +6,12 @@ rule that silently falls back to a default is worse than a job that does not sta
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -274,6 +276,33 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         sequence_prefix_digits=int(reader.number(settings[Rule.SEQUENTIAL_CALLS], "prefix_digits",
                                                  "rules.SEQUENTIAL_CALLS")),
     )
+
+
+def parse_subscriber_classes(text: str, known: Iterable[str], source: str = "subscriber classes") -> dict[str, str]:
+    """The subscribers' classes from reference data: CSV with a header `subscriber_id,class`,
+    one subscriber a line; a class the rules file does not define is refused with its line."""
+    rows = csv.reader(io.StringIO(text))
+    header = [name.strip() for name in next(rows, [])]
+    if header[:2] != ["subscriber_id", "class"]:
+        raise RulesError(f"{source}: line 1: expected the header subscriber_id,class, got {','.join(header)!r}")
+    classes = set(known)
+    found: dict[str, str] = {}
+    for number, row in enumerate(rows, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        subscriber, klass = (row + ["", ""])[0].strip(), (row + ["", ""])[1].strip()
+        if not subscriber:
+            raise RulesError(f"{source}: line {number}: no subscriber id")
+        if klass not in classes:
+            raise RulesError(f"{source}: line {number}: unknown class {klass!r} "
+                             f"(classes: {', '.join(sorted(classes))})")
+        found[subscriber] = klass
+    return found
+
+
+def with_subscriber_classes(rules: FraudRules, classes: Mapping[str, str]) -> FraudRules:
+    """The rules with the reference data's classes over the rules file's own `subscribers`."""
+    return replace(rules, subscriber_class={**rules.subscriber_class, **classes})
 
 
 def load_rules(path: Path = DEFAULT_RULES) -> FraudRules:

@@ -309,6 +309,10 @@ class FraudConfig:
                          "empty: none)", "", parse=sns_topic)
     sns_endpoint: str = key("sns.endpoint", "an SNS emulator's URL for local runs; empty on AWS", "")
     dashboard_url: str = key("dashboard.url", "the dashboard's address, for the link in a notification", "")
+    subscriber_classes: str = key("subscriber-classes", "reference data: CSV `subscriber_id,class` (a path, or an "
+                                  "s3:// or file:// URI), over the rules file's `subscribers`; empty: none", "")
+    classes_reload_s: int = key("subscriber-classes.reload.seconds", "how often a running job re-reads it "
+                                "(0: never)", 60)
 
     @property
     def notifications(self) -> Notifications | None:

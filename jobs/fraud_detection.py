@@ -52,9 +52,10 @@ from domain.fraud import (
 )
 from domain.fraud_actions import block_for_alert
 from domain.fraud_notice import compose
-from domain.fraud_rules import FraudRules, Rule, Severity
+from domain.fraud_rules import FraudRules, Rule, Severity, with_subscriber_classes
 from jobs.config import Notifications
 from stream_io.notifications import Notifier, sns_publisher
+from stream_io.subscriber_classes import SubscriberClasses
 
 SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, RUNNING, "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
@@ -126,8 +127,10 @@ class _MapStateStore:
 class FraudRulesFunction(KeyedProcessFunction):
     """One detector over one keyed stream (thin: the rules decide, this keeps their state)."""
 
-    def __init__(self, rules: FraudRules, by_remote_number: bool, ordered: bool, in_sync_ms: int = 0):
+    def __init__(self, rules: FraudRules, by_remote_number: bool, ordered: bool, in_sync_ms: int = 0,
+                 classes: SubscriberClasses | None = None):
         self._rules = rules
+        self._classes = classes  # reference data: subscriber -> class, re-read while the job runs
         self._by_remote_number = by_remote_number
         self._ordered = ordered
         self._in_sync_ms = in_sync_ms  # how far ahead of the watermark a live record may be
@@ -140,6 +143,9 @@ class FraudRulesFunction(KeyedProcessFunction):
     def open(self, runtime_context: RuntimeContext) -> None:
         detector = RemoteNumberDetector if self._by_remote_number else SubscriberDetector
         self._detector = detector(self._rules)
+        if self._classes is not None:
+            self._classes.start()
+            self._detector.rules = with_subscriber_classes(self._rules, self._classes.classes)
         self._store = _MapStateStore({space: runtime_context.get_map_state(
             MapStateDescriptor(space, Types.STRING(), Types.PICKLED_BYTE_ARRAY())) for space in SPACES})
         self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
@@ -147,6 +153,9 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._early = runtime_context.get_list_state(ListStateDescriptor("early-starts", Types.PICKLED_BYTE_ARRAY()))
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        if self._classes is not None and (classes := self._classes.reloaded()) is not None:
+            assert self._detector is not None
+            self._detector.rules = with_subscriber_classes(self._rules, classes)
         event = to_event(row)
         if self._ordered:
             self._pending.add(event)
@@ -247,7 +256,8 @@ class FraudRulesFunction(KeyedProcessFunction):
 
 
 def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool,
-                           in_sync_ms: int = 0, notifications: Notifications | None = None) -> None:
+                           in_sync_ms: int = 0, notifications: Notifications | None = None,
+                           classes: SubscriberClasses | None = None) -> None:
     """Runs the rules over the two event views; their alerts become the view fraud_detected,
     with event_time (the detection's) as its event time. Without rules (fraud detection off)
     the view is there but empty, so what reads it (the minute metrics) need not know. With
@@ -267,7 +277,8 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
         name = "fraud rules by remote number" if by_remote_number else "fraud rules by subscriber"
         streams.append(events
                        .key_by(lambda row, field=key: row[field], key_type=Types.STRING())
-                       .process(FraudRulesFunction(rules, by_remote_number, ordered, in_sync_ms), output_type=DETECTED)
+                       .process(FraudRulesFunction(rules, by_remote_number, ordered, in_sync_ms, classes),
+                                output_type=DETECTED)
                        .uid(name.replace(" ", "-")).name(name))
     alerts = streams[0].union(streams[1])
     if notifications is not None:

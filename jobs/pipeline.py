@@ -10,6 +10,7 @@ except those into a table the profile does not define.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from jobs.config import ReplayConfig
 from jobs.fraud_detection import attach_fraud_detection
 from jobs.logical_calls import attach_logical_calls
 from jobs.sql_files import SQL_ROOT, comment_lines, folder, insert_target, render
+from stream_io.subscriber_classes import SubscriberClasses, read_text
 
 
 def configure_tables(t_env: TableEnvironment, config: ReplayConfig) -> None:
@@ -180,7 +182,22 @@ def _fraud_detection(t_env: StreamTableEnvironment, config: ReplayConfig, profil
     # A live record is up to the watermark's lateness ahead of it, plus some slack.
     attach_fraud_detection(t_env, rules, ordered=profile == "replay",
                            in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000,
-                           notifications=config.fraud.notifications if profile == "stream" else None)
+                           notifications=config.fraud.notifications if profile == "stream" else None,
+                           classes=_subscriber_classes(config, profile) if rules is not None else None)
+
+
+def _subscriber_classes(config: ReplayConfig, profile: str) -> SubscriberClasses | None:
+    """The reference data of subscriber classes, read and checked now (a bad file stops the job
+    here, naming its line); a replay reads it once."""
+    fraud = config.fraud
+    if not fraud.subscriber_classes:
+        return None
+    sinks = getattr(config, "sinks", None)
+    read = functools.partial(read_text, region=sinks.region if sinks else "",
+                             endpoint=sinks.s3_endpoint if sinks else "")
+    known = {*fraud.rules.class_levels, *fraud.rules.class_actions}
+    return SubscriberClasses(fraud.subscriber_classes, known, fraud.classes_reload_s if profile == "stream" else 0,
+                             read=read)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from bench.fraud_eval import PRECISION_TARGET, RECALL_TARGET, evaluate, score
+from bench.fraud_eval import PRECISION_TARGET, RECALL_TARGET, classes_file, evaluate, score
 from domain.fraud_rules import DEFAULT_RULES, Rule
 from jobs.cdr_pipeline import run_replay, run_stream
 from local.local_aws import LocalAws, Resources
@@ -103,15 +103,14 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
     spec = ScenarioSpec(seed=5, subscribers=200, calls_per_day=300, history_days=8, per_rule=1, call_centre_agents=3)
     records, scenarios = build(spec)
     lines = [to_json(record) for record in records]
-    rules = tmp_path / "fraud.yaml"
-    rules.write_text(DEFAULT_RULES.read_text().replace(
-        "subscribers: {}", "subscribers: {" + ", ".join(f"{s}: call_centre" for s in scenarios.call_centres) + "}"))
+    classes = classes_file(scenarios.call_centres, tmp_path / "subscriber_classes.csv")
     resources = Resources(stream="cdr-fraud", bucket="cdr-fraud-archive", fraud_alerts_table="cdr_fraud_alerts_e2e",
                           timestream_database="cdr_fraud")
     with LocalAws.start(resources) as aws:
         put_stream(lines, aws.kinesis, aws.resources.stream_arn)
         groups = aws.application_properties(bounded=True, metrics=True)
-        next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["rules"] = str(rules)
+        next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["subscriber-classes"] = \
+            str(classes)
         properties = tmp_path / "app.json"
         properties.write_text(json.dumps(groups))
         run_stream(properties, {"parallelism.default": "1"})
