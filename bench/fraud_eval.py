@@ -82,9 +82,11 @@ def false_alerts_per_10k_day(labels: list[Label], alerts: list[tuple[str, str]],
     return {rule.value: false[rule.value] * 10_000 / (subscribers * days) for rule in Rule}
 
 
-def classes_file(call_centres: list[str], target: Path) -> Path:
-    """The scenario's call centres in class call_centre, as the operator's reference data lists them."""
-    target.write_text("subscriber_id,class\n" + "".join(f"{s},call_centre\n" for s in call_centres), encoding="utf-8")
+def classes_file(call_centres: list[str], target: Path, activated: dict[str, str] | None = None) -> Path:
+    """The scenario's subscriber reference data as an operator's export lists it: its call
+    centres in class call_centre, its new subscriptions with their activation date."""
+    lines = [f"{s},call_centre,\n" for s in call_centres] + [f"{s},,{day}\n" for s, day in (activated or {}).items()]
+    target.write_text("subscriber_id,class,since\n" + "".join(lines), encoding="utf-8")
     return target
 
 
@@ -97,7 +99,7 @@ def evaluate(spec: ScenarioSpec, rules: Path, workdir: Path) -> tuple[list[Score
         out.writelines(to_json(record) + "\n" for record in records)
     (workdir / "labels.jsonl").write_text("".join(json.dumps(label) + "\n" for label in scenarios.labels_as_dicts()))
     properties = workdir / "application_properties.json"
-    classes = classes_file(scenarios.call_centres, workdir / "subscriber_classes.csv")
+    classes = classes_file(scenarios.call_centres, workdir / "subscriber_classes.csv", scenarios.activated)
     properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {
         "rules": str(rules), "subscriber-classes": str(classes)}}]))
     run_replay(cdrs, workdir / "out", properties, fraud=True)

@@ -321,7 +321,7 @@ class Detector(abc.ABC):
 class SubscriberDetector(Detector):
     """The rules keyed by subscriber: VELOCITY, CONCURRENT_CALLS, HIGH_RISK_DESTINATION,
     OFF_HOURS_INTERNATIONAL, SPEND_SPIKE, NEW_DESTINATION_BURST, LONG_CALL, RUNNING_COST,
-    SEQUENTIAL_CALLS, TOTAL_CALLS."""
+    SEQUENTIAL_CALLS, TOTAL_CALLS, NEWCOMER."""
 
     def on_event(self, store: Store, event: CallEvent) -> list[Alert]:
         if event.direction != MO:
@@ -338,7 +338,8 @@ class SubscriberDetector(Detector):
         if event.record_type == "STOP":
             alerts += [self._velocity(store, event), self._high_risk(store, event), self._off_hours(store, event),
                        self._spend(store, event, first_seen), self._new_destination(store, event, first_seen),
-                       self._total(store, event), self._sequential(store, event), *self._stopped(store, event)]
+                       self._total(store, event), self._sequential(store, event),
+                       self._newcomer(store, event, first_seen), *self._stopped(store, event)]
         else:
             if event.record_type == "START":
                 alerts.append(self._high_risk(store, event))
@@ -437,6 +438,17 @@ class SubscriberDetector(Detector):
         if any(entry[4] == event.logical_call for entry in entries):
             return None
         return self._count(store, rule, event, event.logical_call)
+
+    def _newcomer(self, store: Store, event: CallEvent, first_seen: int) -> Alert | None:
+        """Calls abroad or to high-risk ranges by a subscriber activated less than new_for ago
+        (reference data's date, else its first call seen)."""
+        since = self.rules.subscriber_since.get(event.subscriber_id, first_seen)
+        if event.start_ms - since >= self.rules.newcomer_for_ms:
+            return None
+        risky = is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate)
+        if not (event.international or risky):
+            return None
+        return self._count(store, Rule.NEWCOMER, event)
 
     def _sequential(self, store: Store, event: CallEvent) -> Alert | None:
         """Consecutive calls (in set-up order, within the window either side of this one) to

@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ class Rule(enum.StrEnum):
     RUNNING_COST = "RUNNING_COST"
     SEQUENTIAL_CALLS = "SEQUENTIAL_CALLS"
     TOTAL_CALLS = "TOTAL_CALLS"
+    NEWCOMER = "NEWCOMER"
 
 
 # Rules whose levels are durations (seconds once read) rather than counts or money.
@@ -114,6 +115,8 @@ class FraudRules:
     block_for_ms: int = 86_400_000
     schedules: Mapping[Rule, Schedule] = field(default_factory=dict)  # when a rule applies (else always)
     sequence_prefix_digits: int = 9
+    newcomer_for_ms: int = 7 * 86_400_000
+    subscriber_since: Mapping[str, int] = field(default_factory=dict)  # activation (epoch ms), reference data
 
     def levels_for(self, rule: Rule, subscriber_id: str) -> Levels:
         """The subscriber's class's levels for the rule, else the defaults."""
@@ -223,7 +226,8 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         raise reader.fail("rules", f"unknown {sorted(unknown)}, missing {sorted(set(Rule) - set(rules))}")
     settings = {rule: reader.section(rules, rule.value, "rules") for rule in Rule}
     windowed = (Rule.VELOCITY, Rule.HIGH_RISK_DESTINATION, Rule.WANGIRI, Rule.WANGIRI_CALLBACK,
-                Rule.OFF_HOURS_INTERNATIONAL, Rule.NEW_DESTINATION_BURST, Rule.SEQUENTIAL_CALLS, Rule.TOTAL_CALLS)
+                Rule.OFF_HOURS_INTERNATIONAL, Rule.NEW_DESTINATION_BURST, Rule.SEQUENTIAL_CALLS, Rule.TOTAL_CALLS,
+                Rule.NEWCOMER)
     business = reader.schedule(settings[Rule.OFF_HOURS_INTERNATIONAL], "business_hours", "business_days",
                                "rules.OFF_HOURS_INTERNATIONAL")
     assert business is not None  # business_hours is required
@@ -275,34 +279,56 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         schedules=schedules,
         sequence_prefix_digits=int(reader.number(settings[Rule.SEQUENTIAL_CALLS], "prefix_digits",
                                                  "rules.SEQUENTIAL_CALLS")),
+        newcomer_for_ms=reader.duration(settings[Rule.NEWCOMER], "new_for", "rules.NEWCOMER"),
     )
 
 
-def parse_subscriber_classes(text: str, known: Iterable[str], source: str = "subscriber classes") -> dict[str, str]:
-    """The subscribers' classes from reference data: CSV with a header `subscriber_id,class`,
-    one subscriber a line; a class the rules file does not define is refused with its line."""
+@dataclass(frozen=True)
+class SubscriberReference:
+    """What the operator's subscriber reference data tells the rules: each listed subscriber's
+    class (if any) and when it was activated (if given)."""
+
+    classes: Mapping[str, str]
+    since_ms: Mapping[str, int]
+
+
+def parse_subscriber_classes(text: str, known: Iterable[str],
+                             source: str = "subscriber classes") -> SubscriberReference:
+    """CSV with a header `subscriber_id,class[,since]`, one subscriber a line: `class` one the
+    rules file defines (or empty), `since` the activation date (YYYY-MM-DD, UTC) NEWCOMER
+    counts from. A bad line is refused with its number."""
     rows = csv.reader(io.StringIO(text))
     header = [name.strip() for name in next(rows, [])]
-    if header[:2] != ["subscriber_id", "class"]:
-        raise RulesError(f"{source}: line 1: expected the header subscriber_id,class, got {','.join(header)!r}")
-    classes = set(known)
-    found: dict[str, str] = {}
+    if header[:2] != ["subscriber_id", "class"] or header[2:] not in ([], ["since"]):
+        raise RulesError(f"{source}: line 1: expected the header subscriber_id,class[,since], got {','.join(header)!r}")
+    classes_known = set(known)
+    classes: dict[str, str] = {}
+    since: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         if not row or not "".join(row).strip():
             continue
-        subscriber, klass = (row + ["", ""])[0].strip(), (row + ["", ""])[1].strip()
+        subscriber, klass, activated = ([cell.strip() for cell in row] + ["", "", ""])[:3]
         if not subscriber:
             raise RulesError(f"{source}: line {number}: no subscriber id")
-        if klass not in classes:
+        if klass and klass not in classes_known:
             raise RulesError(f"{source}: line {number}: unknown class {klass!r} "
-                             f"(classes: {', '.join(sorted(classes))})")
-        found[subscriber] = klass
-    return found
+                             f"(classes: {', '.join(sorted(classes_known))})")
+        if klass:
+            classes[subscriber] = klass
+        if activated:
+            try:
+                day = date.fromisoformat(activated)
+            except ValueError:
+                raise RulesError(f"{source}: line {number}: since must be a date YYYY-MM-DD, "
+                                 f"got {activated!r}") from None
+            since[subscriber] = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+    return SubscriberReference(classes, since)
 
 
-def with_subscriber_classes(rules: FraudRules, classes: Mapping[str, str]) -> FraudRules:
+def with_subscriber_classes(rules: FraudRules, reference: SubscriberReference) -> FraudRules:
     """The rules with the reference data's classes over the rules file's own `subscribers`."""
-    return replace(rules, subscriber_class={**rules.subscriber_class, **classes})
+    return replace(rules, subscriber_class={**rules.subscriber_class, **reference.classes},
+                   subscriber_since=dict(reference.since_ms))
 
 
 def load_rules(path: Path = DEFAULT_RULES) -> FraudRules:

@@ -1,4 +1,4 @@
-"""The subscribers' fraud classes as reference data (a CSV `subscriber_id,class`, local or at an
+"""The subscribers' reference data for the fraud rules (a CSV `subscriber_id,class[,since]`, local or at an
 s3:// or file:// URI), read when the job starts and again while it runs, as the tariff folder is:
 a changed file is taken only once two reads in a row see it the same (an upload still under
 way is never used), and only if it checks (domain/fraud_rules.py); otherwise the classes in
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from domain.fraud_rules import RulesError, parse_subscriber_classes
+from domain.fraud_rules import RulesError, SubscriberReference, parse_subscriber_classes
 from stream_io.dead_letter_store import location
 
 LOG = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class SubscriberClasses:
         """Counts the next read from now (on the process that reads)."""
         self._next = self._clock() + self._reload_s
 
-    def reloaded(self) -> dict[str, str] | None:
+    def reloaded(self) -> SubscriberReference | None:
         """The new classes when a changed file has been taken just now, else None (read at most
         every reload_s)."""
         if self._reload_s <= 0 or self._clock() < self._next:
@@ -74,5 +74,6 @@ class SubscriberClasses:
             self._text, self._candidate = text, None  # refused once, not again until it changes
             return None
         self._text, self._candidate, self.classes = text, None, classes
-        LOG.info("subscriber classes re-read from %s: %d subscribers", self._where, len(classes))
+        LOG.info("subscriber classes re-read from %s: %d in classes, %d activation dates", self._where,
+                 len(classes.classes), len(classes.since_ms))
         return classes

@@ -65,6 +65,7 @@ class Scenarios:
     records: list[dict[str, Any]] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     call_centres: list[str] = field(default_factory=list)
+    activated: dict[str, str] = field(default_factory=dict)  # new subscriber -> activation date (reference data)
 
     def labels_as_dicts(self) -> list[dict[str, Any]]:
         return [asdict(label) for label in self.labels]
@@ -236,6 +237,19 @@ def _dialler(b: _Builder, index: int) -> None:
     b.label(f"dialler-{index}", "TOTAL_CALLS", s.subscriber_id, began=start)
 
 
+def _newcomer(b: _Builder, index: int) -> None:
+    """NEWCOMER: a subscription activated on the evaluated day (and listed so in the reference
+    data) that calls 30 numbers abroad within five hours: subscription fraud."""
+    template = b.actor()
+    s = replace(template, subscriber_id=f"new-{b.spec.seed}-{index}")
+    b.out.activated[s.subscriber_id] = b.spec.day.date().isoformat()
+    start = b.local(s, 9 + index)
+    for i in range(30):
+        b.call(s, b.number(NEW_COUNTRIES[(index + i) % len(NEW_COUNTRIES)]), start + timedelta(minutes=10 * i),
+               talk_s=60)
+    b.label(f"newcomer-{index}", "NEWCOMER", s.subscriber_id, began=start)
+
+
 def _new_destinations(b: _Builder, index: int) -> None:
     """NEW_DESTINATION_BURST: 6 short calls to 6 countries never called, within 50 minutes."""
     s = b.actor()
@@ -280,7 +294,7 @@ def _conference(b: _Builder, index: int) -> None:
 
 
 FRAUDS = (_flood, _concurrency, _irsf, _wangiri, _pbx_hack, _spend, _new_destinations, _satellite_call, _endless_call,
-          _range_scan, _dialler)
+          _range_scan, _dialler, _newcomer)
 
 
 def build(spec: ScenarioSpec) -> tuple[Iterable[dict[str, Any]], Scenarios]:

@@ -103,7 +103,7 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
     spec = ScenarioSpec(seed=5, subscribers=200, calls_per_day=300, history_days=8, per_rule=1, call_centre_agents=3)
     records, scenarios = build(spec)
     lines = [to_json(record) for record in records]
-    classes = classes_file(scenarios.call_centres, tmp_path / "subscriber_classes.csv")
+    classes = classes_file(scenarios.call_centres, tmp_path / "subscriber_classes.csv", scenarios.activated)
     resources = Resources(stream="cdr-fraud", bucket="cdr-fraud-archive", fraud_alerts_table="cdr_fraud_alerts_e2e",
                           timestream_database="cdr_fraud")
     with LocalAws.start(resources) as aws:
