@@ -50,6 +50,7 @@ from domain.fraud import (
     RemoteNumberDetector,
     SubscriberDetector,
 )
+from domain.blocklist import FRAUD_JOB, Block, Kind
 from domain.fraud_actions import block_for_alert
 from domain.fraud_notice import compose
 from domain.fraud_rules import FraudRules, Rule, Severity, with_subscriber_classes
@@ -194,8 +195,9 @@ class FraudRulesFunction(KeyedProcessFunction):
     def _rows(self, alerts: list[Alert], trigger: tuple[str, str, str]) -> Iterator[Row]:
         """Alerts as rows; a running call's alert carries its call's dimensions, others the
         triggering event's."""
-        for alert in alerts:
-            yield to_row(alert, alert.dimensions or trigger, self._rules)
+        assert self._detector is not None
+        for alert in alerts:  # the detector's rules: with the reference data's classes and their actions
+            yield to_row(alert, alert.dimensions or trigger, self._detector.rules)
 
     def _evaluate(self, event: CallEvent, ctx: Any) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
@@ -282,7 +284,7 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
                        .uid(name.replace(" ", "-")).name(name))
     alerts = streams[0].union(streams[1])
     if notifications is not None:
-        alerts = (alerts.map(NotifyFunction(rules, notifications), output_type=DETECTED)
+        alerts = (alerts.map(NotifyFunction(notifications), output_type=DETECTED)
                   .uid("fraud-notifications").name("fraud notifications (SNS)"))
     _detected_view(t_env, alerts)
 
@@ -291,8 +293,7 @@ class NotifyFunction(MapFunction):
     """Publishes each alert row (and the block it asked for) to SNS and passes it on; the
     publishing happens on a thread of its own (stream_io/notifications.py), never in the way."""
 
-    def __init__(self, rules: FraudRules, notifications: Notifications):
-        self._rules = rules
+    def __init__(self, notifications: Notifications):
         self._notifications = notifications
         self._notifier: Notifier | None = None
 
@@ -305,7 +306,8 @@ class NotifyFunction(MapFunction):
         alert = Alert(row.alert_id, row.subscriber_id, Rule(row.rule), Severity(row.severity), row.detected_at_ms,
                       row.window_start_ms, row.window_end_ms, Decimal(row.observed), Decimal(row.threshold),
                       tuple(json.loads(row.evidence_call_ids)))
-        block = block_for_alert(alert, self._rules) if row.block_kind else None
+        block = (Block(Kind(row.block_kind), row.subscriber_id, row.block_reason, row.rule, row.alert_id,
+                       row.detected_at_ms, row.block_until_ms, FRAUD_JOB) if row.block_kind else None)
         self._notifier.send(compose(alert, block, self._notifications.dashboard_url))
         return row
 
