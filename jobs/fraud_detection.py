@@ -34,6 +34,7 @@ from pyflink.datastream import DataStream, KeyedProcessFunction, MapFunction, Ru
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
 from pyflink.table import Schema, StreamTableEnvironment
 
+from domain.blocklist import FRAUD_JOB, Block, Kind
 from domain.fraud import (
     COOLDOWN,
     DESTINATIONS,
@@ -50,7 +51,6 @@ from domain.fraud import (
     RemoteNumberDetector,
     SubscriberDetector,
 )
-from domain.blocklist import FRAUD_JOB, Block, Kind
 from domain.fraud_actions import block_for_alert
 from domain.fraud_notice import compose
 from domain.fraud_rules import FraudRules, Rule, Severity, with_subscriber_classes
