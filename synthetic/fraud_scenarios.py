@@ -7,7 +7,8 @@ rule, the entity it must name (a subscriber; the calling number for WANGIRI), an
 rules the same fraud may honestly trip too (an IRSF burst to new satellite ranges is also a new
 destination burst). Look-alikes must raise nothing: a call centre (listed in the rules' class
 `call_centre`) with steady high volume and many parallel calls, a subscriber who calls the
-same three countries abroad every day, and conferences whose many legs share one linkedId.
+same three countries abroad every day, conferences whose many legs share one linkedId, a long
+call home, a busy number redialled, a new subscription calling abroad a little.
 
 Deterministic: the same spec gives the same records and labels.
 """
@@ -293,6 +294,24 @@ def _conference(b: _Builder, index: int) -> None:
                linked_id=linked, leg=leg + 1, call_type="CONFERENCE")
 
 
+def _honest_heavy_use(b: _Builder, index: int) -> None:
+    """Look-alikes of the newer rules: a 3-hour call home to a landline (below LONG_CALL), a
+    busy number redialled 15 times in 10 minutes (one number: no range scan), a subscription
+    activated that day making four calls abroad (below NEWCOMER)."""
+    talker = b.actor()
+    b.call(talker, b.pool.draw(talker.country, (PhoneNumberType.FIXED_LINE,))[0], b.local(talker, 19 + index * 0.2),
+           talk_s=3 * 3_600, with_start=True)
+    redialler = b.actor()
+    busy = b.number(redialler.country)
+    for i in range(15):
+        b.call(redialler, busy, b.local(redialler, 11 + index * 0.5) + timedelta(seconds=40 * i), talk_s=0, ring_s=8)
+    newcomer = replace(b.actor(), subscriber_id=f"new-honest-{b.spec.seed}-{index}")
+    b.out.activated[newcomer.subscriber_id] = b.spec.day.date().isoformat()
+    for i in range(4):
+        b.call(newcomer, b.number(("IN", "PK", "PH", "NG")[i]), b.local(newcomer, 17) + timedelta(minutes=30 * i),
+               talk_s=300)
+
+
 FRAUDS = (_flood, _concurrency, _irsf, _wangiri, _pbx_hack, _spend, _new_destinations, _satellite_call, _endless_call,
           _range_scan, _dialler, _newcomer)
 
@@ -312,6 +331,7 @@ def build(spec: ScenarioSpec) -> tuple[Iterable[dict[str, Any]], Scenarios]:
         for fraud in FRAUDS:
             fraud(builder, index)
         _conference(builder, index)
+        _honest_heavy_use(builder, index)
     _call_centre(builder, spec)
     _always_abroad(builder, spec)
     injected = sorted(builder.out.records, key=_time_key)
