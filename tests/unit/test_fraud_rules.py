@@ -424,3 +424,19 @@ def test_a_schedule_keeps_a_rule_quiet_outside_its_hours() -> None:
     assert velocity(flood(datetime(2026, 11, 8, 14, 0, tzinfo=UTC))) == []  # Sunday
     with pytest.raises(RulesError, match=r"rules.VELOCITY.active_days: expected a list of MON..SUN"):
         parse_rules(text.replace("[MON, TUE, WED, THU, FRI]", "[WEEKDAYS]"))
+
+
+def test_a_newcomer_calling_abroad_at_volume_by_its_activation_date() -> None:
+    from domain.fraud_rules import SubscriberReference, with_subscriber_classes
+
+    rules = with_subscriber_classes(RULES, SubscriberReference({}, {"sub-new": ms(T0 - timedelta(days=2))}))
+    abroad = [call(T0 + timedelta(minutes=20 * i), subscriber="sub-new", remote="+2348031234567",
+                   remote_country="NG") for i in range(10)]
+    alerts = [a for a in run(SubscriberDetector(rules), abroad)[0] if a.rule is Rule.NEWCOMER]
+    assert [(a.severity, a.observed, a.window_start_ms) for a in alerts] == [(Severity.WARNING, 10, ms(T0))]
+    # Without an activation date, or past its first 7 days: never a newcomer.
+    unknown = [dataclasses.replace(c, subscriber_id="sub-old") for c in abroad]
+    assert not [a for a in run(SubscriberDetector(rules), unknown)[0] if a.rule is Rule.NEWCOMER]
+    later = [dataclasses.replace(c, start_ms=c.start_ms + 6 * 86_400_000, end_ms=(c.end_ms or 0) + 6 * 86_400_000)
+             for c in abroad]
+    assert not [a for a in run(SubscriberDetector(rules), later)[0] if a.rule is Rule.NEWCOMER]
