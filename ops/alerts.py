@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from domain.alert_status import AlertStatus, Status, TransitionError, change, marks_by_rule
 from jobs import config as job_config
+from ops.job_tables import job_tables
 from stream_io.alert_status_table import read_status, scan_statuses, write_status
 from stream_io.block_table import format_time
 
@@ -66,14 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--note", default="")
     args = parser.parse_args(argv)
     try:
-        sinks = job_config.load_group(job_config.SinkConfig, args.properties)
+        sinks, client = job_tables(args.properties)
     except job_config.ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not sinks.fraud_alert_status_table:
         print("error: CdrSinks.fraud-alert-status.table is not set", file=sys.stderr)
         return 2
-    client = boto3.client("dynamodb", region_name=sinks.region, endpoint_url=sinks.dynamodb_endpoint or None)
     status_table = sinks.fraud_alert_status_table
     if args.command in COMMANDS:
         try:

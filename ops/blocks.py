@@ -22,12 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from domain.blocklist import Block, Kind, target_of
 from domain.fraud_rules import parse_duration
 from domain.numbering import normalise
 from jobs import config as job_config
+from ops.job_tables import job_tables
 from stream_io.block_table import format_time, lift_block, put_block, scan_blocks
 
 MANUAL = "MANUAL"
@@ -81,11 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     ends.add_argument("--until", help="UTC, ISO 8601")
     args = parser.parse_args(argv)
     try:
-        sinks = job_config.load_group(job_config.SinkConfig, args.properties)
+        sinks, client = job_tables(args.properties)
     except job_config.ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    client = boto3.client("dynamodb", region_name=sinks.region, endpoint_url=sinks.dynamodb_endpoint or None)
     table, now_ms = sinks.fraud_blocks_table, int(time.time() * 1000)
     if args.command == "list":
         blocks = list_blocks(client, table, now_ms, args.all)
