@@ -454,13 +454,13 @@ class SubscriberDetector(Detector):
 
     def _sequential(self, store: Store, event: CallEvent) -> Alert | None:
         """Consecutive calls (in set-up order, within the window either side of this one) to
-        numbers sharing their first prefix_digits digits: a range dialled through. Counted in
-        distinct numbers, so redialling one number is no run."""
+        numbers that differ only in their last varying_digits digits: a range dialled through.
+        Counted in distinct numbers, so redialling one number is no run."""
         digits = event.remote_number.lstrip("+")
-        size = self.rules.sequence_prefix_digits
-        if not event.remote_number.startswith("+") or len(digits) <= size:
+        varying = self.rules.sequence_varying_digits
+        if not event.remote_number.startswith("+") or len(digits) <= varying + 3:
             return None
-        entry = (event.start_ms, event.call_id, event.record_id, event.remote_number, digits[:size])
+        entry = (event.start_ms, event.call_id, event.record_id, event.remote_number, digits[:-varying])
         window = self.rules.windows_ms[Rule.SEQUENTIAL_CALLS]
         near = sorted(e for e in self._keep(store, Rule.SEQUENTIAL_CALLS, entry) if abs(e[0] - event.start_ms) < window)
         at = near.index(entry)

@@ -114,7 +114,7 @@ class FraudRules:
     class_actions: Mapping[str, Mapping[Rule, Action]] = field(default_factory=dict)
     block_for_ms: int = 86_400_000
     schedules: Mapping[Rule, Schedule] = field(default_factory=dict)  # when a rule applies (else always)
-    sequence_prefix_digits: int = 9
+    sequence_varying_digits: int = 2
     newcomer_for_ms: int = 7 * 86_400_000
     subscriber_since: Mapping[str, int] = field(default_factory=dict)  # activation (epoch ms), reference data
 
@@ -277,8 +277,8 @@ def parse_rules(text: str, source: str = "rules") -> FraudRules:
         class_actions=class_actions,
         block_for_ms=reader.duration(document, "block_for", "file") if "block_for" in document else 86_400_000,
         schedules=schedules,
-        sequence_prefix_digits=int(reader.number(settings[Rule.SEQUENTIAL_CALLS], "prefix_digits",
-                                                 "rules.SEQUENTIAL_CALLS")),
+        sequence_varying_digits=int(reader.number(settings[Rule.SEQUENTIAL_CALLS], "varying_digits",
+                                                  "rules.SEQUENTIAL_CALLS")),
         newcomer_for_ms=reader.duration(settings[Rule.NEWCOMER], "new_for", "rules.NEWCOMER"),
     )
 
