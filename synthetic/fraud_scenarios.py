@@ -229,9 +229,9 @@ def _range_scan(b: _Builder, index: int) -> None:
 
 
 def _dialler(b: _Builder, index: int) -> None:
-    """TOTAL_CALLS: an auto-dialler on a private line, 320 short domestic calls, one every
-    4 minutes from midnight (local) on."""
-    s = b.actor()
+    """TOTAL_CALLS: an auto-dialler on an account of its own (no earlier calls: the day's window
+    starts with it), 320 short domestic calls, one every 4 minutes from midnight (local) on."""
+    s = replace(b.actor(), subscriber_id=f"dialler-{b.spec.seed}-{index}")
     start = b.local(s, 0.25 + index * 0.1)
     for i in range(320):
         b.call(s, b.number(s.country), start + timedelta(minutes=4 * i), talk_s=25)
