@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.fraud_eval import PRECISION_TARGET, RECALL_TARGET, classes_file, evaluate, score
-from domain.fraud_rules import DEFAULT_RULES, Rule
+from domain.fraud_rules import DEFAULT_RULES, Action, Rule, load_rules
 from jobs.cdr_pipeline import run_replay, run_stream
 from local.local_aws import LocalAws, Resources
 from stream_io.kinesis_writer import put_stream
@@ -145,7 +145,7 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
     assert measured == len({(row["alert_id"], row["severity"], row["detected_at"]) for row in tagged})
     # Every alert raised (and escalated) notified once, each CRITICAL of a blocking rule blocked.
     assert len(notices) == measured and {n["attributes"]["alert_id"] for n in notices} == {i["alert_id"] for i in items}
-    blocking = {"HIGH_RISK_DESTINATION", "WANGIRI", "RUNNING_COST"}  # rules/fraud.yaml's action: block
+    blocking = {rule.value for rule, action in load_rules().actions.items() if action is Action.BLOCK}
     critical = {(i["alert_id"], i["subscriber_id"]) for i in items
                 if i["severity"] == "CRITICAL" and i["rule"] in blocking}
     assert {(b["alert_id"], b["value"]) for b in blocks} <= critical
