@@ -160,7 +160,7 @@ def test_replay_writes_fraud_alerts_as_parquet(evaluation: Any) -> None:
 
 
 def test_fraud_detection_can_be_turned_off(tmp_path: Path) -> None:
-    records, scenarios = build(ScenarioSpec(seed=3, subscribers=100, calls_per_day=100, history_days=1, per_rule=1,
+    records, scenarios = build(ScenarioSpec(seed=3, subscribers=300, calls_per_day=600, history_days=1, per_rule=1,
                                             call_centre_agents=1))
     cdrs = tmp_path / "cdrs.jsonl"
     cdrs.write_text("".join(to_json(record) + "\n" for record in records), encoding="utf-8")
