@@ -29,7 +29,16 @@ Mapping decisions (an operator's PBX is configured this way or can be):
 - A parked caller talks to nobody: the Park leg is written unanswered (its billsec is hold).
 - lastapp ConfBridge or MeetMe → callType CONFERENCE.
 Extensions beyond the record spec, read by leg attribution: `calledParty.subscriberId` (Party
-B's account, when ours).
+B's account, when ours). For route quality (docs/cdr-record.md):
+- trunk: the trunk-side channel's endpoint (PJSIP/trunk-carrier-a-00000012 → trunk-carrier-a),
+  renamed by the PBX settings' `trunks` mapping (endpoint → carrier); none on on-net legs;
+- hangupCause: the `hangupcause` variable (Q.850, ${HANGUPCAUSE}), else from `dialstatus`;
+- sipData.responseCode: the `sipcause` variable (the technology cause, "SIP 486 Busy Here":
+  ${HANGUPCAUSE(${DIALEDPEERNAME},tech)}), when the PBX logs it;
+- progressTime: start + the smaller of `ringtime_ms` and `progresstime_ms` (Dial's RINGTIME_MS
+  and PROGRESSTIME_MS: the first 180 or 183), when logged.
+Master.csv (cdr_csv) has none of these variables: only the trunk; cdr_custom logs them by name
+(docs/operations.md has the dialplan lines).
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +64,9 @@ BASE_COLUMNS = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dst
 DISPOSITIONS = {"ANSWERED": "NORMAL", "NO ANSWER": "NO_ANSWER", "BUSY": "BUSY", "FAILED": "FAILED",
                 "CONGESTION": "FAILED"}
 CONFERENCE_APPS = {"confbridge", "meetme"}
+# DIALSTATUS → the Q.850 cause Asterisk cleared the dialled channel with (when HANGUPCAUSE is not logged).
+DIALSTATUS_CAUSES = {"ANSWER": 16, "BUSY": 17, "NOANSWER": 19, "CANCEL": 16, "CONGESTION": 34}
+_SIP_CODE = re.compile(r"(?:^|\D)([1-6]\d\d)(?:\D|$)")
 _ENDPOINT = re.compile(r"^[A-Za-z0-9]+/(?P<name>.+?)(-[0-9a-f]{8})?(;\d)?$")
 
 
@@ -91,6 +103,7 @@ class AsteriskConfig:
     newcdrcolumns: bool = True
     server_node: str = "asterisk"
     accounts: Mapping[str, str] = field(default_factory=dict)  # accountcode → subscriber id, when they differ
+    trunks: Mapping[str, str] = field(default_factory=dict)  # trunk endpoint → the carrier's name, when they differ
     # The PBX's own service numbers its extension plan would otherwise read as extensions
     # (voicemail, a speaking clock): sent as dialled, numberType SERVICE.
     service_numbers: tuple[str, ...] = ()
@@ -200,7 +213,27 @@ def to_record(cdr: Mapping[str, str], config: AsteriskConfig, line: str) -> dict
         record["linkedId"] = get("linkedid")
     if (get("sequence") or "").isdigit():
         record["legSequence"] = int(get("sequence") or 0)
+    add_route_quality(record, cdr, channel if direction == "MOBILE_TERMINATED" else peer, start, config)
     return record
+
+
+def add_route_quality(record: dict[str, Any], cdr: Mapping[str, str], trunk_channel: str, start: datetime,
+                      config: AsteriskConfig) -> None:
+    """Adds the route-quality fields the PBX logged: trunk, hangupCause, responseCode, progressTime."""
+    trunk = _endpoint(trunk_channel) if trunk_channel.startswith(config.trunk_prefixes) else None
+    if trunk:
+        record["trunk"] = config.trunks.get(trunk, trunk)
+    cause = (cdr.get("hangupcause") or "").strip()
+    if cause.isdigit():
+        record["hangupCause"] = int(cause)
+    elif (status := (cdr.get("dialstatus") or "").strip().upper()) in DIALSTATUS_CAUSES:
+        record["hangupCause"] = DIALSTATUS_CAUSES[status]
+    if match := _SIP_CODE.search(cdr.get("sipcause") or ""):
+        record["sipData"]["responseCode"] = int(match.group(1))
+    delays = [int(text) for name in ("ringtime_ms", "progresstime_ms")
+              if (text := (cdr.get(name) or "").strip()).isdigit()]
+    if delays:
+        record["progressTime"] = _iso(start + timedelta(milliseconds=min(delays)))
 
 
 def account_of(code: str | None, channel: str, config: AsteriskConfig) -> str | None:

@@ -274,6 +274,9 @@ def _cdr(leg: _Leg, sequence: int) -> dict[str, str]:
         "disposition": "ANSWERED" if leg.answer else _unanswered(b),
         "amaflags": a.event.amaflags, "uniqueid": a.event.uniqueid, "userfield": a.event.userfield,
         "peeraccount": b.event.account if b else "", "linkedid": a.linkedid, "sequence": str(sequence),
+        # the dialled channel's clearing cause (Q.850), else the caller's
+        "hangupcause": str(cause) if (cause := (b.cause if b and b.cause is not None else a.cause)) is not None
+        else "",
     }
 
 

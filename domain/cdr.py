@@ -59,6 +59,7 @@ class Reason(enum.StrEnum):
     NEGATIVE_VALUE = "NEGATIVE_VALUE"
     END_BEFORE_START = "END_BEFORE_START"
     ANSWER_OUTSIDE_CALL = "ANSWER_OUTSIDE_CALL"
+    PROGRESS_OUTSIDE_CALL = "PROGRESS_OUTSIDE_CALL"
     INVALID_NUMBER = "INVALID_NUMBER"
 
 
@@ -201,16 +202,22 @@ def _number(minimum: float, maximum: float = MAX_MEASURE) -> Callable[[Any], flo
     return check
 
 
-def _integer(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
-        raise _reject(Reason.WRONG_TYPE, "must be an integer")
-    if value < 0:
-        raise _reject(Reason.NEGATIVE_VALUE, f"must not be negative, got {value}")
-    if value > MAX_MEASURE:
-        raise _reject(Reason.INVALID_VALUE, f"must be within 0..{MAX_MEASURE}, got {value}")
-    return value
+def _integer_within(minimum: int, maximum: float) -> Callable[[Any], int | None]:
+    def check(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            raise _reject(Reason.WRONG_TYPE, "must be an integer")
+        if value < minimum and minimum == 0:
+            raise _reject(Reason.NEGATIVE_VALUE, f"must not be negative, got {value}")
+        if value < minimum or value > maximum:
+            raise _reject(Reason.INVALID_VALUE, f"must be within {minimum}..{maximum}, got {value}")
+        return value
+
+    return check
+
+
+_integer = _integer_within(0, MAX_MEASURE)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -309,6 +316,10 @@ class SipData(_Part):
         default=None, alias="userAgent", json_schema_extra={"column": "sip_user_agent"})
     codec: OptionalId = column("sip_codec")
     ip_address: OptionalId = Field(default=None, alias="ipAddress", json_schema_extra={"column": "sip_ip"})
+    # Extension: the final SIP response to the leg's INVITE (200 answered, 486 busy, 487
+    # cancelled, 503 ...), for NER and the route panels.
+    response_code: Annotated[int | None, BeforeValidator(_integer_within(100, 699))] = Field(
+        default=None, alias="responseCode", json_schema_extra={"column": "sip_response_code"})
 
 
 class Qos(_Part):
@@ -372,6 +383,14 @@ class Cdr(_Part):
     leg_sequence: Count = Field(default=None, alias="legSequence", json_schema_extra={"column": "leg_sequence"})
     data_usage: Annotated[DataUsage | None, BeforeValidator(_object(False))] = Field(
         default=None, alias="dataUsage")
+    # Extensions for route quality: when the callee's phone started ringing (the first 180/183:
+    # PDD = progressTime - startTime), the ITU-T Q.850 cause the call was cleared with, and the
+    # trunk (carrier or outbound route) the leg used.
+    progress_time: OptionalTimestamp = Field(
+        default=None, alias="progressTime", json_schema_extra={"column": "progress_time"})
+    hangup_cause: Annotated[int | None, BeforeValidator(_integer_within(0, 127))] = Field(
+        default=None, alias="hangupCause", json_schema_extra={"column": "hangup_cause"})
+    trunk: OptionalId = column("trunk")
 
     @model_validator(mode="after")
     def _consistent(self) -> Cdr:
@@ -386,6 +405,11 @@ class Cdr(_Part):
                 self.answer_time < self.start_time
                 or (self.end_time is not None and self.answer_time > self.end_time)):
             raise _reject(Reason.ANSWER_OUTSIDE_CALL, "answerTime is outside startTime..endTime")
+        if self.progress_time is not None and (
+                self.progress_time < self.start_time
+                or (self.answer_time is not None and self.progress_time > self.answer_time)
+                or (self.end_time is not None and self.progress_time > self.end_time)):
+            raise _reject(Reason.PROGRESS_OUTSIDE_CALL, "progressTime is outside startTime..answerTime (or endTime)")
         region = self.calling_party.location.country if self.calling_party.location else None
         called = self.called_party
         try:

@@ -14,7 +14,7 @@ import math
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from domain.fraud import zone_of
 from synthetic.call_flows import FLOW_SHARES, FLOWS, MO, FlowLeg, pick_flow
+from synthetic.routes import RANG, Degradation, Route, call_rng, mos, pdd_seconds, pick_trunk, sip_outcome
 
 # Home countries of subscribers (ISO 3166-1) with weights: a European operator's mix.
 HOME_COUNTRIES = {"GB": 30, "DE": 15, "FR": 12, "ES": 8, "IT": 8, "NL": 6, "IE": 5, "US": 6, "PL": 4,
@@ -78,6 +79,7 @@ class TrafficSpec:
     service_share: float = 0.005  # outgoing calls to a service number of the home country
     # Share of calls per multi-leg flow (synthetic/call_flows.py); the rest have one leg.
     flow_shares: tuple[tuple[str, float], ...] = tuple(FLOW_SHARES.items())
+    degradation: Degradation | None = None  # a trunk that goes bad for a while (synthetic/routes.py)
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
@@ -197,6 +199,7 @@ class CallPlan:
     national_format: bool = False
     calling: tuple[str, str] | None = None  # on an outgoing leg, a caller other than the subscriber
     callee_id: str | None = None  # the callee's subscriber id, when ours (calledParty.subscriberId)
+    route: Route | None = None  # the trunk of a leg to or from outside the network
 
 
 def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscriber: Subscriber,
@@ -220,7 +223,22 @@ def _call_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
     linked_id = f"{call_id}-L" if rng.random() < 0.1 else None
     plan = CallPlan(subscriber, direction, other, other_type, setup, ring_s, talk_s, termination, call_type,
                     call_id, linked_id, 1, rng.random() < spec.start_record_share, national)
+    if other_type != "SERVICE":
+        plan = routed(plan, spec.degradation)
     return build_call(plan, rng, spec.interim_every_s, call_index)
+
+
+def routed(plan: CallPlan, degradation: Degradation | None = None) -> CallPlan:
+    """The leg on the trunk it takes to or from outside the network, and what a degraded trunk
+    does to it: fail it at once, or make it ring later and sound worse."""
+    rng = call_rng(plan.call_id, "trunk")
+    trunk = pick_trunk(rng)
+    if degradation is None or not degradation.applies(trunk, plan.setup):
+        return replace(plan, route=Route(trunk))
+    if rng.random() < degradation.failure_share:
+        return replace(plan, termination="FAILED", talk_s=0.0, ring_s=min(plan.ring_s, rng.uniform(0.2, 1.5)),
+                       route=Route(trunk, failed=True))
+    return replace(plan, route=Route(trunk, degradation.pdd_factor, degradation.mos_drop))
 
 
 def _flow_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subscribers: list[Subscriber],
@@ -245,6 +263,8 @@ def _flow_records(spec: TrafficSpec, rng: random.Random, pool: NumberPool, subsc
     for sequence, (leg, call_id) in enumerate(zip(legs, call_ids, strict=True), start=1):
         plan = _leg_plan(leg, ours, numbers, setup, call_id, call_ids[0], sequence,
                          rng.random() < spec.start_record_share)
+        if (leg.called if leg.direction == MO else leg.calling) not in ours:  # to or from outside: a trunk
+            plan = routed(plan, spec.degradation)
         records += build_call(plan, rng, spec.interim_every_s, call_index)
     return records
 
@@ -307,6 +327,13 @@ def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
     if plan.linked_id:
         base["linkedId"] = plan.linked_id
         base["legSequence"] = plan.leg_sequence
+    if plan.route:
+        base["trunk"] = plan.route.trunk
+    outcome = call_rng(call_id, "outcome")
+    progress = None
+    if plan.termination in RANG:  # the callee's phone rang: PDD after set-up, never after the answer
+        pdd = pdd_seconds(plan.route, plan.other_type == "INTERNATIONAL", outcome)
+        progress = setup + timedelta(seconds=round(min(pdd, plan.ring_s), 3))
     records: list[tuple[datetime, dict[str, Any]]] = []
     sequence = itertools.count(1)
 
@@ -319,15 +346,21 @@ def build_call(plan: CallPlan, rng: random.Random, interim_every_s: int = 300,
         elapsed = interim_every_s
         while setup + timedelta(seconds=elapsed) < end:
             record("INTERIM", setup + timedelta(seconds=elapsed), duration=elapsed,
-                   **({"answerTime": _iso(answer)} if answer else {}))
+                   **({"answerTime": _iso(answer)} if answer else {}),
+                   **({"progressTime": _iso(progress)} if progress else {}))
             elapsed += interim_every_s
     duration = round((end - setup).total_seconds(), 3)
+    response, cause = sip_outcome(plan.termination, answered, plan.route, outcome)
     stop: dict[str, Any] = {"endTime": _iso(end), "duration": duration,
-                            "billableSeconds": math.ceil(plan.talk_s), "terminationReason": plan.termination}
+                            "billableSeconds": math.ceil(plan.talk_s), "terminationReason": plan.termination,
+                            "sipData": {**base["sipData"], "responseCode": response}, "hangupCause": cause}
+    if progress:
+        stop["progressTime"] = _iso(progress)
     if answer:
         stop["answerTime"] = _iso(answer)
         stop["qos"] = {"jitter": round(rng.uniform(1, 40), 1), "packetLoss": round(rng.uniform(0, 3), 2),
-                       "latency": round(rng.uniform(20, 250), 1), "mos": round(rng.uniform(2.5, 4.5), 2)}
+                       "latency": round(rng.uniform(20, 250), 1),
+                       "mos": mos(round(rng.uniform(2.5, 4.5), 2), plan.route)}  # the trunk's MOS
         bytes_per_s = CODEC_KBPS[codec] * 1000 // 8 * (4 if plan.call_type == "VIDEO" else 1)
         stop["dataUsage"] = {"bytesSent": int(plan.talk_s * bytes_per_s * rng.uniform(0.8, 1.0)),
                              "bytesReceived": int(plan.talk_s * bytes_per_s * rng.uniform(0.8, 1.0))}

@@ -1,5 +1,6 @@
 """The JVM parser (PARSE_CDR) and the reference model (domain.cdr) agree: same columns, same
-verdict on every record, same values for valid ones — over generated traffic, the Asterisk
+verdict on every record, same values for valid ones — over generated traffic (with the route
+quality extensions: SIP response code, Q.850 cause, progress time, trunk), the Asterisk
 adapter's records (with the calledParty.subscriberId extension), the bad-record catalogue, and
 seeded random mutations of valid records."""
 
@@ -106,10 +107,10 @@ def parsed(t_env: TableEnvironment, corpus: list[str]) -> dict[str, dict[str, An
     t_env.create_temporary_view("corpus", lines)
     result = t_env.execute_sql(
         "SELECT c.i, p.reject_reason, p.reject_detail, p.calling_number, p.called_number, p.subscriber_id,"
-        " p.linked_id, p.cost_amount, p.tags,"
+        " p.linked_id, p.cost_amount, p.tags, p.sip_response_code, p.hangup_cause, p.trunk,"
         # PyFlink cannot collect TIMESTAMP_LTZ; in the UTC session this cast keeps the instant
         " CAST(p.start_time AS TIMESTAMP(3)) AS start_time, CAST(p.answer_time AS TIMESTAMP(3)) AS answer_time,"
-        " CAST(p.end_time AS TIMESTAMP(3)) AS end_time"
+        " CAST(p.end_time AS TIMESTAMP(3)) AS end_time, CAST(p.progress_time AS TIMESTAMP(3)) AS progress_time"
         " FROM corpus AS c CROSS JOIN LATERAL TABLE(parse_cdr(c.line)) AS p")
     names = result.get_resolved_schema().get_column_names()
     with result.collect() as rows:
@@ -152,7 +153,7 @@ def test_same_values_for_valid_records(corpus: list[str], parsed: dict[str, dict
         assert row["subscriber_id"] == cdr.calling_party.subscriber_id
         assert row["linked_id"] == cdr.linked_id
         for column, value in (("start_time", cdr.start_time), ("end_time", cdr.end_time),
-                              ("answer_time", cdr.answer_time)):
+                              ("answer_time", cdr.answer_time), ("progress_time", cdr.progress_time)):
             if value is None:
                 assert row[column] is None
             else:
@@ -161,6 +162,8 @@ def test_same_values_for_valid_records(corpus: list[str], parsed: dict[str, dict
         assert row["cost_amount"] == (None if cdr.cost is None or cdr.cost.amount is None
                                       else cdr.cost.amount.quantize(Decimal("0.000001"), ROUND_HALF_UP))
         assert row["tags"] == (cdr.metadata.tags if cdr.metadata else None)
+        assert (row["sip_response_code"], row["hangup_cause"], row["trunk"]) == (
+            cdr.sip_data.response_code if cdr.sip_data else None, cdr.hangup_cause, cdr.trunk)
         checked += 1
     assert checked > 600
 

@@ -113,6 +113,30 @@ def test_a_call_from_a_trunk_is_an_incoming_leg_of_the_callee() -> None:
     assert record["metadata"]["tags"] == ["ama:billing", "userfield:vip"]
 
 
+def test_route_quality_from_the_trunk_channel_and_the_variables_cdr_custom_logs() -> None:
+    """An outgoing call through the carrier's trunk, as cdr_custom logs it with the PBX's
+    HANGUPCAUSE, the technology cause and Dial's RINGTIME_MS / PROGRESSTIME_MS."""
+    fields = {"accountcode": "2001", "src": "2001", "dst": "0033612345678", "channel": "PJSIP/2001-0000b001",
+              "dstchannel": "PJSIP/trunk-eu1-0000b002", "lastapp": "Dial", "start": "1793710800",
+              "answer": "1793710809", "end": "1793710869", "duration": "69", "billsec": "60",
+              "disposition": "ANSWERED", "uniqueid": "1793710800.5", "linkedid": "1793710800.5", "sequence": "7",
+              "hangupcause": "16", "sipcause": "SIP 200 OK", "ringtime_ms": "3250", "progresstime_ms": "2100"}
+    config = dataclasses.replace(CONFIG, trunks={"trunk-eu1": "carrier-a"})
+    record = parse_json_line(json.dumps(fields), config)
+    assert (record["trunk"], record["hangupCause"], record["sipData"]["responseCode"]) == ("carrier-a", 16, 200)
+    assert record["progressTime"] == "2026-11-03T13:00:02.100Z"  # start (13:00:00 UTC) + the first 183 (2.1 s)
+    cdr = validate_record(json.dumps(record)).cdr
+    assert cdr is not None and cdr.trunk == "carrier-a"
+    # unmapped, the trunk is its endpoint; no HANGUPCAUSE logged: the Q.850 cause DIALSTATUS implies
+    busy = {**fields, "answer": "", "billsec": "0", "disposition": "BUSY", "hangupcause": "", "dialstatus": "BUSY",
+            "sipcause": "", "ringtime_ms": "", "progresstime_ms": ""}
+    record = parse_json_line(json.dumps(busy), CONFIG)
+    assert (record["trunk"], record["hangupCause"]) == ("trunk-eu1", 17)
+    assert "responseCode" not in record["sipData"] and "progressTime" not in record
+    # an on-net call has no trunk
+    assert "trunk" not in records("simple_answered")[0]
+
+
 def test_columns_follow_cdr_conf() -> None:
     line = (FIXTURES / "simple_answered.csv").read_text().strip()
     legacy = line.rsplit(",", 3)[0]  # newcdrcolumns=no: no peeraccount, linkedid, sequence

@@ -47,6 +47,21 @@ def test_optional_parts_may_be_absent_and_extensions_are_read() -> None:
     assert cdr.qos is None and cdr.end_time is None
 
 
+def test_the_route_quality_extensions_are_read() -> None:
+    record = json.loads(json.dumps(GOOD)) | {"progressTime": "2026-11-01T10:00:02.5Z", "hangupCause": 16,
+                                             "trunk": "carrier-a"}
+    record["sipData"]["responseCode"] = 200
+    cdr = validate_record(json.dumps(record)).cdr
+    assert cdr is not None and cdr.sip_data is not None
+    assert (cdr.sip_data.response_code, cdr.hangup_cause, cdr.trunk) == (200, 16, "carrier-a")
+    assert cdr.progress_time == datetime(2026, 11, 1, 10, 0, 2, 500000, tzinfo=UTC)
+    unanswered = record | {"answerTime": None, "terminationReason": "NO_ANSWER", "hangupCause": 19,
+                           "progressTime": "2026-11-01T10:01:05Z"}  # rang until it ended
+    assert validate_record(json.dumps(unanswered)).reason is None
+    assert validate_record(json.dumps(unanswered | {"progressTime": "2026-11-01T10:01:05.001Z"})).reason \
+        is Reason.PROGRESS_OUTSIDE_CALL
+
+
 @pytest.mark.parametrize("bad", BAD_RECORDS, ids=[bad.kind for bad in BAD_RECORDS])
 def test_each_bad_record_gets_its_reason(bad) -> None:
     verdict = validate_record(bad.raw)
@@ -91,7 +106,9 @@ def test_first_failing_field_names_the_reason() -> None:
 def test_flat_columns_name_every_leaf_once() -> None:
     columns = flat_columns()
     names = [name for name, _ in columns]
-    assert len(names) == len(set(names)) == 43
+    assert len(names) == len(set(names)) == 47
+    assert columns[-3:] == [("progress_time", "TIMESTAMP_LTZ(3)"), ("hangup_cause", "BIGINT"), ("trunk", "STRING")]
+    assert ("sip_response_code", "BIGINT") in columns
     assert ("called_subscriber_id", "STRING") in columns
     assert ("cost_amount", "DECIMAL(18, 6)") in columns
     assert ("start_time", "TIMESTAMP_LTZ(3)") in columns

@@ -9,10 +9,11 @@ SELECT
   calling_number, calling_number_type, subscriber_id, calling_country, calling_city,
   calling_lat, calling_lon, called_number, called_number_type, called_destination, called_subscriber_id,
   call_type, call_direction, termination_reason,
-  sip_from_uri, sip_to_uri, sip_call_id, sip_user_agent, sip_codec, sip_ip,
+  sip_from_uri, sip_to_uri, sip_call_id, sip_user_agent, sip_codec, sip_ip, sip_response_code,
   qos_jitter_ms, qos_packet_loss_pct, qos_latency_ms, qos_mos,
   cost_currency, cost_amount, cost_per_minute_rate, cost_tax_amount,
   server_node, recording_id, tags, linked_id, leg_sequence, bytes_sent, bytes_received,
+  progress_time, hangup_cause, trunk,
   answer_time IS NOT NULL AND termination_reason = 'NORMAL' AS answered,
   CASE WHEN answer_time IS NOT NULL AND termination_reason = 'NORMAL'
        THEN started_seconds(answer_time, end_time) ELSE 0 END AS talk_seconds,

@@ -40,14 +40,15 @@ final class CdrParser {
             + " called_subscriber_id STRING,"
             + " call_type STRING, call_direction STRING, termination_reason STRING,"
             + " sip_from_uri STRING, sip_to_uri STRING, sip_call_id STRING, sip_user_agent STRING,"
-            + " sip_codec STRING, sip_ip STRING,"
+            + " sip_codec STRING, sip_ip STRING, sip_response_code BIGINT,"
             + " qos_jitter_ms DOUBLE, qos_packet_loss_pct DOUBLE, qos_latency_ms DOUBLE, qos_mos DOUBLE,"
             + " cost_currency STRING, cost_amount DECIMAL(18, 6), cost_per_minute_rate DECIMAL(18, 6),"
             + " cost_tax_amount DECIMAL(18, 6),"
             + " server_node STRING, recording_id STRING, tags ARRAY<STRING>,"
             + " linked_id STRING, leg_sequence BIGINT, bytes_sent BIGINT, bytes_received BIGINT,"
+            + " progress_time TIMESTAMP_LTZ(3), hangup_cause BIGINT, trunk STRING,"
             + " reject_reason STRING, reject_detail STRING>";
-    static final int COLUMNS = 45;
+    static final int COLUMNS = 49;
     static final int START_TIME = 3;
     static final int END_TIME = 5;
     static final int MAX_RECORD_CHARS = 65_536;
@@ -193,34 +194,39 @@ final class CdrParser {
             row[25] = sip.text("userAgent", false, Fields.MAX_TEXT);
             row[26] = sip.text("codec", false, Fields.MAX_ID);
             row[27] = sip.text("ipAddress", false, Fields.MAX_ID);
+            row[28] = sip.integer("responseCode", 100, 699);
         }
         Fields qos = cdr.object("qos", false);
         if (qos != null) {
-            row[28] = qos.number("jitter", 0, Fields.MAX_MEASURE);
-            row[29] = qos.number("packetLoss", 0, 100);
-            row[30] = qos.number("latency", 0, Fields.MAX_MEASURE);
-            row[31] = qos.number("mos", 1, 5);
+            row[29] = qos.number("jitter", 0, Fields.MAX_MEASURE);
+            row[30] = qos.number("packetLoss", 0, 100);
+            row[31] = qos.number("latency", 0, Fields.MAX_MEASURE);
+            row[32] = qos.number("mos", 1, 5);
         }
         Fields cost = cdr.object("cost", false);
         if (cost != null) {
-            row[32] = cost.currency("currency");
-            row[33] = cost.money("amount");
-            row[34] = cost.money("perMinuteRate");
-            row[35] = cost.money("taxAmount");
+            row[33] = cost.currency("currency");
+            row[34] = cost.money("amount");
+            row[35] = cost.money("perMinuteRate");
+            row[36] = cost.money("taxAmount");
         }
         Fields metadata = cdr.object("metadata", false);
         if (metadata != null) {
-            row[36] = metadata.id("serverNode", false);
-            row[37] = metadata.id("recordingId", false);
-            row[38] = metadata.texts("tags");
+            row[37] = metadata.id("serverNode", false);
+            row[38] = metadata.id("recordingId", false);
+            row[39] = metadata.texts("tags");
         }
-        row[39] = cdr.id("linkedId", false); // null when absent: the leg is a call by itself
-        row[40] = cdr.integer("legSequence", 0);
+        row[40] = cdr.id("linkedId", false); // null when absent: the leg is a call by itself
+        row[41] = cdr.integer("legSequence", 0);
         Fields data = cdr.object("dataUsage", false);
         if (data != null) {
-            row[41] = data.integer("bytesSent", 0);
-            row[42] = data.integer("bytesReceived", 0);
+            row[42] = data.integer("bytesSent", 0);
+            row[43] = data.integer("bytesReceived", 0);
         }
+
+        row[44] = cdr.timestamp("progressTime", false);
+        row[45] = cdr.integer("hangupCause", 0, 127);
+        row[46] = cdr.id("trunk", false);
 
         if ("STOP".equals(recordType)) {
             if (end == null) {
@@ -235,6 +241,11 @@ final class CdrParser {
         }
         if (answer != null && (answer.isBefore(start) || (end != null && answer.isAfter(end)))) {
             throw new Reject("ANSWER_OUTSIDE_CALL", "answerTime is outside startTime..endTime");
+        }
+        Instant progress = (Instant) row[44];
+        if (progress != null && (progress.isBefore(start) || (answer != null && progress.isAfter(answer))
+                || (end != null && progress.isAfter(end)))) {
+            throw new Reject("PROGRESS_OUTSIDE_CALL", "progressTime is outside startTime..answerTime (or endTime)");
         }
         String region = (String) row[11];
         try {

@@ -137,6 +137,10 @@ final class Fields {
     }
 
     Long integer(String field, long min) throws Reject {
+        return integer(field, min, MAX_MEASURE);
+    }
+
+    Long integer(String field, long min, double max) throws Reject {
         JsonNode node = get(field);
         if (node == null) {
             return null;
@@ -145,7 +149,7 @@ final class Fields {
             throw new Reject("WRONG_TYPE", name(field) + " must be an integer");
         }
         long value = node.longValue();
-        checkRange(field, value, min, MAX_MEASURE);
+        checkRange(field, value, min, max);
         return value;
     }
 

@@ -69,4 +69,24 @@ class CdrParserTest {
         assertEquals("MISSING_FIELD", reason(parse(STOP.replace("CALLED", "+353850121586")
                 .replace("\"callId\":\"c-1\",", ""))));
     }
+
+    @Test
+    void theRouteQualityExtensionsAreReadAndChecked() {
+        String valid = STOP.replace("CALLED", "+353850121586")
+                .replace("\"ipAddress\":\"198.51.100.219\"", "\"ipAddress\":\"198.51.100.219\",\"responseCode\":486")
+                .replace("\"callType\"", "\"progressTime\":\"2026-11-01T00:13:01.250Z\",\"hangupCause\":17,"
+                        + "\"trunk\":\"carrier-b\",\"callType\"");
+        GenericRowData row = parse(valid);
+        assertFalse(CdrParser.rejected(row), () -> text(row, CdrParser.COLUMNS - 1));
+        assertEquals(486L, row.getLong(28));
+        assertEquals(1_793_491_981_250L, row.getTimestamp(44, 3).getMillisecond());
+        assertEquals(17L, row.getLong(45));
+        assertEquals("carrier-b", text(row, 46));
+        assertEquals("INVALID_VALUE", reason(parse(valid.replace("\"responseCode\":486", "\"responseCode\":99"))));
+        assertEquals("INVALID_VALUE", reason(parse(valid.replace("\"hangupCause\":17", "\"hangupCause\":128"))));
+        assertEquals("NEGATIVE_VALUE", reason(parse(valid.replace("\"hangupCause\":17", "\"hangupCause\":-1"))));
+        assertEquals("WRONG_TYPE", reason(parse(valid.replace("\"hangupCause\":17", "\"hangupCause\":17.5"))));
+        assertEquals("PROGRESS_OUTSIDE_CALL", reason(parse(valid.replace("00:13:01.250Z", "00:13:08.000Z"))));
+        assertEquals("PROGRESS_OUTSIDE_CALL", reason(parse(valid.replace("00:13:01.250Z", "00:12:59.000Z"))));
+    }
 }
