@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 MAX_RECORDS_PER_CALL = 100
 MAX_DIMENSION_VALUE_BYTES = 2048
@@ -47,6 +47,18 @@ class MinuteMetrics:
     def acd_seconds(self) -> float:
         """Average call duration: talk time / answered calls."""
         return self.talk_seconds / self.answered if self.answered else 0.0
+
+    def record(self, version: int) -> dict[str, Any]:
+        return to_record(self, version)
+
+
+class MinuteRecord(Protocol):
+    """A minute's figures the Timestream writer stores (MinuteMetrics, route_quality.RouteMinute)."""
+
+    @property
+    def minute(self) -> datetime: ...
+
+    def record(self, version: int) -> dict[str, Any]: ...
 
 
 def to_record(metrics: MinuteMetrics, version: int) -> dict[str, Any]:

@@ -183,6 +183,12 @@ class SinkConfig:
                                    placeholder="logical_calls_table")
     metrics_minutely_table: str = key("metrics-minutely.table", "table keyed (minute_start S, dimensions S), TTL "
                                       "on expires_at; read by the dashboard", placeholder="metrics_minutely_table")
+    route_quality_minutely_table: str = key("route-quality-minutely.table", "table keyed (minute_start S, "
+                                            "dimensions S), TTL on expires_at; read by the dashboard",
+                                            placeholder="route_quality_minutely_table")
+    route_causes_minutely_table: str = key("route-causes-minutely.table", "table keyed (minute_start S, "
+                                           "dimensions S), TTL on expires_at; read by the dashboard",
+                                           placeholder="route_causes_minutely_table")
     pipeline_minutely_table: str = key("pipeline-minutely.table", "table keyed (minute_start S), TTL on expires_at; "
                                        "read by the dashboard", placeholder="pipeline_minutely_table")
     fraud_alert_status_table: str = key("fraud-alert-status.table", "the fraud desk's alert statuses (ops.alerts; "

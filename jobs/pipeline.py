@@ -219,6 +219,7 @@ STAGES: tuple[str | PythonStage, ...] = (
     "fraud",
     PythonStage("fraud rules (jobs/fraud_detection.py)", _fraud_detection, ("fraud_detected",)),
     "metrics",
+    "quality",
     "archive",
 )
 

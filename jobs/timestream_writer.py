@@ -1,4 +1,5 @@
-"""The Timestream writer of the per-minute metrics (domain/metrics.py makes the records).
+"""The Timestream writer of the per-minute figures (domain/metrics.py and domain/route_quality.py
+make the records).
 
 Timestream for LiveAnalytics no longer takes new AWS customers, so the writer sits behind a
 small interface (`MetricsWriter`) and can be turned off.
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from domain.metrics import MinuteMetrics, batches, check_record, to_record
+from domain.metrics import MinuteRecord, batches, check_record
 
 LOG = logging.getLogger(__name__)
 RETRYABLE = ("ThrottlingException", "InternalServerException", "ServiceUnavailableException")
@@ -27,13 +28,13 @@ class Rejected:
 
 
 class MetricsWriter(Protocol):
-    def write(self, metrics: Sequence[MinuteMetrics]) -> list[Rejected]: ...
+    def write(self, metrics: Sequence[MinuteRecord]) -> list[Rejected]: ...
 
 
 class DisabledWriter:
     """Metrics turned off by configuration: accepts everything, writes nothing."""
 
-    def write(self, metrics: Sequence[MinuteMetrics]) -> list[Rejected]:
+    def write(self, metrics: Sequence[MinuteRecord]) -> list[Rejected]:
         return []
 
 
@@ -51,12 +52,12 @@ class TimestreamWriter:
         self._sleep = sleep
         self._clock = clock
 
-    def write(self, metrics: Sequence[MinuteMetrics]) -> list[Rejected]:
+    def write(self, metrics: Sequence[MinuteRecord]) -> list[Rejected]:
         version = int(self._clock() * 1000)
         rejected: list[Rejected] = []
         records = []
         for item in metrics:
-            record = to_record(item, version)
+            record = item.record(version)
             try:
                 check_record(record)
                 records.append(record)

@@ -62,6 +62,8 @@ class Resources:
     fraud_topic: str = "cdr-fraud-alerts"
     logical_calls_table: str = "cdr_logical_calls"
     metrics_minutely_table: str = "cdr_metrics_minutely"
+    route_quality_minutely_table: str = "cdr_route_quality_minutely"
+    route_causes_minutely_table: str = "cdr_route_causes_minutely"
     pipeline_minutely_table: str = "cdr_pipeline_minutely"
     timestream_database: str = "cdr"
     timestream_table: str = "metrics_minutely"
@@ -180,6 +182,8 @@ class LocalAws:
                             (r.fraud_alert_status_table, ("alert_id",)),
                             (r.logical_calls_table, ("linked_id",)),
                             (r.metrics_minutely_table, ("minute_start", "dimensions")),
+                            (r.route_quality_minutely_table, ("minute_start", "dimensions")),
+                            (r.route_causes_minutely_table, ("minute_start", "dimensions")),
                             (r.pipeline_minutely_table, ("minute_start",))):
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
@@ -238,6 +242,8 @@ class LocalAws:
                 "fraud-tagged.path": f"s3://{r.bucket}/{r.fraud_tagged_prefix}",
                 "logical-calls.table": r.logical_calls_table,
                 "metrics-minutely.table": r.metrics_minutely_table,
+                "route-quality-minutely.table": r.route_quality_minutely_table,
+                "route-causes-minutely.table": r.route_causes_minutely_table,
                 "pipeline-minutely.table": r.pipeline_minutely_table,
                 "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},

@@ -170,3 +170,98 @@ def metrics_by_minute(records: Iterable[dict[str, Any]]) -> dict[tuple[datetime,
         row["answered"] += leg.answered
         row["talk_seconds"] += leg.talk_seconds
     return {key: dict(value) for key, value in metrics.items()}
+
+
+ROUTE_FIGURES = ("attempts", "answered", "effective", "asr", "ner", "acd_s", "aloc_s", "rang", "pdd_mean_ms",
+                 "pdd_p95_ms", "with_mos", "mos_mean", "mos_poor_share", "jitter_mean_ms", "packet_loss_mean_pct",
+                 "latency_mean_ms")
+
+
+def _network_effective(record: dict[str, Any]) -> bool:
+    """NER's effective outcome (docs/cdr-record.md, E.425): answered, busy, no answer, rejected,
+    or abandoned while ringing — by SIP code, else Q.850 cause, else termination reason."""
+    rang = "progressTime" in record
+    if "answerTime" in record:
+        return True
+    code = record.get("sipData", {}).get("responseCode")
+    if code is not None:
+        return code in (486, 600, 480, 408, 603) or (code == 487 and rang)
+    cause = record.get("hangupCause")
+    if cause is not None:
+        return cause in (17, 18, 19, 21) or (cause == 16 and rang)
+    return record["terminationReason"] in ("BUSY", "NO_ANSWER") or (record["terminationReason"] == "CANCELLED" and rang)
+
+
+def _p95(values: list[int]) -> float:
+    """The 95th percentile, linear between the closest ranks."""
+    ordered = sorted(values)
+    position = 0.95 * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+RouteKey = tuple[datetime, str, str, str]
+
+
+def route_legs(records: Iterable[dict[str, Any]], hourly: bool = False) -> dict[RouteKey, list[FinalLeg]]:
+    """(minute — or hour — of endTime UTC, destination, trunk, direction) -> its final legs."""
+    legs: dict[RouteKey, list[FinalLeg]] = defaultdict(list)
+    for leg in final_legs(records):
+        record = leg.record
+        start = leg.end.replace(minute=0 if hourly else leg.end.minute, second=0, microsecond=0, tzinfo=None)
+        legs[(start, record["calledParty"].get("destination") or "ZZ", record.get("trunk") or "on-net",
+              record["callDirection"])].append(leg)
+    return legs
+
+
+def route_quality(records: Iterable[dict[str, Any]], hourly: bool = False) -> dict[RouteKey, dict[str, Any]]:
+    """Per minute (or hour) and route, the route-quality figures (sql/views/quality/), over STOP
+    records, each recordId once."""
+    out = {}
+    for key, legs in route_legs(records, hourly).items():
+        answered = sum(leg.answered for leg in legs)
+        effective = sum(_network_effective(leg.record) for leg in legs)
+        pdd = [_ms(_instant(leg.record["progressTime"])) - _ms(leg.start) for leg in legs
+               if "progressTime" in leg.record]
+        qos = [leg.record["qos"] for leg in legs if "qos" in leg.record]
+        mos = [q["mos"] for q in qos if "mos" in q]
+        out[key] = {
+            "attempts": len(legs), "answered": answered, "effective": effective,
+            "asr": answered / len(legs), "ner": effective / len(legs),
+            "acd_s": float(sum(leg.talk_seconds for leg in legs)) / answered if answered else None,
+            "aloc_s": float(sum(_ms(leg.end) - _ms(leg.start) for leg in legs)) / 1000 / len(legs),
+            "rang": len(pdd), "pdd_mean_ms": _mean([float(p) for p in pdd]), "pdd_p95_ms": _p95(pdd) if pdd else None,
+            "with_mos": len(mos), "mos_mean": _mean(mos),
+            "mos_poor_share": sum(m < 3.5 for m in mos) / len(mos) if mos else None,
+            "jitter_mean_ms": _mean([q["jitter"] for q in qos if "jitter" in q]),
+            "packet_loss_mean_pct": _mean([q["packetLoss"] for q in qos if "packetLoss" in q]),
+            "latency_mean_ms": _mean([q["latency"] for q in qos if "latency" in q])}
+    return out
+
+
+def route_causes_by_minute(records: Iterable[dict[str, Any]]) -> dict[tuple[datetime, str, str, str, int], int]:
+    """(minute, destination, trunk, direction, Q.850 cause or -1) -> final legs."""
+    causes: dict[tuple[datetime, str, str, str, int], int] = defaultdict(int)
+    for key, legs in route_legs(records).items():
+        for leg in legs:
+            causes[(*key, leg.record.get("hangupCause", -1))] += 1
+    return dict(causes)
+
+
+def assert_route_figures_equal(actual: dict[RouteKey, dict[str, Any]],
+                               expected: dict[RouteKey, dict[str, Any]]) -> None:
+    """Counts exactly; means of measurements to 1e-9 (the order of a floating sum is the job's)."""
+    assert actual.keys() == expected.keys()
+    for key, want in expected.items():
+        got = actual[key]
+        for figure in ROUTE_FIGURES:
+            if isinstance(want[figure], float) and figure.endswith(("_mean", "_mean_ms", "_mean_pct", "p95_ms")):
+                assert got[figure] is not None and math.isclose(got[figure], want[figure], rel_tol=1e-9), \
+                    (key, figure, got[figure], want[figure])
+            else:
+                assert got[figure] == want[figure], (key, figure, got[figure], want[figure])

@@ -21,7 +21,7 @@ from jobs.cdr_pipeline import run_replay
 from jobs.config import BillingConfig
 from ops.glue_table import hive_type, table_input
 from synthetic.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
-from tests.expected import final_legs
+from tests.expected import final_legs, route_quality
 
 ANALYST = Path(__file__).resolve().parents[2] / "sql" / "analyst"
 DATES = ("2026-11-01", "2026-11-30")
@@ -63,6 +63,8 @@ def _run(archive: Path, name: str, dates: tuple[str, ...] = DATES) -> list[dict[
     tagged = archive.parent / "fraud_tagged_calls"
     connection.execute(f"""CREATE VIEW fraud_tagged_calls AS SELECT * FROM read_parquet(
         '{tagged}/*/part-*', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})""")
+    # Athena's approx_percentile (within ~1 %), here exact: linear between the closest ranks
+    connection.execute("CREATE MACRO approx_percentile(x, p) AS quantile_cont(x, p)")
     cursor = connection.execute((ANALYST / f"{name}.sql").read_text(encoding="utf-8"), list(dates))
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -130,6 +132,17 @@ def test_asr_acd_by_destination(archive: Path, records: list[dict[str, Any]]) ->
         attempts, answered, talk = figures[r["destination_country"]]
         assert r["asr"] == pytest.approx(answered / attempts)
         assert r["acd_seconds"] == (pytest.approx(talk / answered) if answered else None)
+
+
+def test_route_quality_by_hour(archive: Path, records: list[dict[str, Any]]) -> None:
+    rows = _run(archive, "route_quality_by_hour")
+    actual = {(r["hour_start"], r["destination_country"], r["trunk"], r["direction"]): r for r in rows}
+    expected = route_quality(records, hourly=True)
+    assert len(actual) == len(rows) and actual.keys() == expected.keys()
+    for key, want in expected.items():
+        for figure in ("attempts", "answered", "asr", "ner", "acd_s", "aloc_s", "pdd_mean_ms", "pdd_p95_ms", "mos_mean",
+                       "mos_poor_share", "jitter_mean_ms", "packet_loss_mean_pct", "latency_mean_ms"):
+            assert actual[key][figure] == (None if want[figure] is None else pytest.approx(want[figure])), (key, figure)
 
 
 def test_fraud_tagged_calls(archive: Path, flood: list[dict[str, Any]]) -> None:

@@ -16,7 +16,15 @@ import pytest
 
 from jobs.cdr_pipeline import run_replay
 from synthetic.bad_records import GOOD, BadRecord
-from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
+from tests.expected import (
+    ROUTE_FIGURES,
+    USAGE_FIGURES,
+    assert_route_figures_equal,
+    metrics_by_minute,
+    route_causes_by_minute,
+    route_quality,
+    usage_hourly,
+)
 from tests.integration.hour_edge import assert_counted_in_the_hour_they_ended
 
 
@@ -133,6 +141,20 @@ def test_metrics_minutely_equal_independent_computation(replay: Any, traffic: li
 
 def _utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def test_route_quality_equals_independent_computation(replay: Any, traffic: list[dict[str, Any]]) -> None:
+    _, out = replay
+    rows = pq.read_table(out / "route_quality_minutely").to_pylist()
+    actual = {(row["minute_start"], row["destination_country"], row["trunk"], row["direction"]):
+              {figure: row[figure] for figure in ROUTE_FIGURES} for row in rows}
+    assert len(rows) == len(actual), "one row per minute and route"
+    assert all(row["dimensions"] == "|".join(key[1:]) for key, row in zip(actual, rows, strict=True))
+    assert_route_figures_equal(actual, route_quality(traffic))
+    assert {row["trunk"] for row in rows} == {"carrier-a", "carrier-b", "carrier-c", "on-net"}
+    causes = pq.read_table(out / "route_causes_minutely").to_pylist()
+    assert {(row["minute_start"], row["destination_country"], row["trunk"], row["direction"], row["hangup_cause"]):
+            row["legs"] for row in causes} == route_causes_by_minute(traffic)
 
 
 def test_the_archive_is_the_input_of_a_rerating(replay: Any, tmp_path: Path) -> None:

@@ -24,7 +24,15 @@ from ops.reconcile import Report, compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
 from synthetic.bad_records import BadRecord
 from synthetic.traffic import TrafficSpec, generate, to_json
-from tests.expected import USAGE_FIGURES, metrics_by_minute, usage_hourly
+from tests.expected import (
+    ROUTE_FIGURES,
+    USAGE_FIGURES,
+    assert_route_figures_equal,
+    metrics_by_minute,
+    route_causes_by_minute,
+    route_quality,
+    usage_hourly,
+)
 from tests.integration.hour_edge import assert_counted_in_the_hour_they_ended
 
 
@@ -96,8 +104,39 @@ def test_replay_and_streaming_bill_the_same(streamed: LocalAws, mixed_lines: lis
             {k: (Decimal(str(v)) if isinstance(v, Decimal) else v) for k, v in streamed_bills[key].items()}, key
 
 
+def test_dynamodb_route_quality_equals_independent_computation(streamed: LocalAws,
+                                                               traffic: list[dict[str, Any]]) -> None:
+    counts = ("attempts", "answered", "effective", "rang", "with_mos")
+
+    def number(figure: str, value: Any) -> Any:  # DynamoDB numbers (Decimal): counts whole, the rest measured
+        return None if value is None else int(value) if figure in counts else float(value)
+
+    items = streamed.scan(streamed.resources.route_quality_minutely_table)
+    actual = {(datetime.fromisoformat(item["minute_start"].replace("Z", "")), *item["dimensions"].split("|")):
+              {figure: number(figure, item.get(figure)) for figure in ROUTE_FIGURES} for item in items}
+    expected = route_quality(traffic)
+    assert_route_figures_equal(actual, expected)
+    causes = streamed.scan(streamed.resources.route_causes_minutely_table)
+    assert {(datetime.fromisoformat(item["minute_start"].replace("Z", "")), item["destination_country"],
+             item["trunk"], item["direction"], int(item["hangup_cause"])): int(item["legs"]) for item in causes} \
+        == route_causes_by_minute(traffic)
+
+
+def test_timestream_holds_the_route_quality(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:
+    records = [record for record in streamed.timestream_records() if record["MeasureName"] == "route_minute"]
+    actual = {}
+    for record in records:
+        minute = datetime.fromtimestamp(int(record["Time"]) / 1000, UTC).replace(tzinfo=None)
+        values = {m["Name"]: int(m["Value"]) if m["Type"] == "BIGINT" else float(m["Value"])
+                  for m in record["MeasureValues"]}
+        actual[(minute, *(d["Value"] for d in record["Dimensions"]))] = {figure: values.get(figure)
+                                                                         for figure in ROUTE_FIGURES}
+    assert len(actual) == len(records), "one record per minute and route"
+    assert_route_figures_equal(actual, route_quality(traffic))
+
+
 def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:
-    records = streamed.timestream_records()
+    records = [record for record in streamed.timestream_records() if record["MeasureName"] == "cdr_minute"]
     keys = [(r["Time"], *(d["Value"] for d in r["Dimensions"])) for r in records]
     assert records and len(keys) == len(set(keys)), "one record per minute and dimensions"
     actual = {}

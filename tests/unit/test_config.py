@@ -34,7 +34,8 @@ STREAMING = [
         "dead-letter-store.path": "s3://cdr-archive-eu/dead-letters", "fraud-alerts.table": "alerts",
         "fraud-blocks.table": "blocks",
         "fraud-tagged.path": "s3://cdr-archive-eu/fraud-tagged", "logical-calls.table": "calls",
-        "metrics-minutely.table": "metrics", "pipeline-minutely.table": "pipeline"}},
+        "metrics-minutely.table": "metrics", "pipeline-minutely.table": "pipeline",
+        "route-quality-minutely.table": "route-quality", "route-causes-minutely.table": "route-causes"}},
     {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},
 ]
 

@@ -14,6 +14,7 @@ PLACEHOLDERS = {name: "x" for name in (
     "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "init_timestamp",
     "source_bounded",
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
+    "route_quality_minutely_table", "route_causes_minutely_table",
     "staging_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table",
     "archive_path", "dead_letter_store_path", "wangiri_max_ring_ms", "fraud_alerts_table", "fraud_blocks_table",
     "fraud_tagged_path",

@@ -1,0 +1,15 @@
+-- route_causes_minutely_columns: the columns of the route_causes_minutely result, written once:
+-- per minute (UTC) and route, how many final legs ended with each ITU-T Q.850 hangup cause
+-- (-1: the record has none). dimensions = 'country|trunk|direction|cause' (the DynamoDB sort
+-- key); expires_at: epoch seconds when the item may go (DynamoDB TTL, 35 days on).
+-- Grain: one row per minute, route and cause.
+CREATE TEMPORARY TABLE route_causes_minutely_columns (
+  minute_start TIMESTAMP(3) NOT NULL,
+  dimensions STRING NOT NULL,
+  destination_country STRING,
+  trunk STRING,
+  direction STRING,
+  hangup_cause BIGINT,
+  legs BIGINT,
+  expires_at BIGINT
+) WITH ('connector' = 'blackhole')
