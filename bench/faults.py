@@ -229,6 +229,14 @@ class Scenario:
         if missing or self.resent_calls:
             self.outcome.notes.append(f"bad records or probes with no dead letter: {missing}; "
                                       f"producer calls boto3 sent twice: {self.resent_calls}")
+        if bills:  # what a look into it needs, kept with --keep (the workdir is copied)
+            for table in ("billing_monthly_table", "logical_calls_table", "usage_hourly_table"):
+                (self.workdir / f"{table}.json").write_text(json.dumps(
+                    self.aws.scan(getattr(self.aws.resources, table)), default=str))
+            (self.workdir / "lines.jsonl").write_text("".join(line + "\n" for line in self.lines))
+            self.outcome.notes.append(f"bill figures differing ({len({d.key for d in bills})} bills), e.g. "
+                                      + "; ".join(f"{d.key} {d.figure}: want {d.expected}, got {d.actual}"
+                                                  for d in bills[:3]))
         o = self.outcome
         o.records_in = len(self.lines) + len(self.bad) + len(self.probes)
         o.valid_in, o.archived = len(valid_ids), len(ids)
@@ -388,14 +396,18 @@ def local_kill(args: argparse.Namespace, workdir: Path) -> Outcome:
         killed: list[float] = []
 
         def during(elapsed: float) -> None:
-            if elapsed >= args.seconds / 2 and not killed:
+            # Mid-stream, once a checkpoint is complete (a slow start may take longer than half).
+            if elapsed >= args.seconds / 2 and not killed and latest_checkpoint(scenario.checkpoints) is not None:
                 os.killpg(scenario.job.pid, signal.SIGKILL)  # type: ignore[union-attr]
                 scenario.job.wait()  # type: ignore[union-attr]
                 scenario.start_job("--restore", "latest")
                 killed.append(time.monotonic())
 
         scenario.produce(during)
-        scenario.outcome.recover_s = scenario.probe_seen(killed[0])
+        if killed:
+            scenario.outcome.recover_s = scenario.probe_seen(killed[0])
+        else:
+            scenario.outcome.notes.append("no checkpoint completed while the traffic ran: not killed")
         time.sleep(15)
         return scenario.finish()
     finally:

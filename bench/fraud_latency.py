@@ -1,5 +1,6 @@
-"""Fraud alert latency: from the moment a rule's threshold is crossed to its alert item in
-DynamoDB, with the streaming job running against the emulators at a steady load.
+"""Fraud response latency: from the moment a rule's threshold is crossed to its alert item in
+DynamoDB, its block item (rules whose action is block), and its notification's publish on SNS,
+with the streaming job running against the emulators at a steady load.
 
     python -m bench.fraud_latency [--rule VELOCITY|RUNNING_COST] [--rate 500] [--seconds 60] [--floods 40]
                                   [--poll-ms 50] [--aggregate]
@@ -9,9 +10,10 @@ crosses the rule's threshold. VELOCITY: it floods (12 call attempts within secon
 time of its 12th attempt is the crossing. RUNNING_COST: it starts a call to a satellite range
 (6.50 a minute, 1.00 connect fee: 391.00 an hour) and only its START is put; the crossing is
 the moment its cost reaches the warning level, lowered for the run to 2.00 (18.4 s into the
-call): no record marks it, the job's timer must. A poller scans the fraud-alerts table every
---poll-ms (plus the scan's own time); latency = first sight of the alert − the crossing. Prints
-p50/p90/p99/max (resolution: the poll interval) and how many were alerted at all.
+call): no record marks it, the job's timer must. A poller scans the fraud-alerts and blocks
+tables and reads the SNS topic's messages (moto runs in this process) every --poll-ms (plus the
+scans' own time); latency = first sight − the crossing. Prints, for each of the three,
+p50/p90/p99/max (resolution: the poll interval) and how many were seen at all.
 This measures the whole path: Kinesis polling (200 ms per shard), SQL, the Python rules
 (thread mode), the DynamoDB sink's flush. It also prints the job's own read lag per minute
 (pipeline_minutely), which separates the wait before the job has a record from what follows.
@@ -40,7 +42,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from domain.fraud_rules import DEFAULT_RULES
+from domain.fraud_rules import DEFAULT_RULES, Action, Rule, load_rules
 from local.local_aws import LocalAws
 from stream_io.kinesis_writer import KinesisWriter, partition_key
 from synthetic.fraud_scenarios import velocity_flood
@@ -49,6 +51,7 @@ from synthetic.traffic import CallPlan, Subscriber, TrafficSpec, build_call, gen
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNNING_COST_WARNING = Decimal(2)
 SATELLITE_HOURLY = Decimal("6.50") * 60 + Decimal("1.00")  # the default deck's 881 prefix
+WHAT = {"alert": "alert item in DynamoDB", "block": "block item in DynamoDB", "notice": "notification on SNS"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,15 +86,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
-    table = aws.resources.fraud_alerts_table
-    seen: dict[str, float] = {}
+    seen: dict[str, dict[str, float]] = {"alert": {}, "block": {}, "notice": {}}
     stop = threading.Event()
 
     def poll() -> None:
         while not stop.is_set():
-            for item in aws.scan(table):
+            now = time.monotonic()
+            for item in aws.scan(aws.resources.fraud_alerts_table):
                 if item["rule"] == args.rule:
-                    seen.setdefault(item["subscriber_id"], time.monotonic())
+                    seen["alert"].setdefault(item["subscriber_id"], now)
+            for item in aws.scan(aws.resources.fraud_blocks_table):
+                if item["rule"] == args.rule:
+                    seen["block"].setdefault(item["value"], now)
+            for message in aws.sns_messages():
+                if message["attributes"].get("rule") == args.rule:
+                    seen["notice"].setdefault(message["subject"].rsplit(" ", 1)[1], now)
             time.sleep(args.poll_ms / 1000)
 
     start = datetime.now(UTC)
@@ -132,24 +141,32 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
         sent += len(batch)
         time.sleep(max(0.0, 0.2 - (time.monotonic() - tick)))
     deadline = time.monotonic() + 90
-    while len(seen) < len(triggers) and time.monotonic() < deadline:
+    blocks = load_rules().actions.get(Rule(args.rule)) is Action.BLOCK  # the packaged rules' action
+    expected = {"alert", "notice"} | ({"block"} if blocks else set())
+    while any(len(seen[what]) < len(triggers) for what in expected) and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
-    latencies = sorted((seen[k] - t) * 1000 for k, t in triggers.items() if k in seen)
     elapsed = time.monotonic() - began
-    print(f"put {sent:,} CDRs in {elapsed:.0f} s ({sent / elapsed:,.0f}/s); {len(triggers)} {args.rule} crossings, "
-          f"{len(latencies)} alerted; missing: {sorted(set(triggers) - set(seen))[:5]}")
-    if latencies:
-        quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
-        print(json.dumps({"p50_ms": round(quantiles[49]), "p90_ms": round(quantiles[89]),
-                          "p99_ms": round(quantiles[98]), "max_ms": round(latencies[-1])}))
+    print(f"put {sent:,} CDRs in {elapsed:.0f} s ({sent / elapsed:,.0f}/s); {len(triggers)} {args.rule} crossings")
+    complete = True
+    for what in sorted(expected):
+        latencies = sorted((seen[what][k] - t) * 1000 for k, t in triggers.items() if k in seen[what])
+        missing = sorted(set(triggers) - set(seen[what]))
+        complete = complete and not missing
+        figures = {}
+        if latencies:
+            quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+            figures = {"p50_ms": round(quantiles[49]), "p90_ms": round(quantiles[89]),
+                       "p99_ms": round(quantiles[98]), "max_ms": round(latencies[-1])}
+        print(f"{WHAT[what]}: {len(latencies)} of {len(triggers)} {json.dumps(figures)}"
+              + (f"; missing: {missing[:5]}" if missing else ""))
     # The job's own measure of how far behind the stream it read (pipeline_minutely: per minute,
     # the longest wait of a record between its arrival on Kinesis and its parse).
     lags = {item["minute_start"]: int(item["max_lag_ms"]) for item in aws.scan(aws.resources.pipeline_minutely_table)
             if item.get("max_lag_ms") is not None}
     print("read lag per minute (max ms, arrival on Kinesis -> parse):",
           json.dumps(dict(sorted(lags.items()))))
-    return 0 if len(latencies) == len(triggers) else 1
+    return 0 if complete else 1
 
 
 def _satellite_start(template: Subscriber, subscriber_id: str) -> tuple[list[str], float]:

@@ -12,7 +12,9 @@ month shows last month.
 
 Filters: the time range applies to the per-minute panels, alerts and health; the subscriber to
 the top lists and the alerts; the destination country to the per-minute call panels (the
-tables without that dimension say so on the page).
+tables without that dimension say so on the page). A notification's link names one alert
+(`#alert=ID`): that alert is returned whole, whatever the filters, so the link shows it even
+when it is older than the newest alerts listed.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Filters:
     end: datetime | None = None
     subscriber: str | None = None
     country: str | None = None
+    alert_id: str | None = None  # the alert a notification's link opens: shown whatever the other filters
 
     def in_range(self, moment: datetime | None) -> bool:
         return moment is not None and (self.start is None or moment >= self.start) and (
@@ -68,6 +71,7 @@ def dashboard(tables: Tables, filters: Filters, now: datetime) -> dict[str, Any]
         "destinations": by_destination(metrics),
         "alerts": latest_alerts(tables.fraud_alerts, filters, tables.fraud_alert_status),
         "alert_marks": alert_marks(tables.fraud_alerts, tables.fraud_alert_status, filters),
+        "selected_alert": selected_alert(tables.fraud_alerts, tables.fraud_alert_status, filters.alert_id),
         "health": health(tables.pipeline_minutely, tables.dead_letters, filters),
     }
 
@@ -176,17 +180,29 @@ def latest_alerts(alerts: list[Row], filters: Filters, statuses: Iterable[Row] =
     by_id = {status["alert_id"]: status for status in statuses}
     chosen = sorted(_chosen_alerts(alerts, filters), key=lambda alert: (alert["detected_at"], alert["alert_id"]),
                     reverse=True)
-    out = []
-    for alert in chosen[:n]:
-        status = by_id.get(alert["alert_id"])
-        out.append({"alert_id": alert["alert_id"], "detected_at": _iso(alert["detected_at"]), "rule": alert["rule"],
-                    "severity": alert["severity"], "subscriber": alert["subscriber_id"],
-                    "observed": _json_number(alert["observed"]), "threshold": _json_number(alert["threshold"]),
-                    "evidence": list(alert["evidence_call_ids"] or []),
-                    "status": status["status"] if status else "OPEN",
-                    "status_by": status["changed_by"] if status else None,
-                    "status_at": _iso(status["changed_at"]) if status else None})
-    return out
+    return [_alert_view(alert, by_id.get(alert["alert_id"])) for alert in chosen[:n]]
+
+
+def selected_alert(alerts: list[Row], statuses: Iterable[Row], alert_id: str | None) -> dict[str, Any] | None:
+    """The alert a link names, whole (window, every call id), or `found: False` when no such alert is stored."""
+    if alert_id is None:
+        return None
+    alert = next((row for row in alerts if row["alert_id"] == alert_id), None)
+    if alert is None:
+        return {"alert_id": alert_id, "found": False}
+    status = next((row for row in statuses if row["alert_id"] == alert_id), None)
+    window = {edge: _iso(alert[edge]) if alert.get(edge) else None for edge in ("window_start", "window_end")}
+    return _alert_view(alert, status) | {"found": True} | window
+
+
+def _alert_view(alert: Row, status: Row | None) -> dict[str, Any]:
+    return {"alert_id": alert["alert_id"], "detected_at": _iso(alert["detected_at"]), "rule": alert["rule"],
+            "severity": alert["severity"], "subscriber": alert["subscriber_id"],
+            "observed": _json_number(alert["observed"]), "threshold": _json_number(alert["threshold"]),
+            "evidence": list(alert["evidence_call_ids"] or []),
+            "status": status["status"] if status else "OPEN",
+            "status_by": status["changed_by"] if status else None,
+            "status_at": _iso(status["changed_at"]) if status else None}
 
 
 def alert_marks(alerts: list[Row], statuses: list[Row], filters: Filters) -> list[dict[str, Any]]:

@@ -61,7 +61,8 @@ def parse_filters(query: dict[str, list[str]]) -> Filters:
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
     country = one("country")
-    return Filters(moment("from"), moment("to"), one("subscriber"), country.upper() if country else None)
+    return Filters(moment("from"), moment("to"), one("subscriber"), country.upper() if country else None,
+                   one("alert"))
 
 
 def handler(settings: Settings) -> type[BaseHTTPRequestHandler]:

@@ -153,10 +153,15 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
         self._early = runtime_context.get_list_state(ListStateDescriptor("early-starts", Types.PICKLED_BYTE_ARRAY()))
 
-    def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+    def _refresh_classes(self) -> None:
+        """Takes reference data changed since (read at most every reload period): on records and
+        on timers alike, since a live running call's crossing may come with no record at all."""
         if self._classes is not None and (classes := self._classes.reloaded()) is not None:
             assert self._detector is not None
             self._detector.rules = with_subscriber_classes(self._rules, classes)
+
+    def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        self._refresh_classes()
         event = to_event(row)
         if self._ordered:
             self._pending.add(event)
@@ -227,6 +232,7 @@ class FraudRulesFunction(KeyedProcessFunction):
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
+        self._refresh_classes()
         if self._ordered and timestamp == END_OF_KEY:
             yield from self._replay_key()
             return

@@ -11,6 +11,9 @@ for (const name of ["from", "to", "subscriber", "country", "period"]) {
   if (page.get(name)) form.elements[name].value = page.get(name);
 }
 const charts = {};
+// A notification links to one alert (#alert=ID): the page shows it whole and marks its row.
+const linkedAlert = () => new URLSearchParams(location.hash.slice(1)).get("alert");
+let scrolledTo = null;
 
 function chart(id, type, options = {}) {
   if (!charts[id]) {
@@ -29,7 +32,7 @@ function draw(id, type, labels, datasets, options) {
   c.update("none");
 }
 
-function table(id, header, rows) {
+function table(id, header, rows, rowClasses = []) {
   const element = document.getElementById(id);
   element.replaceChildren();
   const head = element.insertRow();
@@ -38,8 +41,9 @@ function table(id, header, rows) {
     th.textContent = title;
     head.appendChild(th);
   }
-  for (const row of rows) {
+  for (const [i, row] of rows.entries()) {
     const tr = element.insertRow();
+    if (rowClasses[i]) tr.className = rowClasses[i];
     for (const cell of row) {
       const td = tr.insertCell();
       const value = typeof cell === "object" && cell !== null ? cell : { text: cell };
@@ -60,6 +64,35 @@ const who = (r) => (r.currency ? `${r.subscriber} (${r.currency})` : r.subscribe
 const SHOW_ENTRY = (measure, r) => (r.currency ? `${SHOW[measure](r.value)} ${r.currency}` : SHOW[measure](r.value));
 // A destination's revenue, per currency; never added across currencies.
 const revenueText = (revenue) => Object.entries(revenue).map(([c, v]) => `${v} ${c}`).join(" · ") || "0";
+
+const utc = (iso) => (iso ? iso.replace("T", " ").replace("Z", "") : "–");
+const statusText = (a) => (a.status_by ? `${a.status} (${a.status_by})` : a.status);
+
+function showSelectedAlert(alert) {
+  const box = document.getElementById("selected-alert");
+  box.hidden = alert === null;
+  if (alert === null) return;
+  box.replaceChildren();
+  const line = (text, className) => {
+    const p = document.createElement("p");
+    p.textContent = text;
+    if (className) p.className = className;
+    box.appendChild(p);
+  };
+  if (!alert.found) {
+    line(`Alert ${alert.alert_id}: not in the alerts table (expired, or from another deployment).`);
+  } else {
+    line(`${alert.severity} ${alert.rule} — subscriber ${alert.subscriber}`, alert.severity);
+    line(`Observed ${alert.observed} against ${alert.threshold}; window ${utc(alert.window_start)} to ` +
+      `${utc(alert.window_end)}; detected ${utc(alert.detected_at)} UTC.`);
+    line(`Status: ${statusText(alert)}. Alert ${alert.alert_id}.`);
+    line(`Calls (${alert.evidence.length}): ${alert.evidence.join(", ")}`);
+  }
+  if (scrolledTo !== alert.alert_id) {
+    box.scrollIntoView({ block: "center" });
+    scrolledTo = alert.alert_id;
+  }
+}
 
 function render(data) {
   const period = form.elements.period.value;
@@ -95,12 +128,14 @@ function render(data) {
     { label: `revenue (${c})`, data: destinations.map((r) => Number(r.revenue[c] ?? 0)),
       backgroundColor: shades[i % shades.length] })),
   { indexAxis: "y", plugins: { legend: { display: currencies.length > 1 } } });
+  const selected = data.selected_alert;
   table("alerts", ["detected (UTC)", "severity", "rule", "subscriber", "observed / threshold", "evidence (call ids)",
     "status"],
-    data.alerts.map((a) => [a.detected_at.replace("T", " ").replace("Z", ""), { text: a.severity, className: a.severity },
+    data.alerts.map((a) => [utc(a.detected_at), { text: a.severity, className: a.severity },
       a.rule, a.subscriber, `${a.observed} / ${a.threshold}`, a.evidence.slice(0, 3).join(", ") +
-      (a.evidence.length > 3 ? ` (+${a.evidence.length - 3})` : ""),
-      a.status_by ? `${a.status} (${a.status_by})` : a.status]));
+      (a.evidence.length > 3 ? ` (+${a.evidence.length - 3})` : ""), statusText(a)]),
+    data.alerts.map((a) => (selected && a.alert_id === selected.alert_id ? "selected" : "")));
+  showSelectedAlert(selected);
   const marked = data.alert_marks.filter((m) => m.reviewed > 0);
   document.getElementById("alert-marks").textContent = marked.length === 0
     ? "No alert in range reviewed yet (python -m ops.alerts)."
@@ -129,6 +164,7 @@ async function refresh() {
     if (form.elements[name].value) query.set(name, form.elements[name].value);
   }
   if (page.get("token")) query.set("token", page.get("token"));
+  if (linkedAlert()) query.set("alert", linkedAlert());
   try {
     const response = await fetch(`api/dashboard?${query}`, { cache: "no-store" });
     if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
@@ -140,5 +176,6 @@ async function refresh() {
 
 form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
 form.elements.period.addEventListener("change", refresh);
+window.addEventListener("hashchange", refresh);
 refresh();
 setInterval(refresh, REFRESH_MS);

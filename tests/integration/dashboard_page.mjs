@@ -1,6 +1,7 @@
 // Drives the dashboard page in Debian's Chromium for tests/integration/test_dashboard.py:
 //   node dashboard_page.mjs URL SCREENSHOT
-// prints (one JSON line) what every panel shows and saves a full-page screenshot; then reads a
+// prints (one JSON line) what every panel shows (the alert the URL's #alert= names too) and saves a
+// full-page screenshot; then reads a
 // subscriber name on stdin and prints (one JSON line) once that name is in the top talk-time
 // list — the page updating itself, never reloaded.
 import { chromium } from "playwright-core";
@@ -36,6 +37,8 @@ try {
       revenue: cells("destinations", 4),
       spend: cells("top-spend", 2),
       alerts: [...document.querySelectorAll("#alerts tr")].slice(1).map((row) => [...row.cells].map((c) => c.textContent)),
+      selected: [...document.querySelectorAll("#selected-alert p")].map((line) => line.textContent),
+      selectedRows: [...document.querySelectorAll("#alerts tr.selected")].map((row) => [...row.cells].map((c) => c.textContent)),
       lag: document.getElementById("lag").textContent,
       charts: Object.fromEntries(["chart-top-talk_seconds", "chart-top-data_bytes", "chart-top-spend",
         "chart-calls-per-minute", "chart-calls-per-hour", "chart-asr", "chart-revenue", "chart-records",

@@ -23,6 +23,7 @@ import pytest
 
 from dashboard.server import Dashboard, Settings
 from dashboard.sources import replay_snapshot
+from domain.fraud import MAX_EVIDENCE
 from jobs.cdr_pipeline import run_replay
 from jobs.config import load_replay
 from ops.reconcile import expected_bills
@@ -155,13 +156,18 @@ def test_the_api_equals_the_independent_computation(replayed: Any) -> None:
 
 def test_the_page_in_headless_chromium(replayed: Any, tmp_path: Path) -> None:
     out, _, _ = replayed
+    flood_alert = hashlib.sha256(f"flood-dash|VELOCITY|{int(FLOOD_AT.timestamp() * 1000)}".encode()).hexdigest()[:32]
+    # velocity_flood's 12 attempts; an alert keeps the latest MAX_EVIDENCE (10) as evidence
+    flood_calls = {f"flood-dash-{attempt:02d}" for attempt in range(12 - MAX_EVIDENCE, 12)}
     live = tmp_path / "out"
     shutil.copytree(out, live)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     screenshot = OUTPUT / "dashboard.png"
     with Dashboard(Settings(replay_snapshot(live)), port=0) as server:
         expected = fetch(server.url + "api/dashboard")
-        page = subprocess.Popen(["node", str(PAGE_SCRIPT), server.url + "?period=month", str(screenshot)],
+        # Opened as a notification's link opens it: the flood's alert is shown whole and its row marked.
+        page = subprocess.Popen(["node", str(PAGE_SCRIPT), f"{server.url}?period=month#alert={flood_alert}",
+                                 str(screenshot)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             assert page.stdout is not None and page.stdin is not None
@@ -176,6 +182,12 @@ def test_the_page_in_headless_chromium(replayed: Any, tmp_path: Path) -> None:
             assert panels["revenue"] == [" · ".join(f"{amount} {currency}" for currency, amount in r["revenue"].items())
                                          or "0" for r in expected["destinations"]][:15]
             assert any(row[2] == "VELOCITY" and row[3] == "flood-dash" for row in panels["alerts"])
+            assert [row[2:4] for row in panels["selectedRows"]] == [["VELOCITY", "flood-dash"]]
+            heading, _, status, calls = panels["selected"]
+            assert heading.endswith("VELOCITY — subscriber flood-dash")
+            assert status == f"Status: OPEN. Alert {flood_alert}."
+            listed = calls.split(": ", 1)[1].split(", ")
+            assert calls.startswith(f"Calls ({MAX_EVIDENCE}):") and set(listed) == flood_calls
             assert all(chart is not None and chart["points"] > 0 for name, chart in panels["charts"].items()), \
                 panels["charts"]
             assert screenshot.stat().st_size > 50_000

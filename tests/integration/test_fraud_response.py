@@ -201,17 +201,35 @@ def _check_the_pbx_refuses(aws: LocalAws, faults: FaultProxies, tmp_path: Path,
 def test_live_a_running_call_alerts_by_the_wall_clock_with_no_other_traffic(tmp_path: Path) -> None:
     """Live, nothing else on the stream to move event time: the crossing is acted on by the
     wall clock (5 s after it, for a STOP that may be on its way). Levels lowered to 1 and 2 so
-    the call reaches them in seconds."""
+    the call reaches them in seconds. The subscriber reference data is re-read while the job
+    runs: a call-centre subscriber's call alerts without a block (the class's action is none);
+    once the file no longer names the next one's class, that subscriber's call is blocked."""
     rules = tmp_path / "fraud.yaml"
     rules.write_text(DEFAULT_RULES.read_text().replace("RUNNING_COST:\n    warning: 25\n    critical: 75",
                                                       "RUNNING_COST:\n    warning: 1\n    critical: 2"))
+    reference = tmp_path / "subscribers.csv"
+    reference.write_text("subscriber_id,class\nsat-2,call_centre\nsat-3,call_centre\n")
     base = subscriber_base(TrafficSpec(seed=4, subscribers=2))
     with LocalAws.start(Resources(stream="cdr-fraud-live", bucket="cdr-fraud-live")) as aws:
         groups = aws.application_properties(bounded=False)
-        next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["rules"] = str(rules)
+        fraud = next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]
+        fraud |= {"rules": str(rules), "subscriber-classes": str(reference), "subscriber-classes.reload.seconds": "1"}
         live = tmp_path / "live.json"
         live.write_text(json.dumps(groups))
         result = run_checkpointed(live, tmp_path / "checkpoints")
+
+        def satellite_call(subscriber: str) -> datetime:
+            start = datetime.now(UTC).replace(microsecond=0)
+            plan = CallPlan(dataclasses.replace(base[0], subscriber_id=subscriber), "MOBILE_ORIGINATED", SATELLITE,
+                            "INTERNATIONAL", start, 3, 2_400, "NORMAL", call_id=f"{subscriber}-live", with_start=True)
+            put_stream([to_json(build_call(plan, random.Random(3))[0][1])], aws.kinesis, aws.resources.stream_arn)
+            _wait_for(lambda: [i["severity"] for i in aws.scan(aws.resources.fraud_alerts_table)
+                               if i["rule"] == "RUNNING_COST" and i["subscriber_id"] == subscriber] == ["CRITICAL"], 90)
+            return start
+
+        def blocked() -> set[str]:
+            return {item["value"] for item in aws.scan(aws.resources.fraud_blocks_table)}
+
         try:
             # Once the job bills a first call, it is reading: the satellite call starts now.
             warm_up = CallPlan(base[1], "MOBILE_ORIGINATED", "+442079460958", "LANDLINE",
@@ -219,16 +237,17 @@ def test_live_a_running_call_alerts_by_the_wall_clock_with_no_other_traffic(tmp_
             put_stream([to_json(r) for _, r in build_call(warm_up, random.Random(2))], aws.kinesis,
                        aws.resources.stream_arn)
             _wait_for(lambda: aws.scan(aws.resources.billing_monthly_table))
-            start = datetime.now(UTC).replace(microsecond=0)
-            plan = CallPlan(dataclasses.replace(base[0], subscriber_id="sat-2"), "MOBILE_ORIGINATED", SATELLITE,
-                            "INTERNATIONAL", start, 3, 2_400, "NORMAL", call_id="sat-live", with_start=True)
-            put_stream([to_json(build_call(plan, random.Random(3))[0][1])], aws.kinesis, aws.resources.stream_arn)
-            _wait_for(lambda: [i["severity"] for i in aws.scan(aws.resources.fraud_alerts_table)
-                               if i["rule"] == "RUNNING_COST"] == ["CRITICAL"], 90)
+            start = satellite_call("sat-2")
             alert, = [i for i in aws.scan(aws.resources.fraud_alerts_table) if i["rule"] == "RUNNING_COST"]
             critical_at = _crossing(start, Decimal(2))
             assert alert["subscriber_id"] == "sat-2" and alert["detected_at"] == _iso(critical_at)
             assert Decimal(str(alert["observed"])) == _observed(start, critical_at)
+
+            reference.write_text("subscriber_id,class\nsat-2,call_centre\n")  # sat-3: no class any more
+            time.sleep(2.5)  # past a reload period: the job reads it at its next record or timer
+            satellite_call("sat-3")
+            _wait_for(lambda: "sat-3" in blocked(), 30)
+            assert blocked() == {"sat-3"}  # sat-2, still a call centre's, alerted and was never blocked
         finally:
             result.get_job_client().cancel().result()
 

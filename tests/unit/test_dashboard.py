@@ -139,6 +139,29 @@ def test_alerts_carry_the_fraud_desks_status_and_false_positives_are_counted_per
                                       {"rule": "WANGIRI", "alerts": 1, "reviewed": 0, "false_positives": 0}]
 
 
+def test_the_alert_a_link_names_is_shown_whole_whatever_the_filters() -> None:
+    def alert(alert_id: str, detected: str) -> dict:
+        return {"alert_id": alert_id, "subscriber_id": "ann", "rule": "RUNNING_COST", "severity": "CRITICAL",
+                "detected_at": detected, "window_start": "2026-11-20T07:00:00", "window_end": "2026-11-20T08:30:00",
+                "observed": Decimal("80.5"), "threshold": Decimal("75"),
+                "evidence_call_ids": [f"c{n}" for n in range(5)]}
+
+    rows = [alert("old", "2026-11-20T08:30:00")] + [alert(f"new{n}", f"2026-11-26T10:{n:02d}:00") for n in range(25)]
+    status = {"alert_id": "old", "status": "ACKNOWLEDGED", "changed_by": "alice", "changed_at": "2026-11-26T11:00:00Z"}
+    figures = dashboard(tables(fraud_alerts=rows, fraud_alert_status=[status]),
+                        Filters(start=at("2026-11-26T00:00"), subscriber="bob", alert_id="old"), NOW)
+    assert figures["alerts"] == []  # the filters leave no alert in the list ...
+    assert figures["selected_alert"] == {  # ... and the linked one is there, whole
+        "alert_id": "old", "found": True, "detected_at": "2026-11-20T08:30:00Z", "rule": "RUNNING_COST",
+        "severity": "CRITICAL", "subscriber": "ann", "observed": "80.5", "threshold": "75",
+        "evidence": ["c0", "c1", "c2", "c3", "c4"], "status": "ACKNOWLEDGED", "status_by": "alice",
+        "status_at": "2026-11-26T11:00:00Z", "window_start": "2026-11-20T07:00:00Z",
+        "window_end": "2026-11-20T08:30:00Z"}
+    assert dashboard(tables(fraud_alerts=rows), Filters(alert_id="gone"), NOW)["selected_alert"] == {
+        "alert_id": "gone", "found": False}
+    assert dashboard(tables(fraud_alerts=rows), Filters(), NOW)["selected_alert"] is None
+
+
 def test_health_counts_records_and_dead_letters_by_reason_per_minute() -> None:
     pipeline = [{"minute_start": "2026-11-26T10:00:00", "records_in": 120, "rejected": 2, "max_lag_ms": 900},
                 {"minute_start": "2026-11-26T10:01:00", "records_in": 80, "rejected": 1, "max_lag_ms": 450}]
@@ -155,8 +178,8 @@ def test_health_counts_records_and_dead_letters_by_reason_per_minute() -> None:
 
 def test_filters_from_the_query() -> None:
     filters = parse_filters({"from": ["2026-11-26T10:00"], "to": ["2026-11-26T12:00:00+01:00"], "country": ["gb"],
-                             "subscriber": [" "]})
-    assert filters == Filters(at("2026-11-26T10:00"), at("2026-11-26T11:00"), None, "GB")
+                             "subscriber": [" "], "alert": ["a1b2"]})
+    assert filters == Filters(at("2026-11-26T10:00"), at("2026-11-26T11:00"), None, "GB", "a1b2")
     with pytest.raises(ValueError):
         parse_filters({"from": ["yesterday"]})
 
