@@ -26,7 +26,7 @@ No Flink here: the job's keyed function (by linkedId) and the Asterisk adapter's
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,7 +131,7 @@ def attribute(legs: Iterable[Leg]) -> LogicalCall:
 
 
 def known_complete(legs: Iterable[Leg], started: Mapping[str, int], at_ms: int, quiet_ms: int,
-                   max_age_ms: int) -> list[Leg]:
+                   max_age_ms: int, emitted: Collection[str] = frozenset()) -> list[Leg]:
     """The legs that make up a call known complete at event time `at_ms`, or [] while it is not.
 
     A leg belongs once its end has passed (`at_ms`); one that ends later is not looked at, even
@@ -141,9 +141,14 @@ def known_complete(legs: Iterable[Leg], started: Mapping[str, int], at_ms: int, 
     running — unless the maximum age since its first set-up has passed: then it is complete
     with what has ended. A PBX that writes a leg only when it ends (Asterisk) cannot hold a
     call back: its later leg makes a revision.
+
+    `emitted` (record ids of the legs earlier emissions of the call held) always belong: a leg
+    read after the event time of its end had passed (late: its shard read behind the others)
+    is decided at its own end, before legs already emitted — a revision that left those out
+    would bill them as calls of their own.
     """
     legs = list(legs)
-    ended = [leg for leg in legs if leg.end_ms <= at_ms]
+    ended = [leg for leg in legs if leg.end_ms <= at_ms or leg.record_id in emitted]
     if not ended:
         return []
     horizon = at_ms + quiet_ms
@@ -152,7 +157,7 @@ def known_complete(legs: Iterable[Leg], started: Mapping[str, int], at_ms: int, 
     first_setup = min([leg.start_ms for leg in ended] + [start for start in running if start <= at_ms])
     if at_ms >= first_setup + max_age_ms:
         return ended
-    if running or any(at_ms < leg.end_ms <= horizon for leg in legs):
+    if running or any(at_ms < leg.end_ms <= horizon and leg.record_id not in emitted for leg in legs):
         return []
     return ended
 

@@ -109,9 +109,9 @@ class LogicalCallFunction(KeyedProcessFunction):
             return
         legs = list(self._legs.get())
         started = dict(self._started.items())
-        complete = known_complete(legs, started, timestamp, self._quiet_ms, self._max_age_ms)
         previous = self._emitted.value()
         billed = dict(previous[3]) if previous else {}
+        complete = known_complete(legs, started, timestamp, self._quiet_ms, self._max_age_ms, emitted=billed.keys())
         if any(leg.record_id not in billed for leg in complete):
             yield from self._emit(complete, previous, billed, timestamp)
             if expires is None:  # keep the legs for a late one, up to the maximum age

@@ -101,6 +101,25 @@ def test_a_leg_ending_after_the_quiet_period_is_not_looked_at_even_if_already_re
     assert known_complete([first, later], {}, 99 * S, QUIET, MAX_AGE) == []
 
 
+def test_a_late_leg_joins_the_legs_already_emitted_never_a_call_of_its_own() -> None:
+    """A forward (first leg to bob, bob's leg on to charlie 98 s later) whose first leg is read
+    after the second was already emitted alone: its timer, at its own end, sees the second as
+    a member, so the revision holds both and bills the forwarded leg to bob (as in order)."""
+    first = leg(1, ALICE, BOB, 0, 5, 100, subscriber="alice", callee="bob")
+    forwarded = leg(2, ALICE, CHARLIE, 101, 105, 198, subscriber="alice", callee="charlie")
+    in_order = attribute(known_complete([first, forwarded], {}, 198 * S, QUIET, MAX_AGE))
+    assert [x.billed_to for x in in_order.legs] == ["alice", "bob"]
+    assert known_complete([forwarded], {}, 198 * S, QUIET, MAX_AGE) == [forwarded]  # emitted alone ...
+    assert [x.billed_to for x in attribute([forwarded]).legs] == ["alice"]  # ... and billed as alice's own
+    late = known_complete([forwarded, first], {}, 100 * S, QUIET, MAX_AGE, emitted={forwarded.record_id})
+    assert sorted(late, key=lambda x: x.leg_sequence) == [first, forwarded]
+    assert [(x.record_id, x.billed_to) for x in attribute(late).legs] == \
+        [(x.record_id, x.billed_to) for x in in_order.legs]
+    # an emitted leg ending within the quiet period after the late one does not hold it back
+    close = leg(2, ALICE, CHARLIE, 101, 105, 120, subscriber="alice", callee="charlie")
+    assert len(known_complete([close, first], {}, 100 * S, QUIET, MAX_AGE, emitted={close.record_id})) == 2
+
+
 def test_a_started_leg_holds_the_call_until_it_ends_or_the_maximum_age() -> None:
     first = leg(1, ALICE, BOB, 0, 5, 100, subscriber="alice")
     held = {"c2": 50 * S, "c1": 0}
