@@ -199,14 +199,16 @@ class LocalAws:
     def _table_active(self, table: str) -> Callable[[], bool]:
         return lambda: self.dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
 
-    def timestream_records(self) -> list[dict[str, Any]]:
-        """What was written to the Timestream table (moto keeps it in this process)."""
+    def timestream_records(self, measure: str) -> list[dict[str, Any]]:
+        """What was written to the Timestream table under one measure name (cdr_minute: the
+        minute metrics; route_minute: route quality) — moto keeps it in this process."""
         from moto.timestreamwrite.models import timestreamwrite_backends
 
         r = self.resources
         return [record for account in timestreamwrite_backends.values()
                 if r.timestream_database in account[REGION].databases
-                for record in account[REGION].databases[r.timestream_database].tables[r.timestream_table].records]
+                for record in account[REGION].databases[r.timestream_database].tables[r.timestream_table].records
+                if record["MeasureName"] == measure]
 
     @property
     def fraud_topic_arn(self) -> str:

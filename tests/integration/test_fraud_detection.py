@@ -117,7 +117,7 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
         items = aws.scan(aws.resources.fraud_alerts_table)
         tagged = aws.s3_dataset(aws.resources.fraud_tagged_prefix).to_table().to_pylist()
         measured = sum(int(next(m["Value"] for m in r["MeasureValues"] if m["Name"] == "fraud_alerts"))
-                       for r in aws.timestream_records())
+                       for r in aws.timestream_records("cdr_minute"))
         notices = aws.sns_messages()
         blocks = aws.scan(aws.resources.fraud_blocks_table)
     alerted = {(item["rule"], item["subscriber_id"], item["alert_id"]) for item in items}

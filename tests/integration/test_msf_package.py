@@ -107,7 +107,7 @@ def test_the_unzipped_package_runs_end_to_end(unzipped: Path, tmp_path: Path) ->
         usage = aws.scan(aws.resources.usage_hourly_table)
         archived = aws.s3_dataset(aws.resources.archive_prefix).to_table(columns=["record_id"])
         attempts = sum(int(next(m["Value"] for m in r["MeasureValues"] if m["Name"] == "attempts"))
-                       for r in aws.timestream_records())
+                       for r in aws.timestream_records("cdr_minute"))
     calls: dict[str, int] = collections.Counter(leg.subscriber for leg in final_legs(records))
     assert {s: sum(int(i["calls"]) for i in usage if i["subscriber_id"] == s) for s in calls} == dict(calls)
     assert sorted(archived.column("record_id").to_pylist()) == sorted({r["recordId"] for r in records})

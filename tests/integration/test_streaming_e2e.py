@@ -123,7 +123,7 @@ def test_dynamodb_route_quality_equals_independent_computation(streamed: LocalAw
 
 
 def test_timestream_holds_the_route_quality(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:
-    records = [record for record in streamed.timestream_records() if record["MeasureName"] == "route_minute"]
+    records = streamed.timestream_records("route_minute")
     actual = {}
     for record in records:
         minute = datetime.fromtimestamp(int(record["Time"]) / 1000, UTC).replace(tzinfo=None)
@@ -136,7 +136,7 @@ def test_timestream_holds_the_route_quality(streamed: LocalAws, traffic: list[di
 
 
 def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:
-    records = [record for record in streamed.timestream_records() if record["MeasureName"] == "cdr_minute"]
+    records = streamed.timestream_records("cdr_minute")
     keys = [(r["Time"], *(d["Value"] for d in r["Dimensions"])) for r in records]
     assert records and len(keys) == len(set(keys)), "one record per minute and dimensions"
     actual = {}
