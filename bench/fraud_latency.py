@@ -1,6 +1,7 @@
 """Fraud response latency: from the moment a rule's threshold is crossed to its alert item in
-DynamoDB, its block item (rules whose action is block), and its notification's publish on SNS,
-with the streaming job running against the emulators at a steady load.
+DynamoDB and its notification's publish on SNS, with the streaming job running against the
+emulators at a steady load. (A block follows a CRITICAL alert in the same operator: the
+crossing measured here is the WARNING level.)
 
     python -m bench.fraud_latency [--rule VELOCITY|RUNNING_COST] [--rate 500] [--seconds 60] [--floods 40]
                                   [--poll-ms 50] [--aggregate]
@@ -10,9 +11,9 @@ crosses the rule's threshold. VELOCITY: it floods (12 call attempts within secon
 time of its 12th attempt is the crossing. RUNNING_COST: it starts a call to a satellite range
 (6.50 a minute, 1.00 connect fee: 391.00 an hour) and only its START is put; the crossing is
 the moment its cost reaches the warning level, lowered for the run to 2.00 (18.4 s into the
-call): no record marks it, the job's timer must. A poller scans the fraud-alerts and blocks
-tables and reads the SNS topic's messages (moto runs in this process) every --poll-ms (plus the
-scans' own time); latency = first sight − the crossing. Prints, for each of the three,
+call): no record marks it, the job's timer must. A poller scans the fraud-alerts table and
+reads the SNS topic's messages (moto runs in this process) every --poll-ms (plus the scan's
+own time); latency = first sight − the crossing. Prints, for each of the two,
 p50/p90/p99/max (resolution: the poll interval) and how many were seen at all.
 This measures the whole path: Kinesis polling (200 ms per shard), SQL, the Python rules
 (thread mode), the DynamoDB sink's flush. It also prints the job's own read lag per minute
@@ -42,7 +43,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from domain.fraud_rules import DEFAULT_RULES, Action, Rule, load_rules
+from domain.fraud_rules import DEFAULT_RULES
 from local.local_aws import LocalAws
 from stream_io.kinesis_writer import KinesisWriter, partition_key
 from synthetic.fraud_scenarios import velocity_flood
@@ -51,7 +52,7 @@ from synthetic.traffic import CallPlan, Subscriber, TrafficSpec, build_call, gen
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNNING_COST_WARNING = Decimal(2)
 SATELLITE_HOURLY = Decimal("6.50") * 60 + Decimal("1.00")  # the default deck's 881 prefix
-WHAT = {"alert": "alert item in DynamoDB", "block": "block item in DynamoDB", "notice": "notification on SNS"}
+WHAT = {"alert": "alert item in DynamoDB", "notice": "notification on SNS"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
-    seen: dict[str, dict[str, float]] = {"alert": {}, "block": {}, "notice": {}}
+    seen: dict[str, dict[str, float]] = {"alert": {}, "notice": {}}
     stop = threading.Event()
 
     def poll() -> None:
@@ -95,9 +96,6 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
             for item in aws.scan(aws.resources.fraud_alerts_table):
                 if item["rule"] == args.rule:
                     seen["alert"].setdefault(item["subscriber_id"], now)
-            for item in aws.scan(aws.resources.fraud_blocks_table):
-                if item["rule"] == args.rule:
-                    seen["block"].setdefault(item["value"], now)
             for message in aws.sns_messages():
                 if message["attributes"].get("rule") == args.rule:
                     seen["notice"].setdefault(message["subject"].rsplit(" ", 1)[1], now)
@@ -141,8 +139,7 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
         sent += len(batch)
         time.sleep(max(0.0, 0.2 - (time.monotonic() - tick)))
     deadline = time.monotonic() + 90
-    blocks = load_rules().actions.get(Rule(args.rule)) is Action.BLOCK  # the packaged rules' action
-    expected = {"alert", "notice"} | ({"block"} if blocks else set())
+    expected = {"alert", "notice"}
     while any(len(seen[what]) < len(triggers) for what in expected) and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
