@@ -1,7 +1,8 @@
 """The Kinesis source keeps the official connector's guarantees on the streams operators run:
 shards split and merged while it reads (each record once, per partition key in the order
-Kinesis stored it, a child only after its parents), and a job restored at LATEST from a
-checkpoint taken before any record arrived bills every record put while it was down."""
+Kinesis stored it, a child only after its parents), a job restored at LATEST from a
+checkpoint taken before any record arrived bills every record put while it was down, and a
+shard holds event time back until it is caught up (idle then, never while it has a backlog)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jobs.cdr_pipeline import latest_checkpoint
 from jobs.config import load_replay
 from jobs.flink_env import create_table_env
 from local.local_aws import ACCOUNT, REGION, LocalAws, Resources
 from ops.reconcile import compare, dynamodb_bills, expected_bills
-from stream_io.kinesis_writer import put_stream
+from stream_io.kinesis_writer import KinesisWriter, hash_key, put_stream
 from synthetic.traffic import TrafficSpec, generate, to_json
 from tests.integration.checkpointed_job import run_checkpointed
 
@@ -211,3 +214,86 @@ def test_watermark_alignment_pauses_and_resumes_shards(local_aws: LocalAws) -> N
     reader.join(timeout=120)
     assert not reader.is_alive(), "a paused shard was never resumed"
     assert len(read) == 1200 and len(set(read)) == 1200
+
+
+def _windowed_counts_table(t_env: Any, local_aws: LocalAws, stream: str, options: str) -> None:
+    """{"k", "n", "t"} records with event time t (ms) and no lateness allowed: a record behind
+    the watermark is dropped from its minute's count."""
+    t_env.execute_sql(f"""CREATE TEMPORARY TABLE {stream} (line STRING,
+        ts AS TO_TIMESTAMP_LTZ(CAST(JSON_VALUE(line, '$.t') AS BIGINT), 3),
+        WATERMARK FOR ts AS ts) WITH ('connector' = 'kinesis',
+        'stream.arn' = 'arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}', 'aws.region' = '{REGION}',
+        'aws.endpoint' = '{local_aws.kinesis_endpoint}', 'source.init.position' = 'TRIM_HORIZON',
+        {options} 'format' = 'raw')""")
+
+
+def _put_timed(kinesis: Any, stream: str, keys: list[str], count: int, step_ms: int) -> None:
+    """Record i (of key i mod len(keys)) at event time i * step_ms, KPL-aggregated, so that one
+    GetRecords brings a shard's whole backlog."""
+    writer = KinesisWriter(kinesis, kinesis.describe_stream_summary(StreamName=stream)
+                           ["StreamDescriptionSummary"]["StreamARN"], aggregate=True)
+    for i in range(count):
+        key = keys[i % len(keys)]
+        writer.put(json.dumps({"k": key, "n": i, "t": i * step_ms}).encode(), key)
+    writer.flush()
+
+
+def test_a_shard_waiting_behind_another_shards_backlog_is_not_idle(local_aws: LocalAws) -> None:
+    # Both shards' backlogs arrive in one fetch round and are emitted one shard after the
+    # other; the second waits far longer than the 100 ms idle timeout. Idle by time alone,
+    # its records would all be behind the first shard's watermark, and dropped.
+    stream = "backlogged"
+    kinesis = local_aws.kinesis
+    kinesis.create_stream(StreamName=stream, ShardCount=2)
+    _wait_active(kinesis, stream)
+    _put_timed(kinesis, stream, KEYS, 12_000, step_ms=100)  # 20 minutes of event time, both shards
+    t_env = create_table_env(managed=False, overrides={"parallelism.default": "1"})
+    _windowed_counts_table(t_env, local_aws, stream,
+                           "'source.bounded' = 'true', 'source.shard.idle-timeout' = '100 ms',")
+    counts = t_env.execute_sql(f"""SELECT window_start, COUNT(*) FROM TABLE(
+        TUMBLE(TABLE {stream}, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end""")
+    with counts.collect() as results:
+        per_minute = {row[0]: row[1] for row in results}
+    assert len(per_minute) == 20 and set(per_minute.values()) == {600}  # 12,000 / 20, none dropped
+
+
+def test_a_caught_up_shard_stops_holding_back_event_time(local_aws: LocalAws) -> None:
+    stream = "lopsided"
+    kinesis = local_aws.kinesis
+    kinesis.create_stream(StreamName=stream, ShardCount=2)
+    _wait_active(kinesis, stream)
+    lower_half = [key for key in KEYS if hash_key(key) < HASH_SPACE // 2]  # the first shard's keys only
+    _put_timed(kinesis, stream, lower_half, 600, step_ms=1000)  # 10 minutes of event time
+    t_env = create_table_env(managed=False, overrides={"parallelism.default": "1"})
+    _windowed_counts_table(t_env, local_aws, stream, "'source.shard.idle-timeout' = '1 s',")
+    counts = t_env.execute_sql(f"""SELECT window_start, COUNT(*) FROM TABLE(
+        TUMBLE(TABLE {stream}, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end""")
+    per_minute: list[int] = []
+
+    def read() -> None:
+        try:
+            with counts.collect() as results:
+                per_minute.extend(row[1] for row in results)
+        except BaseException:  # cancelled at the end
+            pass
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        # The empty shard, once caught up for 1 s, no longer holds the watermark at its start;
+        # the first shard's watermark (its newest record) closes the 9 minutes before it.
+        deadline = time.monotonic() + 90
+        while len(per_minute) < 9 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert per_minute == [60] * 9
+    finally:
+        counts.get_job_client().cancel().result()
+        reader.join(timeout=30)
+
+
+def test_idleness_by_time_alone_beside_the_shards_own_is_refused_at_planning(local_aws: LocalAws) -> None:
+    t_env = create_table_env(managed=False, overrides={"parallelism.default": "1"})
+    t_env.get_config().set("table.exec.source.idle-timeout", "30 s")
+    _windowed_counts_table(t_env, local_aws, "twice_idle", "'source.shard.idle-timeout' = '30 s',")
+    with pytest.raises(Exception, match="'source.shard.idle-timeout'.*'table.exec.source.idle-timeout'"):
+        t_env.explain_sql("SELECT * FROM twice_idle")

@@ -16,6 +16,7 @@ import org.apache.flink.table.connector.ProviderContext;
 import org.apache.flink.table.connector.source.DataStreamScanProvider;
 import org.apache.flink.table.connector.source.abilities.SupportsReadingMetadata;
 import org.apache.flink.table.connector.source.abilities.SupportsWatermarkPushDown;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.factories.DeserializationFormatFactory;
 import org.apache.flink.table.factories.DynamicTableSourceFactory;
@@ -66,6 +67,10 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
     static final ConfigOption<Integer> MAX_RECORDS =
             ConfigOptions.key("source.shard.get-records.max-record-count").intType().defaultValue(10_000)
                     .withFallbackKeys("source.reader.max-records");
+    static final ConfigOption<Duration> SHARD_IDLE_TIMEOUT =
+            ConfigOptions.key("source.shard.idle-timeout").durationType().defaultValue(Duration.ZERO)
+                    .withDescription("A shard caught up (nothing more to read, 0 ms behind) and drained for this"
+                            + " long stops holding back event time; 0 = never.");
     static final ConfigOption<Boolean> BOUNDED =
             ConfigOptions.key("source.bounded").booleanType().defaultValue(false);
 
@@ -83,7 +88,7 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
     public Set<ConfigOption<?>> optionalOptions() {
         Set<ConfigOption<?>> options = new HashSet<>(AwsClientOptions.ALL);
         options.addAll(Set.of(INIT_POSITION, INIT_TIMESTAMP, INIT_TIMESTAMP_FORMAT, DISCOVERY_INTERVAL, READER_TYPE,
-                IDLE_POLL_INTERVAL, MAX_RECORDS, BOUNDED));
+                IDLE_POLL_INTERVAL, MAX_RECORDS, SHARD_IDLE_TIMEOUT, BOUNDED));
         return options;
     }
 
@@ -107,26 +112,37 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
                 options.get(IDLE_POLL_INTERVAL).toMillis(),
                 options.get(MAX_RECORDS),
                 options.get(BOUNDED));
+        Duration shardIdleTimeout = options.get(SHARD_IDLE_TIMEOUT);
+        Duration timeIdleTimeout = context.getConfiguration().get(ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT);
+        if (!shardIdleTimeout.isZero() && !timeIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("'" + SHARD_IDLE_TIMEOUT.key() + "' (a shard is idle when caught up)"
+                    + " and '" + ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT.key() + "' (idle after a time"
+                    + " without records, even with a backlog) are both set; set one (the first keeps a shard's"
+                    + " records from being late behind another shard's backlog).");
+        }
         return new Source(config, format,
-                context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType());
+                context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType(), shardIdleTimeout.toMillis());
     }
 
     /**
      * Watermarks are generated per shard inside the source (the pushed-down strategy), so a
-     * shard read ahead of another never makes the other's records late.
+     * shard read ahead of another never makes the other's records late; a shard is idle only
+     * when caught up ({@link ShardIdleness}).
      */
     private static final class Source implements ScanTableSource, SupportsReadingMetadata, SupportsWatermarkPushDown {
         private final KinesisSourceConfig config;
         private final DecodingFormat<DeserializationSchema<RowData>> format;
         private final DataType physicalType;
+        private final long shardIdleTimeoutMillis;
         private List<RecordMetadata> metadata = List.of();
         private WatermarkStrategy<RowData> watermarks = WatermarkStrategy.noWatermarks();
 
         Source(KinesisSourceConfig config, DecodingFormat<DeserializationSchema<RowData>> format,
-               DataType physicalType) {
+               DataType physicalType, long shardIdleTimeoutMillis) {
             this.config = config;
             this.format = format;
             this.physicalType = physicalType;
+            this.shardIdleTimeoutMillis = shardIdleTimeoutMillis;
         }
 
         @Override
@@ -150,7 +166,7 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
 
         @Override
         public void applyWatermark(WatermarkStrategy<RowData> strategy) {
-            watermarks = strategy;
+            watermarks = new ShardIdleness<>(strategy, shardIdleTimeoutMillis);
         }
 
         @Override
@@ -175,7 +191,7 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
 
         @Override
         public DynamicTableSource copy() {
-            Source copy = new Source(config, format, physicalType);
+            Source copy = new Source(config, format, physicalType, shardIdleTimeoutMillis);
             copy.metadata = metadata;
             copy.watermarks = watermarks;
             return copy;

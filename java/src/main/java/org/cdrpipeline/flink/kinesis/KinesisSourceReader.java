@@ -36,22 +36,25 @@ final class KinesisSourceReader
 
     private final KinesisSourceConfig config;
     private final Map<String, ShardMetrics> metrics;
+    private final ShardActivities activities;
     /** Finished splits by the last checkpoint taken before they finished. */
     private final NavigableMap<Long, List<ShardSplit>> finishedSplits = new TreeMap<>();
     private long lastCheckpointId = Long.MIN_VALUE;
 
     static KinesisSourceReader create(KinesisSourceConfig config, DeserializationSchema<RowData> format,
                                       List<RecordMetadata> metadata, SourceReaderContext context) {
-        return new KinesisSourceReader(config, format, metadata, context, new ConcurrentHashMap<>());
+        return new KinesisSourceReader(config, format, metadata, context, new ConcurrentHashMap<>(),
+                ShardActivities.forThisTask(System::currentTimeMillis));
     }
 
     private KinesisSourceReader(KinesisSourceConfig config, DeserializationSchema<RowData> format,
                                 List<RecordMetadata> metadata, SourceReaderContext context,
-                                Map<String, ShardMetrics> metrics) {
-        super(() -> new PollingShardReader(config, metrics), new Emitter(format, metadata, context),
-                context.getConfiguration(), context);
+                                Map<String, ShardMetrics> metrics, ShardActivities activities) {
+        super(() -> new PollingShardReader(config, metrics, activities),
+                new Emitter(format, metadata, context, activities), context.getConfiguration(), context);
         this.config = config;
         this.metrics = metrics;
+        this.activities = activities;
     }
 
     @Override
@@ -65,6 +68,7 @@ final class KinesisSourceReader
             } else {
                 metrics.computeIfAbsent(split.splitId(),
                         id -> new ShardMetrics(context.metricGroup(), config.streamArn(), id));
+                activities.add(split.splitId());
                 toRead.add(split);
             }
         }
@@ -83,6 +87,7 @@ final class KinesisSourceReader
         finished.values().forEach(state -> kept.add(state.toSplit().asFinished()));
         context.sendSourceEventToCoordinator(new SplitsFinishedEvent(finished.keySet()));
         finished.keySet().forEach(id -> {
+            activities.remove(id);
             ShardMetrics gone = metrics.remove(id);
             if (gone != null) {
                 gone.unregister();
@@ -122,7 +127,7 @@ final class KinesisSourceReader
 
     @Override
     protected ShardSplitState initializedState(ShardSplit split) {
-        return new ShardSplitState(split);
+        return new ShardSplitState(split, activities.get(split.splitId()));
     }
 
     @Override
@@ -133,9 +138,12 @@ final class KinesisSourceReader
     private static final class Emitter implements RecordEmitter<KinesisRecord, RowData, ShardSplitState> {
         private final DeserializationSchema<RowData> format;
         private final ForwardingCollector collector;
+        private final ShardActivities activities;
 
-        Emitter(DeserializationSchema<RowData> format, List<RecordMetadata> metadata, SourceReaderContext context) {
+        Emitter(DeserializationSchema<RowData> format, List<RecordMetadata> metadata, SourceReaderContext context,
+                ShardActivities activities) {
             this.format = format;
+            this.activities = activities;
             this.collector = new ForwardingCollector(metadata);
             try {
                 format.open(new DeserializationSchema.InitializationContext() {
@@ -158,6 +166,7 @@ final class KinesisSourceReader
         public void emitRecord(KinesisRecord record, SourceOutput<RowData> output, ShardSplitState state)
                 throws Exception {
             collector.output = output;
+            activities.emitting(state.activity());
             List<byte[]> packed = KplAggregate.unpack(record.data);
             if (packed == null) {
                 collector.record = record;
@@ -170,7 +179,7 @@ final class KinesisSourceReader
                     format.deserialize(collector.record.data, collector);
                 }
             }
-            state.advanceTo(record.sequenceNumber);
+            state.emitted(record.sequenceNumber);
         }
     }
 

@@ -50,6 +50,7 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
     private final KinesisSourceConfig config;
     private final KinesisClient client;
     private final Map<String, ShardMetrics> metrics;
+    private final ShardActivities activities;
     private final Map<String, ShardCursor> cursors = new LinkedHashMap<>();
     private final Set<String> paused = new HashSet<>();
     private final Object sleeper = new Object();
@@ -57,10 +58,12 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
     private final long startedAtMillis = System.currentTimeMillis();
     private volatile boolean wakeUp;
 
-    PollingShardReader(KinesisSourceConfig config, Map<String, ShardMetrics> metrics) {
+    PollingShardReader(KinesisSourceConfig config, Map<String, ShardMetrics> metrics,
+                       ShardActivities activities) {
         this.config = config;
         this.client = config.newClient();
         this.metrics = metrics;
+        this.activities = activities;
     }
 
     /** Per-shard position: the live iterator and the last sequence number handed downstream. */
@@ -122,6 +125,10 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
                         + " it. {}", cursor.id(), config.streamArn(), AwsErrors.describe(e));
                 finished = true;
             } catch (RuntimeException e) {
+                ShardActivity activity = activities.get(cursor.id());
+                if (activity != null) {
+                    activity.pollFailed();
+                }
                 if (!AwsErrors.isTransient(e)) {
                     throw new IOException("Reading shard " + cursor.id() + " of Kinesis stream " + config.streamArn()
                             + " failed: " + AwsErrors.describe(e), e);
@@ -179,6 +186,10 @@ final class PollingShardReader implements SplitReader<KinesisRecord, ShardSplit>
         boolean closed = cursor.iterator == null;
         boolean caughtUp = response.records().isEmpty()
                 && response.millisBehindLatest() != null && response.millisBehindLatest() == 0;
+        ShardActivity activity = activities.get(cursor.id());
+        if (activity != null) {
+            activity.polled(read[0], caughtUp);
+        }
         if (closed || pastEnd || (config.bounded() && caughtUp)) {
             LOG.info("Shard {} finished ({})", cursor.id(),
                     closed ? "closed, read to its end" : pastEnd ? "read up to the bounded end" : "caught up");

@@ -1,0 +1,75 @@
+package org.cdrpipeline.flink.kinesis;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The {@link ShardActivity} of every shard a reader reads, and which shard's records the
+ * reader is emitting now: how a watermark generator learns its shard.
+ *
+ * <p>Flink creates a split's watermark generator without saying for which split (and a main
+ * output's generator that never sees a record). A generator learns its shard from its first
+ * record; until then it stands for all shards that have not emitted a record yet, and is idle
+ * only if every one of them is. The generators and the reader run on the task's thread, which
+ * is how a generator finds its reader's shards ({@link #ofThisTask()}).
+ */
+final class ShardActivities {
+    private static final ThreadLocal<ShardActivities> OF_THIS_TASK = new ThreadLocal<>();
+
+    private final Map<String, ShardActivity> byShard = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
+    private ShardActivity emitting;
+
+    private ShardActivities(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** A reader's shards, found by the generators created later on this (the task's) thread. */
+    static ShardActivities forThisTask(LongSupplier clock) {
+        ShardActivities shards = new ShardActivities(clock);
+        OF_THIS_TASK.set(shards);
+        return shards;
+    }
+
+    /** The shards of this task's reader, or null outside a task that has one. */
+    static ShardActivities ofThisTask() {
+        return OF_THIS_TASK.get();
+    }
+
+    ShardActivity add(String shardId) {
+        return byShard.computeIfAbsent(shardId, id -> new ShardActivity(clock));
+    }
+
+    /** Read by the fetcher thread: null once the shard is finished. */
+    ShardActivity get(String shardId) {
+        return byShard.get(shardId);
+    }
+
+    void remove(String shardId) {
+        byShard.remove(shardId);
+    }
+
+    void emitting(ShardActivity shard) {
+        emitting = shard;
+    }
+
+    /** The shard whose record a generator sees first: from now on that generator's. */
+    ShardActivity claimEmitting() {
+        ShardActivity shard = emitting;
+        if (shard != null) {
+            shard.hasGenerator = true;
+        }
+        return shard;
+    }
+
+    /** Whether every shard no generator has seen a record of is idle (true if there is none). */
+    boolean unclaimedIdleFor(long timeoutMillis) {
+        for (ShardActivity shard : byShard.values()) {
+            if (!shard.hasGenerator && !shard.idleFor(timeoutMillis)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
