@@ -23,7 +23,7 @@ class Notice:
     attributes: dict[str, str]
 
 
-def _time(epoch_ms: int) -> str:
+def utc_time(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
@@ -37,11 +37,11 @@ def compose(alert: Alert, block: Block | None, dashboard_url: str = "") -> Notic
     lines = [f"Fraud alert {alert.severity.value}: {alert.rule.value}",
              f"{who.capitalize()}: {alert.subscriber_id}",
              f"Observed: {alert.observed} (threshold {alert.threshold})",
-             f"Window: {_time(alert.window_start_ms)} to {_time(alert.window_end_ms)}",
-             f"Detected: {_time(alert.detected_at_ms)}",
+             f"Window: {utc_time(alert.window_start_ms)} to {utc_time(alert.window_end_ms)}",
+             f"Detected: {utc_time(alert.detected_at_ms)}",
              f"Evidence: {len(alert.evidence)} call(s): {', '.join(alert.evidence)}"]
     if block is not None:
-        until = _time(block.expires_at_ms) if block.expires_at_ms is not None else "lifted"
+        until = utc_time(block.expires_at_ms) if block.expires_at_ms is not None else "lifted"
         option = "--number" if block.kind is Kind.NUMBER else "--subscriber"
         lines.append(f"Action: {block.target} blocked until {until}; to lift: "
                      f"python -m ops.blocks --properties app.json lift {option} {block.value} --by NAME")

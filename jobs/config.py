@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
@@ -21,6 +22,7 @@ from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
 from domain.fraud_rules import FraudRules, load_rules
 from domain.rating import load_tariffs
+from domain.route_alarms import AlarmLimits
 from domain.tariff_files import parse_book
 from domain.tariff_plans import RatingBook
 from stream_io.properties import MSF_PROPERTIES, ConfigError, Group, read_groups
@@ -104,6 +106,25 @@ def fraction(text: str) -> Decimal:
     if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
         raise ValueError(f"must be a fraction from 0 to below 1 (0.2 for 20 %), got {text!r}")
     return rate
+
+
+def positive_number(text: str) -> float:
+    """A ratio or a limit (not money: money is Decimal)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"must be a number above 0, got {text!r}")
+    return value
+
+
+def share(text: str) -> float:
+    """A weight from above 0 to 1."""
+    value = positive_number(text)
+    if value > 1:
+        raise ValueError(f"must be above 0 and at most 1, got {text!r}")
+    return value
 
 
 def project_file(loader: Callable[[Path], T]) -> Callable[[str], T]:
@@ -329,7 +350,39 @@ class FraudConfig:
         return Notifications(self.topic_arn, self.topic_arn.split(":")[3], self.sns_endpoint, self.dashboard_url)
 
 
-GROUPS: tuple[type, ...] = (SourceConfig, SinkConfig, BillingConfig, FraudConfig, MetricsConfig, TuningConfig)
+@dataclass(frozen=True)
+class RouteAlarmConfig:
+    """Route alarms (domain/route_alarms.py): each route's quality per window against its own
+    baseline. They go where the fraud alerts go (alerts table, SNS), so they run when those do."""
+
+    GROUP: ClassVar[str] = "CdrRouteAlarms"
+    enabled: bool = key("enabled", "judge each route's quality against its baseline", True)
+    window_minutes: int = key("window.minutes", "the window a route's quality is judged over", 15,
+                              placeholder="route_alarm_window_minutes")
+    min_attempts: int = key("min-attempts", "fewer legs than this in a window (of those a figure counts): not "
+                            "judged, so a quiet route never alarms", 30)
+    baseline_windows: int = key("baseline.windows", "earlier windows a baseline needs before it is trusted", 4)
+    weight: float = key("baseline.weight", "an exponentially weighted mean: a new window's weight", "0.1",
+                        parse=share)
+    asr_drop: float = key("asr.drop", "alarm when ASR drops this much below the baseline (0.15 = 15 points)",
+                          "0.15", parse=positive_number)
+    ner_drop: float = key("ner.drop", "... NER", "0.10", parse=positive_number)
+    pdd_rise: float = key("pdd.rise", "alarm when mean PDD reaches this many times the baseline's", "1.5",
+                          parse=positive_number)
+    poor_mos_rise: float = key("poor-mos.rise", "alarm when the share of calls with MOS below 3.5 rises this much",
+                               "0.15", parse=positive_number)
+    significance: float = key("significance", "a share's move must also be this many standard errors (window and "
+                              "baseline as two binomial samples); 4: about one false alarm in 30,000 judgements",
+                              "4", parse=positive_number)
+
+    @property
+    def limits(self) -> AlarmLimits:
+        return AlarmLimits(self.min_attempts, self.baseline_windows, self.weight, self.asr_drop, self.ner_drop,
+                           self.pdd_rise, self.poor_mos_rise, self.significance)
+
+
+GROUPS: tuple[type, ...] = (SourceConfig, SinkConfig, BillingConfig, FraudConfig, RouteAlarmConfig, MetricsConfig,
+                            TuningConfig)
 
 
 def declared(cls: type) -> list[Field[Any]]:
@@ -373,6 +426,7 @@ class ReplayConfig:
     tuning: TuningConfig = field(default_factory=TuningConfig)
     billing: BillingConfig = field(default_factory=BillingConfig)
     fraud: FraudConfig = field(default_factory=FraudConfig)
+    route_alarms: RouteAlarmConfig = field(default_factory=RouteAlarmConfig)
 
     def placeholders(self) -> dict[str, str]:
         """The ${names} the SQL files may use: every declared key's placeholder of the groups
@@ -425,7 +479,8 @@ def load_replay(path: Path | None) -> ReplayConfig:
         return ReplayConfig()
     groups = read_groups(path)
     return ReplayConfig(tuning=_tuning(groups, path), billing=read(BillingConfig, groups, path, required=False),
-                        fraud=read(FraudConfig, groups, path, required=False))
+                        fraud=read(FraudConfig, groups, path, required=False),
+                        route_alarms=read(RouteAlarmConfig, groups, path, required=False))
 
 
 def load_streaming(path: Path | None) -> StreamingConfig:
@@ -446,7 +501,8 @@ def load_streaming(path: Path | None) -> StreamingConfig:
                 raise ConfigError(path, "is missing (metrics are enabled)",
                                   f"{MetricsConfig.GROUP}.{f.metadata['key']}")
     return StreamingConfig(tuning=_tuning(groups, path), billing=read(BillingConfig, groups, path, required=False),
-                           fraud=read(FraudConfig, groups, path, required=False), source=source,
+                           fraud=read(FraudConfig, groups, path, required=False),
+                           route_alarms=read(RouteAlarmConfig, groups, path, required=False), source=source,
                            sinks=load_group(SinkConfig, path, groups), metrics=metrics, managed=managed)
 
 

@@ -54,7 +54,10 @@ from domain.fraud import (
 from domain.fraud_actions import block_for_alert
 from domain.fraud_notice import compose
 from domain.fraud_rules import FraudRules, Rule, Severity, with_subscriber_classes
+from domain.route_alarms import AlarmLimits, RouteRule
+from domain.route_alarms import notice as route_notice
 from jobs.config import Notifications
+from jobs.route_alarms import from_detected, route_alarms
 from stream_io.notifications import Notifier, sns_publisher
 from stream_io.subscriber_classes import SubscriberClasses
 
@@ -65,6 +68,7 @@ END_OF_KEY = 2**62
 # Live, a running call's crossing is acted on this long after it by the wall clock: the STOP of
 # a call that ended just before it may still be on its way through the job (deduplication).
 LIVE_GRACE_MS = 5_000  # a replay's one timer per key: batch fires it when the key's input ends
+ROUTE_RULES = frozenset(rule.value for rule in RouteRule)
 DETECTED = Types.ROW_NAMED(
     ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
      "observed", "threshold", "evidence_call_ids", "evidence", "destination_country", "direction", "call_type",
@@ -265,10 +269,12 @@ class FraudRulesFunction(KeyedProcessFunction):
 
 def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool,
                            in_sync_ms: int = 0, notifications: Notifications | None = None,
-                           classes: SubscriberClasses | None = None) -> None:
+                           classes: SubscriberClasses | None = None,
+                           route_limits: AlarmLimits | None = None) -> None:
     """Runs the rules over the two event views; their alerts become the view fraud_detected,
     with event_time (the detection's) as its event time. Without rules (fraud detection off)
     the view is there but empty, so what reads it (the minute metrics) need not know. With
+    `route_limits`, the route alarms (jobs/route_alarms.py) join the alerts. With
     `notifications`, every alert row is also published to SNS on its way."""
     if rules is None:
         columns = ", ".join(f"CAST(NULL AS {'BIGINT' if kind == Types.LONG() else 'STRING'}) AS {name}"
@@ -288,7 +294,9 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
                        .process(FraudRulesFunction(rules, by_remote_number, ordered, in_sync_ms, classes),
                                 output_type=DETECTED)
                        .uid(name.replace(" ", "-")).name(name))
-    alerts = streams[0].union(streams[1])
+    if route_limits is not None:
+        streams.append(route_alarms(t_env, route_limits, ordered, DETECTED))
+    alerts = streams[0].union(*streams[1:])
     if notifications is not None:
         alerts = (alerts.map(NotifyFunction(notifications), output_type=DETECTED)
                   .uid("fraud-notifications").name("fraud notifications (SNS)"))
@@ -309,6 +317,9 @@ class NotifyFunction(MapFunction):
 
     def map(self, row: Row) -> Row:
         assert self._notifier is not None
+        if row.rule in ROUTE_RULES:
+            self._notifier.send(route_notice(from_detected(row), self._notifications.dashboard_url))
+            return row
         alert = Alert(row.alert_id, row.subscriber_id, Rule(row.rule), Severity(row.severity), row.detected_at_ms,
                       row.window_start_ms, row.window_end_ms, Decimal(row.observed), Decimal(row.threshold),
                       tuple(json.loads(row.evidence_call_ids)))

@@ -185,7 +185,9 @@ def _fraud_detection(t_env: StreamTableEnvironment, config: ReplayConfig, profil
     attach_fraud_detection(t_env, rules, ordered=profile == "replay",
                            in_sync_ms=(config.tuning.watermark_lateness_s + 10) * 1000,
                            notifications=config.fraud.notifications if profile == "stream" else None,
-                           classes=_subscriber_classes(config, profile) if rules is not None else None)
+                           classes=_subscriber_classes(config, profile) if rules is not None else None,
+                           route_limits=config.route_alarms.limits
+                           if rules is not None and config.route_alarms.enabled else None)
 
 
 def _subscriber_classes(config: ReplayConfig, profile: str) -> SubscriberClasses | None:
@@ -219,9 +221,10 @@ STAGES: tuple[str | PythonStage, ...] = (
     PythonStage("leg attribution (jobs/logical_calls.py)", _logical_calls, ("multi_leg_calls", "multi_leg_billing")),
     "rating",
     "fraud",
-    PythonStage("fraud rules (jobs/fraud_detection.py)", _fraud_detection, ("fraud_detected",)),
-    "metrics",
     "quality",
+    PythonStage("fraud rules and route alarms (jobs/fraud_detection.py, jobs/route_alarms.py)", _fraud_detection,
+                ("fraud_detected",)),
+    "metrics",
     "archive",
 )
 

@@ -208,22 +208,27 @@ def _mean(values: list[float]) -> float | None:
 RouteKey = tuple[datetime, str, str, str]
 
 
-def route_legs(records: Iterable[dict[str, Any]], hourly: bool = False) -> dict[RouteKey, list[FinalLeg]]:
-    """(minute — or hour — of endTime UTC, destination, trunk, direction) -> its final legs."""
+def route_legs(records: Iterable[dict[str, Any]], hourly: bool = False,
+               window_minutes: int = 1) -> dict[RouteKey, list[FinalLeg]]:
+    """(minute — or hour, or window of `window_minutes` — of endTime UTC, destination, trunk,
+    direction) -> its final legs."""
+    minutes = 60 if hourly else window_minutes
     legs: dict[RouteKey, list[FinalLeg]] = defaultdict(list)
     for leg in final_legs(records):
         record = leg.record
-        start = leg.end.replace(minute=0 if hourly else leg.end.minute, second=0, microsecond=0, tzinfo=None)
+        start = leg.end.replace(second=0, microsecond=0, tzinfo=None)
+        start -= timedelta(minutes=(start.hour * 60 + start.minute) % minutes)
         legs[(start, record["calledParty"].get("destination") or "ZZ", record.get("trunk") or "on-net",
               record["callDirection"])].append(leg)
     return legs
 
 
-def route_quality(records: Iterable[dict[str, Any]], hourly: bool = False) -> dict[RouteKey, dict[str, Any]]:
-    """Per minute (or hour) and route, the route-quality figures (sql/views/quality/), over STOP
-    records, each recordId once."""
+def route_quality(records: Iterable[dict[str, Any]], hourly: bool = False,
+                  window_minutes: int = 1) -> dict[RouteKey, dict[str, Any]]:
+    """Per minute (or hour, or window) and route, the route-quality figures (sql/views/quality/),
+    over STOP records, each recordId once."""
     out = {}
-    for key, legs in route_legs(records, hourly).items():
+    for key, legs in route_legs(records, hourly, window_minutes).items():
         answered = sum(leg.answered for leg in legs)
         effective = sum(_network_effective(leg.record) for leg in legs)
         pdd = [_ms(_instant(leg.record["progressTime"])) - _ms(leg.start) for leg in legs
