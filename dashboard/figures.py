@@ -4,15 +4,16 @@ Each panel reads one result table, as the job wrote it: top subscribers from usa
 (talk time, data, spend of the current hour and day) and billing_monthly (the month's spend:
 the bill); calls per minute and per hour of day, ASR, ACD and revenue by destination from
 metrics_minutely; alerts from fraud_alerts; the pipeline's health from pipeline_minutely and
-dead_letters. Money is never added across currencies: spend is ranked per currency and a
-destination's revenue is given per currency (an hour whose legs were priced in two currencies,
-spend_currency NULL in usage_hourly, is in no spend ranking). Times are UTC. "Current" is the
-newest hour with usage at or before the end of the chosen time range, so a replay of last
-month shows last month.
+dead_letters; route quality (now against baseline) from route_quality_minutely,
+route_causes_minutely and the route alarms among fraud_alerts. Money is never added across
+currencies: spend is ranked per currency and a destination's revenue is given per currency (an
+hour whose legs were priced in two currencies, spend_currency NULL in usage_hourly, is in no
+spend ranking). Times are UTC. "Current" is the newest hour with usage at or before the end of
+the chosen time range, so a replay of last month shows last month.
 
 Filters: the time range applies to the per-minute panels, alerts and health; the subscriber to
 the top lists and the alerts; the destination country to the per-minute call panels (the
-tables without that dimension say so on the page). A notification's link names one alert
+tables without that dimension say so on the page) and the route-quality panel. A notification's link names one alert
 (`#alert=ID`): that alert is returned whole, whatever the filters, so the link shows it even
 when it is older than the newest alerts listed.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,8 @@ class Tables:
     pipeline_minutely: list[dict[str, Any]]
     dead_letters: list[dict[str, Any]]
     fraud_alert_status: list[dict[str, Any]] = field(default_factory=list)  # ops.alerts' decisions
+    route_quality_minutely: list[dict[str, Any]] = field(default_factory=list)
+    route_causes_minutely: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def dashboard(tables: Tables, filters: Filters, now: datetime) -> dict[str, Any]
         "alert_marks": alert_marks(tables.fraud_alerts, tables.fraud_alert_status, filters),
         "selected_alert": selected_alert(tables.fraud_alerts, tables.fraud_alert_status, filters.alert_id),
         "health": health(tables.pipeline_minutely, tables.dead_letters, filters),
+        "routes": route_quality(tables.route_quality_minutely, tables.route_causes_minutely, tables.fraud_alerts,
+                                filters),
     }
 
 
@@ -233,6 +238,73 @@ def health(pipeline: list[Row], dead_letters: list[Row], filters: Filters) -> di
         "lag_ms": newest["max_lag_ms"] if newest else None,
         "last_read_minute": _iso(newest["minute_start"]) if newest else None,
     }
+
+
+def route_quality(minutes: list[Row], causes: list[Row], alerts: list[Row], filters: Filters,
+                  n: int = 15) -> dict[str, Any]:
+    """Per route (destination, trunk, direction): its last hour in range ("now": the 60 minutes
+    up to the newest minute with calls) against the range before ("baseline") — attempts, ASR,
+    NER, mean PDD, share of MOS below 3.5 —, the commonest hangup causes of the hour, and its
+    route alarms of the hour. Worst first: routes with alarms, then by the calls the larger fall
+    of ASR or NER cost this hour. The destination filter applies."""
+    chosen = [row for row in minutes if filters.in_range(row["minute_start"])
+              and (filters.country is None or row["destination_country"] == filters.country)]
+    if not chosen:
+        return {"now_from": None, "now_to": None, "routes": []}
+    now_to = max(row["minute_start"] for row in chosen) + timedelta(minutes=1)
+    now_from = now_to - timedelta(hours=1)
+    sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"now": [0.0] * 7, "baseline": [0.0] * 7})
+    for row in chosen:
+        part = sums[_route(row)]["now" if row["minute_start"] >= now_from else "baseline"]
+        for i, value in enumerate((row["attempts"], row["answered"], row["effective"], row["rang"],
+                                   (row.get("pdd_mean_ms") or 0.0) * row["rang"], row["with_mos"],
+                                   (row.get("mos_poor_share") or 0.0) * row["with_mos"])):
+            part[i] += value
+    hour_causes: dict[str, Counter[int]] = defaultdict(Counter)
+    for row in causes:
+        if now_from <= row["minute_start"] < now_to and _route(row) in sums:
+            hour_causes[_route(row)][row["hangup_cause"]] += row["legs"]
+    alarms: dict[str, set[str]] = defaultdict(set)
+    for alert in alerts:
+        if alert["rule"].startswith("ROUTE_") and alert["window_end"] is not None \
+                and now_from < alert["window_end"] <= now_to and filters.in_range(alert["window_start"]):
+            alarms[alert["subscriber_id"]].add(alert["rule"])
+    routes: list[dict[str, Any]] = []
+    for route, parts in sums.items():
+        now, baseline = _route_figures(parts["now"]), _route_figures(parts["baseline"])
+        if now["attempts"] == 0:
+            continue  # no call this hour: nothing to say of it now
+        falls = [baseline[f] - now[f] for f in ("asr", "ner") if now[f] is not None and baseline[f] is not None]
+        destination, trunk, direction = route.split("/")
+        routes.append({"route": route, "destination": destination, "trunk": trunk, "direction": direction,
+                       "now": now, "baseline": baseline, "fall": round(max(falls), 4) if falls else None,
+                       "causes": [{"cause": cause, "legs": legs} for cause, legs in
+                                  sorted(hour_causes[route].items(), key=lambda item: (-item[1], item[0]))[:3]],
+                       "alarms": sorted(alarms[route])})
+    routes.sort(key=_worst_first)
+    return {"now_from": _iso(now_from), "now_to": _iso(now_to), "routes": routes[:n]}
+
+
+def _worst_first(route: dict[str, Any]) -> tuple[int, float, int, str]:
+    """Alarms first; then the calls a fall cost this hour (a fall of 50 points over 100 calls
+    before one of 100 points over 2 calls)."""
+    lost = (route["fall"] or 0.0) * route["now"]["attempts"]
+    return -len(route["alarms"]), -lost, -route["now"]["attempts"], route["route"]
+
+
+def _route(row: Row) -> str:
+    return f"{row['destination_country']}/{row['trunk']}/{row['direction']}"
+
+
+def _route_figures(sums: list[float]) -> dict[str, Any]:
+    attempts, answered, effective, rang, pdd_total, with_mos, poor = sums
+    return {"attempts": int(attempts), "asr": _share(answered, attempts),
+            "ner": _share(effective, attempts), "pdd_ms": round(pdd_total / rang) if rang else None,
+            "poor_mos": _share(poor, with_mos)}
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def _json_number(value: Any) -> Any:

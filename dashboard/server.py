@@ -165,7 +165,9 @@ def from_properties(properties: Path) -> Snapshot:
         "usage_hourly": sinks.usage_hourly_table, "billing_monthly": sinks.billing_monthly_table,
         "metrics_minutely": sinks.metrics_minutely_table, "fraud_alerts": sinks.fraud_alerts_table,
         "fraud_alert_status": sinks.fraud_alert_status_table,
-        "pipeline_minutely": sinks.pipeline_minutely_table, "dead_letters": sinks.dead_letters_table})
+        "pipeline_minutely": sinks.pipeline_minutely_table, "dead_letters": sinks.dead_letters_table,
+        "route_quality_minutely": sinks.route_quality_minutely_table,
+        "route_causes_minutely": sinks.route_causes_minutely_table})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,20 +16,24 @@ from typing import Any
 
 from dashboard.figures import Tables
 
-# table → (time columns, count columns, money columns)
-COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "usage_hourly": (("window_start",), ("talk_seconds", "bytes_sent", "bytes_received", "calls"), ("spend",)),
-    "billing_monthly": ((), ("calls",), ("amount", "tax", "total")),
-    "metrics_minutely": (("minute_start",), ("attempts", "answered", "talk_seconds", "fraud_alerts"), ("revenue",)),
-    "fraud_alerts": (("detected_at", "window_start", "window_end"), (), ("observed", "threshold")),
-    "fraud_alert_status": (("changed_at",), (), ()),
-    "pipeline_minutely": (("minute_start",), ("records_in", "rejected", "max_lag_ms"), ()),
-    "dead_letters": (("ingest_time",), (), ()),
+# table → (time columns, count columns, money columns, measured columns: float or None)
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "usage_hourly": (("window_start",), ("talk_seconds", "bytes_sent", "bytes_received", "calls"), ("spend",), ()),
+    "billing_monthly": ((), ("calls",), ("amount", "tax", "total"), ()),
+    "metrics_minutely": (("minute_start",), ("attempts", "answered", "talk_seconds", "fraud_alerts"), ("revenue",),
+                         ()),
+    "fraud_alerts": (("detected_at", "window_start", "window_end"), (), ("observed", "threshold"), ()),
+    "fraud_alert_status": (("changed_at",), (), (), ()),
+    "pipeline_minutely": (("minute_start",), ("records_in", "rejected", "max_lag_ms"), (), ()),
+    "dead_letters": (("ingest_time",), (), (), ()),
+    "route_quality_minutely": (("minute_start",), ("attempts", "answered", "effective", "rang", "with_mos"), (),
+                               ("pdd_mean_ms", "mos_poor_share")),
+    "route_causes_minutely": (("minute_start",), ("hangup_cause", "legs"), (), ()),
 }
 
 
 def normalise(table: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    times, counts, money = COLUMNS[table]
+    times, counts, money, measures = COLUMNS[table]
     out = []
     for row in rows:
         item = dict(row)
@@ -40,6 +44,8 @@ def normalise(table: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, A
             item[column] = None if value is None and column == "max_lag_ms" else int(value or 0)
         for column in money:
             item[column] = Decimal(str(item.get(column) or 0))
+        for column in measures:  # DynamoDB reads a number as Decimal; absent: no leg to measure
+            item[column] = None if item.get(column) is None else float(item[column])
         out.append(item)
     return out
 

@@ -94,6 +94,22 @@ function showSelectedAlert(alert) {
   }
 }
 
+// A route's figure now and (in brackets) over the range before; "–" when no leg counts for it.
+const percent = (v) => (v === null ? "–" : `${(v * 100).toFixed(1)} %`);
+const millis = (v) => (v === null ? "–" : `${(v / 1000).toFixed(1)} s`);
+const versus = (show, r, figure) => ({ text: `${show(r.now[figure])} (${show(r.baseline[figure])})`, className: "num" });
+
+function showRoutes(routes) {
+  document.getElementById("routes-hour").textContent = routes.now_from === null
+    ? "No route-quality figures in range."
+    : `Last hour: ${utc(routes.now_from)} to ${utc(routes.now_to)} UTC.`;
+  table("routes", ["route", "attempts", "ASR", "NER", "PDD", "MOS < 3.5", "hangup causes (Q.850: legs)", "alarms"],
+    routes.routes.map((r) => [r.route, { text: r.now.attempts, className: "num" }, versus(percent, r, "asr"),
+      versus(percent, r, "ner"), versus(millis, r, "pdd_ms"), versus(percent, r, "poor_mos"),
+      r.causes.map((c) => `${c.cause === -1 ? "none" : c.cause}: ${c.legs}`).join(", "), r.alarms.join(", ")]),
+    routes.routes.map((r) => (r.alarms.length > 0 ? "alarm" : "")));
+}
+
 function render(data) {
   const period = form.elements.period.value;
   for (const measure of ["talk_seconds", "data_bytes", "spend"]) {
@@ -136,6 +152,7 @@ function render(data) {
       (a.evidence.length > 3 ? ` (+${a.evidence.length - 3})` : ""), statusText(a)]),
     data.alerts.map((a) => (selected && a.alert_id === selected.alert_id ? "selected" : "")));
   showSelectedAlert(selected);
+  showRoutes(data.routes);
   const marked = data.alert_marks.filter((m) => m.reviewed > 0);
   document.getElementById("alert-marks").textContent = marked.length === 0
     ? "No alert in range reviewed yet (python -m ops.alerts)."

@@ -257,3 +257,55 @@ def test_the_page_and_its_chart_library_are_served_from_the_project() -> None:
         assert status == 200 and b"static/chart.umd.min.js" in page and b"https://" not in page
         status, library = get(server.url + "static/chart.umd.min.js")
         assert status == 200 and b"Chart.js v4.6.1" in library[:300]
+
+
+def route_minute(minute: str, trunk: str, attempts: int, answered: int, effective: int, rang: int = 0,
+                 pdd_mean_ms: float | None = None, with_mos: int = 0, poor_share: float | None = None) -> dict:
+    return {"minute_start": minute, "destination_country": "DE", "trunk": trunk, "direction": "MOBILE_ORIGINATED",
+            "attempts": attempts, "answered": answered, "effective": effective, "rang": rang,
+            "pdd_mean_ms": pdd_mean_ms, "with_mos": with_mos, "mos_poor_share": poor_share}
+
+
+def test_route_quality_sets_the_last_hour_against_the_range_before_and_puts_the_worst_first() -> None:
+    minutes = [
+        # carrier-a: 50 % then 50 %; PDD 2 s over 10 then 4 s over 10; 1 in 4 MOS poor, then 3 in 4.
+        route_minute("2026-11-26T09:10:00", "carrier-a", 10, 5, 9, 10, 2000.0, 4, 0.25),
+        route_minute("2026-11-26T10:30:00", "carrier-a", 10, 5, 9, 10, 4000.0, 4, 0.75),
+        # carrier-b: 60 % before (two minutes), 20 % in the hour (the hour: 10:00 to 10:59, the
+        # newest minute in range being 10:59).
+        route_minute("2026-11-26T08:00:00", "carrier-b", 20, 12, 19),
+        route_minute("2026-11-26T09:00:00", "carrier-b", 30, 18, 28),
+        route_minute("2026-11-26T10:59:00", "carrier-b", 10, 2, 5),
+        # carrier-c: 2 calls, 0 % now vs 100 % before: a larger fall, but it cost 2 calls, not 4.
+        route_minute("2026-11-26T09:00:00", "carrier-c", 2, 2, 2),
+        route_minute("2026-11-26T10:20:00", "carrier-c", 2, 0, 2),
+        # carrier-d: nothing in the hour, so not listed; and a minute after the range's end.
+        route_minute("2026-11-26T09:00:00", "carrier-d", 5, 0, 0),
+        route_minute("2026-11-26T11:00:00", "carrier-a", 99, 0, 0),
+    ]
+    causes = [{"minute_start": "2026-11-26T10:59:00", "destination_country": "DE", "trunk": "carrier-b",
+               "direction": "MOBILE_ORIGINATED", "hangup_cause": cause, "legs": legs}
+              for cause, legs in ((16, 2), (34, 5), (17, 1), (-1, 2))]
+    alarm = {"alert_id": "a1", "subscriber_id": "DE/carrier-a/MOBILE_ORIGINATED", "rule": "ROUTE_PDD_RISE",
+             "severity": "WARNING", "detected_at": "2026-11-26T10:45:00", "window_start": "2026-11-26T10:30:00",
+             "window_end": "2026-11-26T10:45:00", "observed": "4000", "threshold": "3000", "evidence_call_ids": []}
+    earlier = alarm | {"alert_id": "a0", "rule": "ROUTE_ASR_DROP", "window_start": "2026-11-26T09:00:00",
+                       "window_end": "2026-11-26T09:15:00"}  # not this hour's
+    data = dashboard(tables(route_quality_minutely=minutes, route_causes_minutely=causes,
+                            fraud_alerts=[alarm, earlier]), Filters(end=at("2026-11-26T11:00:00")), NOW)
+    panel = data["routes"]
+    assert (panel["now_from"], panel["now_to"]) == ("2026-11-26T10:00:00Z", "2026-11-26T11:00:00Z")
+    assert [r["route"] for r in panel["routes"]] == ["DE/carrier-a/MOBILE_ORIGINATED",  # an alarm
+                                                     "DE/carrier-b/MOBILE_ORIGINATED",  # 40 points x 10 calls
+                                                     "DE/carrier-c/MOBILE_ORIGINATED"]  # 100 points x 2 calls
+    a, b, c = panel["routes"]
+    assert a["alarms"] == ["ROUTE_PDD_RISE"]
+    assert a["now"] == {"attempts": 10, "asr": 0.5, "ner": 0.9, "pdd_ms": 4000, "poor_mos": 0.75}
+    assert a["baseline"] == {"attempts": 10, "asr": 0.5, "ner": 0.9, "pdd_ms": 2000, "poor_mos": 0.25}
+    assert b["now"] == {"attempts": 10, "asr": 0.2, "ner": 0.5, "pdd_ms": None, "poor_mos": None}
+    assert b["baseline"]["asr"] == 0.6 and b["baseline"]["ner"] == 0.94  # 30 / 50, 47 / 50
+    assert b["fall"] == 0.44  # NER fell more than ASR (0.4)
+    assert b["causes"] == [{"cause": 34, "legs": 5}, {"cause": -1, "legs": 2}, {"cause": 16, "legs": 2}]
+    assert c["fall"] == 1.0 and c["alarms"] == []
+    # The destination filter applies.
+    assert dashboard(tables(route_quality_minutely=minutes), Filters(country="FR"), NOW)["routes"]["routes"] == []
