@@ -111,6 +111,7 @@ def test_streaming_raises_the_alerts_into_dynamodb(tmp_path: Path) -> None:
         groups = aws.application_properties(bounded=True, metrics=True)
         next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["subscriber-classes"] = \
             str(classes)
+        groups.append({"PropertyGroupId": "CdrRouteAlarms", "PropertyMap": {"enabled": "false"}})  # fraud alone
         properties = tmp_path / "app.json"
         properties.write_text(json.dumps(groups))
         run_stream(properties, {"parallelism.default": "1"})
