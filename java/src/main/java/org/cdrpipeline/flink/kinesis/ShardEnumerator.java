@@ -3,6 +3,7 @@ package org.cdrpipeline.flink.kinesis;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.SplitsAssignment;
 
 import org.cdrpipeline.flink.aws.AwsErrors;
 
@@ -17,6 +18,7 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,16 +148,25 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
         assignSplits();
     }
 
+    /**
+     * Every assignable shard at once, in one assignment per reader: Flink then creates their
+     * outputs (and watermark generators) together, before any of them emits, so a shard given
+     * a moment later cannot find event time already moved on by another's backlog.
+     */
     private void assignSplits() {
         if (context.registeredReaders().size() < context.currentParallelism()) {
             return; // wait for every reader, so that shards spread evenly
         }
         Set<Integer> readers = context.registeredReaders().keySet();
+        Map<Integer, List<ShardSplit>> assignment = new HashMap<>();
         for (ShardSplit split : tracker.assignable()) {
             int subtask = tracker.chooseSubtask(split, readers);
             tracker.markAssigned(split.splitId(), subtask);
             LOG.info("Assigning shard {} of {} to subtask {}", split.splitId(), config.streamArn(), subtask);
-            context.assignSplit(split, subtask);
+            assignment.computeIfAbsent(subtask, k -> new ArrayList<>()).add(split);
+        }
+        if (!assignment.isEmpty()) {
+            context.assignSplits(new SplitsAssignment<>(assignment));
         }
     }
 
