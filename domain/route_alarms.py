@@ -38,8 +38,6 @@ from dataclasses import asdict, dataclass
 
 from domain.fraud_notice import SUBJECT_MAX, Notice, utc_time
 
-POOR_MOS = 3.5
-
 
 class RouteRule(enum.StrEnum):
     ASR_DROP = "ROUTE_ASR_DROP"
@@ -108,16 +106,16 @@ _SUMS = ("attempts", "answered", "effective", "rang", "pdd_total_ms", "with_mos"
 
 @dataclass(frozen=True)
 class AlarmLimits:
-    """CdrRouteAlarms' keys (jobs/config.py declares them)."""
+    """CdrRouteAlarms' keys (jobs/config.py declares them, with their defaults)."""
 
-    min_attempts: int = 30
-    baseline_windows: int = 4
-    weight: float = 0.1
-    asr_drop: float = 0.15
-    ner_drop: float = 0.10
-    pdd_rise: float = 1.5
-    poor_mos_rise: float = 0.15
-    significance: float = 4.0
+    min_attempts: int
+    baseline_windows: int
+    weight: float
+    asr_drop: float
+    ner_drop: float
+    pdd_rise: float
+    poor_mos_rise: float
+    significance: float
 
 
 @dataclass(frozen=True)

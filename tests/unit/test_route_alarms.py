@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-from domain.route_alarms import AlarmLimits, Baseline, Route, RouteRule, RouteWindow, alarm_id, judge, notice
+from domain.route_alarms import Baseline, Route, RouteRule, RouteWindow, alarm_id, judge, notice
+from jobs.config import RouteAlarmConfig
 
 ROUTE = Route("DE", "carrier-b", "outbound")
-LIMITS = AlarmLimits()
+LIMITS = RouteAlarmConfig().limits  # the declared defaults
 MINUTES_15 = 15 * 60_000
 
 
