@@ -44,7 +44,8 @@ def to_detected(alarm: RouteAlarm) -> Row:
 
 def from_detected(row: Row) -> RouteAlarm:
     """The alarm back from its row (what the SNS notice is written from)."""
-    route = Route(*row.subscriber_id.split("/", 2))
+    destination, rest = row.subscriber_id.split("/", 1)
+    route = Route(destination, *rest.rsplit("/", 1))  # a trunk's name may hold a "/"
     evidence = json.loads(row.evidence)
     return RouteAlarm(row.alert_id, route, RouteRule(row.rule), row.severity, row.window_start_ms,
                       row.window_end_ms, float(row.observed), evidence["baseline"], float(row.threshold),
