@@ -254,7 +254,9 @@ def route_quality(minutes: list[Row], causes: list[Row], alerts: list[Row], filt
     now_to = max(row["minute_start"] for row in chosen) + timedelta(minutes=1)
     now_from = now_to - timedelta(hours=1)
     sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"now": [0.0] * 7, "baseline": [0.0] * 7})
+    dimensions: dict[str, tuple[str, str, str]] = {}  # route label -> its dimensions
     for row in chosen:
+        dimensions[_route(row)] = (row["destination_country"], row["trunk"], row["direction"])
         part = sums[_route(row)]["now" if row["minute_start"] >= now_from else "baseline"]
         for i, value in enumerate((row["attempts"], row["answered"], row["effective"], row["rang"],
                                    (row.get("pdd_mean_ms") or 0.0) * row["rang"], row["with_mos"],
@@ -275,7 +277,7 @@ def route_quality(minutes: list[Row], causes: list[Row], alerts: list[Row], filt
         if now["attempts"] == 0:
             continue  # no call this hour: nothing to say of it now
         falls = [baseline[f] - now[f] for f in ("asr", "ner") if now[f] is not None and baseline[f] is not None]
-        destination, trunk, direction = route.split("/")
+        destination, trunk, direction = dimensions[route]
         routes.append({"route": route, "destination": destination, "trunk": trunk, "direction": direction,
                        "now": now, "baseline": baseline, "fall": round(max(falls), 4) if falls else None,
                        "causes": [{"cause": cause, "legs": legs} for cause, legs in
