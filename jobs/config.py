@@ -233,8 +233,9 @@ class TuningConfig:
     GROUP: ClassVar[str] = "CdrJob"
     watermark_lateness_s: int = key("watermark.lateness.seconds", "how late a record may be before its window has "
                                     "closed", 60, placeholder="watermark_lateness_s")
-    source_idle_timeout: str = key("source.idle-timeout", "an idle shard stops holding back event time after this",
-                                   "30 s")
+    source_idle_timeout: str = key("source.idle-timeout", "a shard caught up (nothing left to read) for this long "
+                                   "stops holding back event time; a shard with a backlog never does",
+                                   "30 s", placeholder="source_idle_timeout")
     dedup_ttl: str = key("dedup.ttl", "how long a recordId is remembered for deduplication", "1 d")
     billing_state_ttl: str = key("billing.state.ttl", "how long a month's running bill is kept in state (must "
                                  "outlast the month and its late records)", "45 d", placeholder="billing_state_ttl")

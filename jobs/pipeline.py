@@ -32,10 +32,10 @@ def configure_tables(t_env: TableEnvironment, config: ReplayConfig) -> None:
     table_config = t_env.get_config()
     # Windows and timestamps in UTC, whatever the machine's zone.
     table_config.set("table.local-time-zone", "UTC")
-    # An idle shard must not hold back event time (and the windows) for everyone. This is
-    # Flink's idleness by time alone; the Kinesis source's own, from the shard's state
-    # ('source.shard.idle-timeout'), is not used by the job yet (docs/connectors.md says why).
-    table_config.set("table.exec.source.idle-timeout", config.tuning.source_idle_timeout)
+    # Idleness is the Kinesis source's: a shard is idle only once caught up (its
+    # 'source.shard.idle-timeout'). Flink's idleness by time alone also marks a shard idle
+    # while its records wait behind another shard's backlog, and they come late; off.
+    table_config.set("table.exec.source.idle-timeout", "0 ms")
     # Bounds the recordId deduplication state; window state is cleared by watermarks, and the
     # monthly bills keep theirs longer (a STATE_TTL hint in their SQL).
     table_config.set("table.exec.state.ttl", config.tuning.dedup_ttl)

@@ -2,6 +2,7 @@
 -- sequence number (so a dead letter can be traced and re-read), and when it arrived on the
 -- stream (Kinesis' approximate arrival timestamp: how far behind the job is).
 -- Event time: a valid record's endTime, else its startTime; watermark ${watermark_lateness_s} s behind the newest.
+-- A shard stops holding it back once caught up for ${source_idle_timeout} (never while it has a backlog).
 CREATE TEMPORARY TABLE cdr_raw (
   line STRING,
   source_partition STRING METADATA FROM 'shard-id' VIRTUAL,
@@ -18,5 +19,6 @@ CREATE TEMPORARY TABLE cdr_raw (
   'source.init.position' = '${init_position}',
   'source.init.timestamp' = '${init_timestamp}',
   'source.bounded' = '${source_bounded}',
+  'source.shard.idle-timeout' = '${source_idle_timeout}',
   'format' = 'raw'
 )

@@ -13,6 +13,11 @@ import java.util.function.LongSupplier;
  * record; until then it stands for all shards that have not emitted a record yet, and is idle
  * only if every one of them is. The generators and the reader run on the task's thread, which
  * is how a generator finds its reader's shards ({@link #ofThisTask()}).
+ *
+ * <p>A reader without shards (its first assignment not come yet, or every shard finished) is
+ * idle only once it has had none for the timeout, as with Flink's idleness by time: a reader
+ * idle from its start is left out of the downstream watermark until its first watermark, so
+ * another reader's newer records could make all of its first records late.
  */
 final class ShardActivities {
     private static final ThreadLocal<ShardActivities> OF_THIS_TASK = new ThreadLocal<>();
@@ -20,9 +25,11 @@ final class ShardActivities {
     private final Map<String, ShardActivity> byShard = new ConcurrentHashMap<>();
     private final LongSupplier clock;
     private ShardActivity emitting;
+    private volatile long shardlessSince;
 
     private ShardActivities(LongSupplier clock) {
         this.clock = clock;
+        this.shardlessSince = clock.getAsLong();
     }
 
     /** A reader's shards, found by the generators created later on this (the task's) thread. */
@@ -48,6 +55,9 @@ final class ShardActivities {
 
     void remove(String shardId) {
         byShard.remove(shardId);
+        if (byShard.isEmpty()) {
+            shardlessSince = clock.getAsLong();
+        }
     }
 
     void emitting(ShardActivity shard) {
@@ -63,8 +73,14 @@ final class ShardActivities {
         return shard;
     }
 
-    /** Whether every shard no generator has seen a record of is idle (true if there is none). */
+    /**
+     * Whether every shard no generator has seen a record of is idle (true if every shard has
+     * been seen); with no shard at all, whether the reader has had none for the timeout.
+     */
     boolean unclaimedIdleFor(long timeoutMillis) {
+        if (byShard.isEmpty()) {
+            return clock.getAsLong() - shardlessSince >= timeoutMillis;
+        }
         for (ShardActivity shard : byShard.values()) {
             if (!shard.hasGenerator && !shard.idleFor(timeoutMillis)) {
                 return false;

@@ -91,6 +91,31 @@ class ShardIdlenessTest {
         assertEquals("idle", outA.events.get(outA.events.size() - 1));
     }
 
+    @Test
+    void aReaderWithoutShardsIsIdleOnlyAfterTheTimeout() {
+        ShardActivities shards = ShardActivities.forThisTask(() -> now);
+        WatermarkGenerator<Long> main = new ShardIdleness<>(
+                WatermarkStrategy.<Long>forBoundedOutOfOrderness(Duration.ofSeconds(60)), 30_000)
+                .createWatermarkGenerator(null);
+        Output out = new Output();
+        now += 29_999; // its first assignment still to come: idle now, its first records would be late
+        main.onPeriodicEmit(out);
+        assertEquals(List.of("wm " + Long.MIN_VALUE), out.events);
+        now += 1; // none assigned for the timeout (more readers than shards)
+        main.onPeriodicEmit(out);
+        assertEquals("idle", out.events.get(out.events.size() - 1));
+
+        ShardActivity only = shards.add("shard-a");
+        only.polled(1, false);
+        main.onPeriodicEmit(out);
+        assertEquals("wm " + Long.MIN_VALUE, out.events.get(out.events.size() - 1), "a shard with a backlog");
+        shards.remove("shard-a"); // finished (closed, read to its end)
+        now += 29_999;
+        assertFalse(shards.unclaimedIdleFor(30_000));
+        now += 1;
+        assertTrue(shards.unclaimedIdleFor(30_000));
+    }
+
     private static final class Output implements WatermarkOutput {
         final List<String> events = new ArrayList<>();
 
