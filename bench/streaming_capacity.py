@@ -1,0 +1,234 @@
+"""Streaming capacity: how many CDRs/s the streaming job sustains with every feature on, what a
+CDR costs in CPU, and what that makes on Amazon Managed Service for Apache Flink.
+
+    python -m bench.streaming_capacity [--cdrs 120000] [--subscribers 20000] [--seed 7]
+                                       [--runs 2] [--state-backend rocksdb|hashmap]
+
+Each run: fresh emulators; the stream pre-filled with --cdrs generated CDRs as KPL aggregates
+(a backlog, as after an outage or at a first start from TRIM_HORIZON); then the job as it runs
+in production — fraud rules and their alerts, leg attribution, rating and bills, usage, route
+quality, dead letters, Timestream metrics, the S3 archive — reads the backlog bounded and
+stops when it is through. The job is at its capacity the whole time (nothing waits for input),
+so:
+
+- sustained CDRs/s = CDRs / (the job's end − its readers' first split), both from its Flink log;
+- job CPU per 1,000 CDRs = CPU seconds of the job's processes (JVM and Python) over the same
+  span, per 1,000 CDRs: also the cores the job needs at 1,000 CDRs/s;
+- checkpoints: duration and full and incremental size of the last one (Flink's REST API),
+  the state then, per 100,000 subscribers of the traffic;
+- the machine's other CPU (the emulators, this process) is reported apart: on MSF it is AWS's.
+
+From the CPU per CDR, the MSF estimate: a KPU is 1 vCPU and 4 GB, the job's parallelism needs
+one KPU per subtask, and MSF adds one KPU per application; the sizing keeps the peak at
+--target-utilisation of the KPUs and never goes under one. Prices: --kpu-hour-usd (us-east-1
+list price) and 50 GB of running storage per KPU at --storage-gb-month-usd.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench.faults import JobWatch
+from local.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
+from stream_io.kinesis_writer import KinesisWriter, partition_key
+from synthetic.traffic import TrafficSpec, generate, to_json
+
+CDRS_PER_CALL = 1.6  # the generator's START/INTERIM/STOP per leg and multi-leg share, measured
+DAILY_VOLUMES = (500_000, 50_000_000, 1_000_000_000)
+FLINK_LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
+
+
+@dataclass(frozen=True)
+class Run:
+    cdrs: int
+    seconds: float  # from the first split added to the job's end
+    job_cpu_s: float  # the job's processes over the same span
+    other_cpu_s: float  # everything else on the machine over the same span
+    checkpoint_ms: int
+    state_bytes: int
+    checkpointed_bytes: int
+
+    @property
+    def rate(self) -> float:
+        return self.cdrs / self.seconds
+
+    @property
+    def cpu_per_1000(self) -> float:
+        return self.job_cpu_s / self.cdrs * 1000
+
+
+def _clock_ticks() -> dict[int, tuple[int, float]]:
+    """Every process's (parent pid, CPU seconds so far)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def _machine_cpu_s() -> float:
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    busy = sum(int(v) for i, v in enumerate(fields) if i not in (3, 4))  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds of a process tree (sampled: a process that ends between samples keeps its
+    last figure) and of the whole machine."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self.sample()
+
+    def sample(self) -> None:
+        processes = _clock_ticks()
+        tree = {self.root}
+        grew = True
+        while grew:
+            children = {pid for pid, (parent, _) in processes.items() if parent in tree} - tree
+            tree |= children
+            grew = bool(children)
+        for pid in tree & processes.keys():
+            self.seen[pid] = max(self.seen.get(pid, 0.0), processes[pid][1])
+
+    def snapshot(self) -> tuple[float, float]:
+        """(the tree's CPU seconds, the machine's) now."""
+        self.sample()
+        return sum(self.seen.values()), _machine_cpu_s()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _log_time(line: str) -> float:
+    return datetime.strptime(FLINK_LOG_TIME.match(line).group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()  # type: ignore[union-attr]
+
+
+def _first_split_added(log_dir: Path) -> float | None:
+    for path in log_dir.glob("*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            if "Adding split(s) to reader" in line and FLINK_LOG_TIME.match(line):
+                return _log_time(line)
+    return None
+
+
+def measure(args: argparse.Namespace, lines: list[str], workdir: Path) -> Run:
+    resources = Resources(stream="cdr-capacity", bucket="cdr-capacity-archive", timestream_database="cdr_capacity")
+    with LocalAws.start(resources) as aws:
+        writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn, aggregate=True)
+        for line in lines:
+            writer.put(line.encode(), partition_key(line))
+        writer.flush()
+        properties = workdir / "app.json"
+        properties.write_text(json.dumps(aws.application_properties(bounded=True, metrics=True)))
+        watch = JobWatch(free_port())
+        log_dir = workdir / "flink-log"
+        settings = ["--set", f"rest.port={watch.port}", "--set", f"state.backend.type={args.state_backend}",
+                    "--set", "execution.checkpointing.incremental=true"]
+        with (workdir / "job.log").open("wb") as log:
+            job = subprocess.Popen(
+                [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties),
+                 "--checkpoints", str(workdir / "checkpoints"), *settings],
+                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, "FLINK_LOG_DIR": str(log_dir)})
+            meter = CpuMeter(job.pid)
+            started = None
+            while job.poll() is None:
+                if started is None and (first := _first_split_added(log_dir)) is not None:
+                    started = (first, *meter.snapshot())
+                try:
+                    watch.sample(0)
+                except OSError:
+                    pass  # not up yet, or finishing
+                time.sleep(1)
+            ended = (time.time(), *meter.snapshot())
+            meter.stop()
+        if job.returncode != 0 or started is None:
+            raise RuntimeError(f"the job failed (exit {job.returncode}); its output: {workdir / 'job.log'}")
+    job_cpu = ended[1] - started[1]
+    last = watch.samples[-1] if watch.samples else (0, 0, 0, 0, 0)
+    return Run(cdrs=len(lines), seconds=ended[0] - started[0], job_cpu_s=job_cpu,
+               other_cpu_s=(ended[2] - started[2]) - job_cpu, checkpoint_ms=last[2], state_bytes=last[3],
+               checkpointed_bytes=last[4])
+
+
+def msf_table(cpu_per_1000: float, args: argparse.Namespace) -> list[str]:
+    rows = ["| CDRs/day | mean CDRs/s | peak CDRs/s | KPUs (job + 1) | USD/month | USD per million CDRs |",
+            "|---|---|---|---|---|---|"]
+    for daily in DAILY_VOLUMES:
+        mean = daily / 86_400
+        peak = max(mean * args.peak_factor, 50 if daily <= 500_000 else 0)  # the reference: 50/s peaks
+        job_kpus = max(1, math.ceil(peak * cpu_per_1000 / 1000 / args.target_utilisation))
+        kpus = job_kpus + 1
+        monthly = kpus * 730 * args.kpu_hour_usd + job_kpus * 50 * args.storage_gb_month_usd
+        rows.append(f"| {daily:,} | {mean:,.0f} | {peak:,.0f} | {kpus} | {monthly:,.0f} | "
+                    f"{monthly / (daily * 30.4 / 1e6):.4f} |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.streaming_capacity", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cdrs", type=int, default=120_000, help="CDRs in the backlog")
+    parser.add_argument("--subscribers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--state-backend", choices=("rocksdb", "hashmap"), default="rocksdb",
+                        help="rocksdb (with incremental checkpoints) is what MSF runs")
+    parser.add_argument("--peak-factor", type=float, default=3.0, help="peak rate over the day's mean")
+    parser.add_argument("--target-utilisation", type=float, default=0.7, help="share of the KPUs the peak may use")
+    parser.add_argument("--kpu-hour-usd", type=float, default=0.11)
+    parser.add_argument("--storage-gb-month-usd", type=float, default=0.10)
+    args = parser.parse_args(argv)
+    spec = TrafficSpec(seed=args.seed, calls=max(1, round(args.cdrs / CDRS_PER_CALL)), subscribers=args.subscribers,
+                       hours=24)
+    lines = [to_json(record) for record in generate(spec)]
+    subscribers = len({partition_key(line) for line in lines})
+    runs = []
+    for number in range(1, args.runs + 1):
+        with tempfile.TemporaryDirectory(prefix="cdr-capacity-") as tmp:
+            run = measure(args, lines, Path(tmp))
+        runs.append(run)
+        print(f"run {number}: {run.cdrs:,} CDRs in {run.seconds:.1f} s = {run.rate:,.0f} CDRs/s; job CPU "
+              f"{run.job_cpu_s:.1f} s ({run.cpu_per_1000:.2f} CPU-s per 1,000 CDRs), the rest of the machine "
+              f"{run.other_cpu_s:.1f} s; last checkpoint {run.checkpoint_ms} ms, state {run.state_bytes / 1e6:.1f} MB"
+              f" ({run.state_bytes / subscribers * 1e5 / 1e6:.1f} MB per 100,000 subscribers), written "
+              f"{run.checkpointed_bytes / 1e6:.1f} MB", flush=True)
+    rate = statistics.median(run.rate for run in runs)
+    cpu = statistics.median(run.cpu_per_1000 for run in runs)
+    print(f"\n{len(lines):,} CDRs of {subscribers:,} subscribers, {args.state_backend}, median of {len(runs)}: "
+          f"{rate:,.0f} CDRs/s on this machine ({os.cpu_count()} cores, emulators included), "
+          f"{cpu:.2f} job CPU-seconds per 1,000 CDRs ({1000 / cpu:,.0f} CDRs/s per vCPU)\n")
+    print("\n".join(msf_table(cpu, args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
