@@ -1,10 +1,12 @@
 package org.cdrpipeline.flink.kinesis;
 
 import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
 import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
@@ -76,6 +78,20 @@ final class KinesisSourceReader
             context.sendSourceEventToCoordinator(new SplitsFinishedEvent(alreadyFinished));
         }
         super.addSplits(toRead);
+    }
+
+    /**
+     * A bounded read ends with its output active: Flink drops the end-of-input watermark of an
+     * output marked idle, and the windows still open would never fire.
+     */
+    @Override
+    public InputStatus pollNext(ReaderOutput<RowData> output) throws Exception {
+        activities.readerOutput(output);
+        InputStatus status = super.pollNext(output);
+        if (status == InputStatus.END_OF_INPUT) {
+            output.markActive();
+        }
+        return status;
     }
 
     @Override

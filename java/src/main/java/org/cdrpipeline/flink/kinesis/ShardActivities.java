@@ -1,5 +1,7 @@
 package org.cdrpipeline.flink.kinesis;
 
+import org.apache.flink.api.connector.source.ReaderOutput;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -18,6 +20,13 @@ import java.util.function.LongSupplier;
  * idle only once it has had none for the timeout, as with Flink's idleness by time: a reader
  * idle from its start is left out of the downstream watermark until its first watermark, so
  * another reader's newer records could make all of its first records late.
+ *
+ * <p>A watermark does not end an idle output unless it is newer than any before, so an output a
+ * generator marked idle (its reader shardless for the timeout) would stay idle while its first
+ * records flow, and, if its shards end before their first watermark, at its end as well, where
+ * Flink drops the end-of-input watermark of an idle output (no window would ever fire). The
+ * reader's output is therefore marked active again before the next record after a generator
+ * marked it idle ({@link #emitting}).
  */
 final class ShardActivities {
     private static final ThreadLocal<ShardActivities> OF_THIS_TASK = new ThreadLocal<>();
@@ -25,6 +34,8 @@ final class ShardActivities {
     private final Map<String, ShardActivity> byShard = new ConcurrentHashMap<>();
     private final LongSupplier clock;
     private ShardActivity emitting;
+    private ReaderOutput<?> readerOutput;
+    private boolean markedIdle;
     private volatile long shardlessSince;
 
     private ShardActivities(LongSupplier clock) {
@@ -60,8 +71,23 @@ final class ShardActivities {
         }
     }
 
+    /** The reader's output, which a generator's idleness may have marked idle (task thread). */
+    void readerOutput(ReaderOutput<?> output) {
+        readerOutput = output;
+    }
+
+    /** A generator marked its output idle (task thread). */
+    void markedIdle() {
+        markedIdle = true;
+    }
+
+    /** A record of this shard is emitted next: its output is active. */
     void emitting(ShardActivity shard) {
         emitting = shard;
+        if (markedIdle && readerOutput != null) {
+            markedIdle = false;
+            readerOutput.markActive();
+        }
     }
 
     /** The shard whose record a generator sees first: from now on that generator's. */

@@ -76,6 +76,7 @@ final class ShardIdleness<T> implements WatermarkStrategy<T> {
             boolean idle = shard != null ? shard.idleFor(timeoutMillis) : shards.unclaimedIdleFor(timeoutMillis);
             if (idle) {
                 output.markIdle();
+                shards.markedIdle();
             } else {
                 table.onPeriodicEmit(output); // a watermark marks the output active again
             }

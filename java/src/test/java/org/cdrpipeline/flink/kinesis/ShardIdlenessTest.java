@@ -116,6 +116,25 @@ class ShardIdlenessTest {
         assertTrue(shards.unclaimedIdleFor(30_000));
     }
 
+    @Test
+    void anOutputMarkedIdleIsActiveAgainBeforeItsNextRecord() {
+        ShardActivities shards = ShardActivities.forThisTask(() -> now);
+        KinesisSourceReaderTest.Output reader = new KinesisSourceReaderTest.Output();
+        shards.readerOutput(reader);
+        WatermarkGenerator<Long> main = new ShardIdleness<>(
+                WatermarkStrategy.<Long>forBoundedOutOfOrderness(Duration.ofSeconds(60)), 30_000)
+                .createWatermarkGenerator(null);
+        now += 30_000; // no shard for the timeout: the reader's output is idle
+        main.onPeriodicEmit(reader);
+        ShardActivity first = shards.add("shard-a"); // assigned late: its first records come now
+        first.polled(1, false);
+        main.onPeriodicEmit(reader); // its watermark is no newer than before: the output stays idle
+        shards.emitting(first);
+        shards.emitting(first);
+        assertEquals(List.of("idle", "wm " + Long.MIN_VALUE, "active"), reader.events,
+                "active once, before the first record, not idle while its records flow");
+    }
+
     private static final class Output implements WatermarkOutput {
         final List<String> events = new ArrayList<>();
 
