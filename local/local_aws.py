@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -73,10 +74,36 @@ class Resources:
         return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{self.stream}"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port for a server of ours to listen on: free now, and below the kernel's ephemeral range.
+    A port from that range (what binding port 0 gives) may be taken by any outgoing connection
+    in the seconds before the server binds it (a Node emulator takes one or two to start), and
+    the server then exits: the likely cause of kinesis-mock exiting at its start in one CI run
+    (its output went with its workdir; the error now carries it)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(1_000):
+        port = random.randrange(max(1_024, low - 16_384), low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use
+        _HANDED_OUT.add(port)
+        return port
+    raise OSError(f"no free port below {low} on 127.0.0.1")
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    """The last lines of an emulator's output (its workdir goes when the start fails)."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(unreadable: {error})"
 
 
 @dataclass
@@ -86,6 +113,7 @@ class LocalAws:
     dynamodb_endpoint: str
     moto_endpoint: str
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _logs: dict[int, Path] = field(default_factory=dict)  # an emulator's output, by its pid
     _workdir: Path | None = None
     _moto: ThreadedMotoServer | None = None
 
@@ -131,6 +159,7 @@ class LocalAws:
         process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                                    cwd=self._workdir, start_new_session=True)
         self._processes.append(process)
+        self._logs[process.pid] = Path(log.name)
 
     def _wait(self, what: str, ready: Callable[[], bool], timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -138,7 +167,8 @@ class LocalAws:
         while time.monotonic() < deadline:
             for process in self._processes:
                 if process.poll() is not None:
-                    raise RuntimeError(f"an emulator exited early ({process.args!r}); logs in {self._workdir}")
+                    raise RuntimeError(f"an emulator exited early ({process.args!r}), its output ending:\n"
+                                       + _tail(self._logs[process.pid]))
             try:
                 if ready():
                     return
