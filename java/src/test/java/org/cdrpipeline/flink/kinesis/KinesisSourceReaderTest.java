@@ -1,11 +1,8 @@
 package org.cdrpipeline.flink.kinesis;
 
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.io.InputStatus;
@@ -17,7 +14,6 @@ import org.apache.flink.util.UserCodeClassLoader;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,50 +26,12 @@ class KinesisSourceReaderTest {
                 InitialPosition.trimHorizon(), 1_000, 100, 100, true);
         try (KinesisSourceReader reader = KinesisSourceReader.create(config, new NoFormat(), List.of(), new Context())) {
             reader.start();
-            Output output = new Output();
+            RecordingOutput output = new RecordingOutput();
             output.markIdle(); // a generator marked it idle: no shard for the idle timeout
             reader.notifyNoMoreSplits();
             assertEquals(InputStatus.END_OF_INPUT, reader.pollNext(output));
             assertEquals(List.of("idle", "active"), output.events);
         }
-    }
-
-    /** What the reader does to its output. */
-    static final class Output implements ReaderOutput<RowData> {
-        final List<String> events = new ArrayList<>();
-
-        @Override
-        public void collect(RowData record) {
-            events.add("record");
-        }
-
-        @Override
-        public void collect(RowData record, long timestamp) {
-            events.add("record");
-        }
-
-        @Override
-        public void emitWatermark(Watermark watermark) {
-            events.add("wm " + watermark.getTimestamp());
-        }
-
-        @Override
-        public void markIdle() {
-            events.add("idle");
-        }
-
-        @Override
-        public void markActive() {
-            events.add("active");
-        }
-
-        @Override
-        public SourceOutput<RowData> createOutputForSplit(String splitId) {
-            return this;
-        }
-
-        @Override
-        public void releaseOutputForSplit(String splitId) {}
     }
 
     private static final class NoFormat implements DeserializationSchema<RowData> {

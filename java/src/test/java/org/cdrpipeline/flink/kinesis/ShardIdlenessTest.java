@@ -1,14 +1,11 @@
 package org.cdrpipeline.flink.kinesis;
 
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,8 +61,8 @@ class ShardIdlenessTest {
         ShardIdleness<Long> strategy = new ShardIdleness<>(table, 30_000);
         WatermarkGenerator<Long> forA = strategy.createWatermarkGenerator(null);
         WatermarkGenerator<Long> forB = strategy.createWatermarkGenerator(null);
-        Output outA = new Output();
-        Output outB = new Output();
+        RecordingOutput outA = new RecordingOutput();
+        RecordingOutput outB = new RecordingOutput();
 
         quiet.polled(0, true); // caught up at once
         backlogged.polled(2, false); // its backlog fetched, not emitted yet
@@ -97,7 +94,7 @@ class ShardIdlenessTest {
         WatermarkGenerator<Long> main = new ShardIdleness<>(
                 WatermarkStrategy.<Long>forBoundedOutOfOrderness(Duration.ofSeconds(60)), 30_000)
                 .createWatermarkGenerator(null);
-        Output out = new Output();
+        RecordingOutput out = new RecordingOutput();
         now += 29_999; // its first assignment still to come: idle now, its first records would be late
         main.onPeriodicEmit(out);
         assertEquals(List.of("wm " + Long.MIN_VALUE), out.events);
@@ -119,7 +116,7 @@ class ShardIdlenessTest {
     @Test
     void anOutputMarkedIdleIsActiveAgainBeforeItsNextRecord() {
         ShardActivities shards = ShardActivities.forThisTask(() -> now);
-        KinesisSourceReaderTest.Output reader = new KinesisSourceReaderTest.Output();
+        RecordingOutput reader = new RecordingOutput();
         shards.readerOutput(reader);
         WatermarkGenerator<Long> main = new ShardIdleness<>(
                 WatermarkStrategy.<Long>forBoundedOutOfOrderness(Duration.ofSeconds(60)), 30_000)
@@ -133,24 +130,5 @@ class ShardIdlenessTest {
         shards.emitting(first);
         assertEquals(List.of("idle", "wm " + Long.MIN_VALUE, "active"), reader.events,
                 "active once, before the first record, not idle while its records flow");
-    }
-
-    private static final class Output implements WatermarkOutput {
-        final List<String> events = new ArrayList<>();
-
-        @Override
-        public void emitWatermark(Watermark watermark) {
-            events.add("wm " + watermark.getTimestamp());
-        }
-
-        @Override
-        public void markIdle() {
-            events.add("idle");
-        }
-
-        @Override
-        public void markActive() {
-            events.add("active");
-        }
     }
 }
