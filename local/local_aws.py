@@ -75,6 +75,7 @@ class Resources:
 
 
 _HANDED_OUT: set[int] = set()
+_PORT_DRAWS = random.SystemRandom()  # not the random module's shared (seedable) generator
 
 
 def free_port() -> int:
@@ -85,7 +86,7 @@ def free_port() -> int:
     (its output went with its workdir; the error now carries it)."""
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     for _ in range(1_000):
-        port = random.randrange(max(1_024, low - 16_384), low)
+        port = _PORT_DRAWS.randrange(max(1_024, low - 16_384), low)
         if port in _HANDED_OUT:
             continue
         with socket.socket() as probe:
