@@ -45,6 +45,9 @@ class _Row:
         self.linked_id = record.get("linkedId")
         self.call_type = record["callType"]
         self.metric_destination = called.get("destination") or "ZZ"
+        self.answer_ms = _ms(record["answerTime"]) if "answerTime" in record else None
+        self.seen_ms = None  # an INTERIM's: the bench reads STARTs and STOPs
+        self.hourly_cost = None  # the rated price of an hour: the running-cost rule's, not read here
 
 
 def _ms(text: str) -> int:

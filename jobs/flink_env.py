@@ -70,6 +70,12 @@ def create_envs(*, managed: bool, batch: bool = False, overrides: dict[str, str]
         env = StreamExecutionEnvironment.get_execution_environment(configuration)
     if not managed:
         _prepare_local_jvm(configuration)
+    # Chained operators hand records on without a defensive copy: every operator here (Flink
+    # SQL's, the Python functions, which convert what they get, our sinks, which convert on
+    # write) keeps no reference to a record it was handed. With copies, the source's and the
+    # deduplication's chains spent a quarter of the JVM's time copying strings
+    # (docs/benchmarks.md, Streaming capacity). A job setting: MSF applies it too.
+    env.get_config().enable_object_reuse()
     if batch:
         env.set_runtime_mode(RuntimeExecutionMode.BATCH)
     else:

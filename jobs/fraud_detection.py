@@ -57,6 +57,7 @@ from domain.fraud_rules import FraudRules, Rule, Severity, with_subscriber_class
 from domain.route_alarms import AlarmLimits, RouteRule
 from domain.route_alarms import notice as route_notice
 from jobs.config import Notifications
+from jobs.embedded_logging import drop_debug_records
 from jobs.route_alarms import from_detected, route_alarms
 from stream_io.notifications import Notifier, sns_publisher
 from stream_io.subscriber_classes import SubscriberClasses
@@ -312,6 +313,7 @@ class NotifyFunction(MapFunction):
         self._notifier: Notifier | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
+        drop_debug_records()
         settings = self._notifications
         self._notifier = Notifier(sns_publisher(settings.topic_arn, settings.region, settings.endpoint))
 

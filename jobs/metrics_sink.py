@@ -23,6 +23,7 @@ from pyflink.table import StatementSet, StreamTableEnvironment
 from domain.metrics import MinuteMetrics, MinuteRecord
 from domain.route_quality import COUNTS, MEASURES, RouteMinute
 from jobs.config import MetricsConfig
+from jobs.embedded_logging import drop_debug_records
 from jobs.timestream_writer import MetricsWriter, TimestreamWriter
 
 MINUTE_MS = 60_000
@@ -57,6 +58,7 @@ class TimestreamMetricsSink(KeyedProcessFunction):
     def open(self, runtime_context: RuntimeContext) -> None:
         import boto3
 
+        drop_debug_records()
         client = boto3.client("timestream-write", region_name=self._config.region,
                               endpoint_url=self._config.endpoint or None)
         self._writer = TimestreamWriter(client, self._config.database, self._config.table)
