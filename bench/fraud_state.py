@@ -17,42 +17,43 @@ import heapq
 import sys
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from domain.fraud import DictStore, RemoteNumberDetector, SubscriberDetector
 from domain.fraud_rules import load_rules
 from jobs.fraud_detection import to_event
 from synthetic.traffic import TrafficSpec, generate
 
+# The columns of the fraud_subscriber_events view (sql/views/fraud/), as they reach Python.
+EVENT_COLUMNS = ("record_id", "call_id", "subscriber_id", "record_type", "direction", "start_ms", "end_ms", "answered",
+                 "own_number", "remote_number", "home_country", "remote_country", "amount", "linked_id", "call_type",
+                 "metric_destination", "answer_ms", "seen_ms", "hourly_cost")
+
+
+def event_columns(record: dict) -> tuple:
+    """A generated record as the fraud views hand it to Python, in EVENT_COLUMNS' order (only
+    STARTs and STOPs: INTERIMs' running price needs the tariff, which the views add)."""
+    mo = record["callDirection"] == "MOBILE_ORIGINATED"
+    calling, called = record["callingParty"], record["calledParty"]
+    own, other = (calling["number"], called["number"]) if mo else (called["number"], calling["number"])
+    return (record["recordId"], record["callId"], calling["subscriberId"], record["recordType"],
+            record["callDirection"], _ms(record["startTime"]), _ms(record["endTime"]) if "endTime" in record else None,
+            "answerTime" in record and record.get("terminationReason") == "NORMAL", own, other,
+            calling.get("location", {}).get("country"), called.get("destination") if mo else None,
+            (str(record.get("cost", {}).get("amount", "")) or None) if mo else None, record.get("linkedId"),
+            record["callType"], called.get("destination") or "ZZ",
+            _ms(record["answerTime"]) if "answerTime" in record else None, None, None)
+
 
 class _Row:
     """A record as the fraud views would hand it to Python (the columns they select)."""
 
     def __init__(self, record: dict):
-        mo = record["callDirection"] == "MOBILE_ORIGINATED"
-        calling, called = record["callingParty"], record["calledParty"]
-        self.record_id, self.call_id = record["recordId"], record["callId"]
-        self.subscriber_id, self.record_type, self.direction = calling["subscriberId"], record["recordType"], \
-            record["callDirection"]
-        self.start_ms = _ms(record["startTime"])
-        self.end_ms = _ms(record["endTime"]) if "endTime" in record else None
-        self.answered = "answerTime" in record and record.get("terminationReason") == "NORMAL"
-        own, other = (calling["number"], called["number"]) if mo else (called["number"], calling["number"])
-        self.own_number, self.remote_number = own, other
-        self.home_country = calling.get("location", {}).get("country")
-        self.remote_country = called.get("destination") if mo else None
-        self.amount = str(record.get("cost", {}).get("amount", "")) or None if mo else None
-        self.linked_id = record.get("linkedId")
-        self.call_type = record["callType"]
-        self.metric_destination = called.get("destination") or "ZZ"
-        self.answer_ms = _ms(record["answerTime"]) if "answerTime" in record else None
-        self.seen_ms = None  # an INTERIM's: the bench reads STARTs and STOPs
-        self.hourly_cost = None  # the rated price of an hour: the running-cost rule's, not read here
+        for name, value in zip(EVENT_COLUMNS, event_columns(record), strict=True):
+            setattr(self, name, value)
 
 
 def _ms(text: str) -> int:
-    from datetime import datetime
-
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
