@@ -2,7 +2,7 @@
 
 No Flink here. A detector sees one key's events (a subscriber's calls, or the calls from and to
 one remote number for WANGIRI) and keeps what it needs in a `Store`: named spaces of small
-values, which the Flink wrapper backs with keyed MapStates and the tests with dicts. Every
+values, which the Flink wrapper keeps in one keyed state and the tests in dicts. Every
 window is event time and bounded: `expire(now)` drops what no window can still need and says
 when to look again, so a subscriber's state is a few entries whatever its traffic.
 
@@ -108,7 +108,7 @@ class Alert:
 
 
 class Store(Protocol):
-    """Named spaces of key → value, one set per detector key (a Flink MapState each)."""
+    """Named spaces of key → value, one set per detector key (in the job, one Flink state)."""
 
     def get(self, space: str, key: str) -> Any | None: ...
     def put(self, space: str, key: str, value: Any) -> None: ...
@@ -117,7 +117,8 @@ class Store(Protocol):
 
 
 class DictStore:
-    """A Store in plain dicts: for tests and for replaying rules without Flink."""
+    """A Store in plain dicts: for tests, for replaying rules without Flink, and what the job
+    reads a key's state into (jobs/fraud_detection.py)."""
 
     def __init__(self) -> None:
         self.spaces: dict[str, dict[str, Any]] = {}

@@ -2,8 +2,9 @@
 
 `fraud_subscriber_events` is keyed by subscriber, `fraud_remote_events` by the other party's
 number (WANGIRI); both are narrow SQL views, so only the columns and records the rules read
-cross into Python. Each key's rule state lives in MapStates (one per space of the rules'
-Store), and an event-time timer chain expires it: when nothing is left, nothing is kept.
+cross into Python. Each key's rule state lives in one ValueState (all spaces of the rules'
+Store, read once per record or timer), and an event-time timer chain expires it: when nothing
+is left, nothing is kept.
 
 Streaming evaluates each event on arrival (an alert within a second of its CDR), with one
 exception: a backlog's START or INTERIM far ahead of the watermark waits for it. STARTs and
@@ -24,7 +25,7 @@ fraud_alerts and fraud_tagged_calls.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -36,18 +37,11 @@ from pyflink.table import Schema, StreamTableEnvironment
 
 from domain.blocklist import FRAUD_JOB, Block, Kind
 from domain.fraud import (
-    COOLDOWN,
-    DESTINATIONS,
-    ENDED,
-    META,
-    OPEN_CALLS,
-    RUNNING,
     RUNNING_RULES,
-    SPEND,
-    WINDOWS,
     Alert,
     CallEvent,
     Detector,
+    DictStore,
     RemoteNumberDetector,
     SubscriberDetector,
 )
@@ -62,7 +56,9 @@ from jobs.route_alarms import from_detected, route_alarms
 from stream_io.notifications import Notifier, sns_publisher
 from stream_io.subscriber_classes import SubscriberClasses
 
-SPACES = (WINDOWS, COOLDOWN, OPEN_CALLS, ENDED, SPEND, DESTINATIONS, META, RUNNING, "callback_cooldown")
+# The MapStates a key's rule state lived in before it moved to one ValueState (_KeyStateStore).
+LEGACY_SPACES = ("windows", "cooldown", "calls", "ended", "spend", "destinations", "meta", "running",
+                 "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
 NO_DIMENSIONS = ("ZZ", "", "")  # an alert raised by time alone carries its call's
 END_OF_KEY = 2**62
@@ -111,23 +107,57 @@ def to_row(alert: Alert, trigger: tuple[str, str, str], rules: FraudRules) -> Ro
                block.expires_at_ms if block else None)
 
 
-class _MapStateStore:
-    """The rules' Store on Flink MapStates, one per space."""
+class _KeyStateStore(DictStore):
+    """The rules' Store for the current key: all its spaces in one ValueState, read when a call
+    into the function begins and written back once at its end if anything changed.
 
-    def __init__(self, maps: dict[str, Any]):
-        self._maps = maps
+    One state read and at most one write per record or timer, instead of a MapState access per
+    rule lookup: on RocksDB (MSF's backend) every access crosses from Python into the JVM and
+    into RocksDB, and iterating a MapState whose entries come and go (open calls, windows)
+    walks RocksDB's deletion markers too (bench/fraud_operator.py, docs/benchmarks.md).
 
-    def get(self, space: str, key: str) -> Any | None:
-        return self._maps[space].get(key)
+    Earlier versions kept a MapState per space (`LEGACY_SPACES`). A key restored from their
+    snapshot has no value yet but a pending expiry (every key with state has one): its MapStates
+    are read into the value once and cleared. A key's first timer after the
+    upgrade comes within the longest history the rules keep (30 days), so by then every key is
+    moved and the MapStates are empty."""
+
+    def __init__(self, state: Any, legacy: dict[str, Any] | None = None, expiry: Any = None):
+        super().__init__()
+        self._state = state
+        self._legacy = legacy or {}
+        self._expiry = expiry
+        self._changed = False
+
+    def begin(self) -> None:
+        """A new call into the function, maybe for another key: its spaces as stored."""
+        self.spaces, self._changed = self._state.value() or {}, False
+        if not self.spaces and self._legacy and self._expiry is not None and self._expiry.value() is not None:
+            self._move_legacy()
+
+    def _move_legacy(self) -> None:
+        for space, entries in self._legacy.items():
+            found = dict(entries.items())
+            if found:
+                self.spaces[space], self._changed = found, True
+                entries.clear()
 
     def put(self, space: str, key: str, value: Any) -> None:
-        self._maps[space].put(key, value)
+        super().put(space, key, value)
+        self._changed = True
 
     def remove(self, space: str, key: str) -> None:
-        self._maps[space].remove(key)
+        super().remove(space, key)
+        self._changed = True
 
-    def items(self, space: str) -> Iterable[tuple[str, Any]]:
-        return list(self._maps[space].items())
+    def end(self) -> None:
+        """Writes the key's spaces back if changed; a key with nothing left keeps no state."""
+        if self._changed:
+            if self.size():
+                self._state.update({space: values for space, values in self.spaces.items() if values})
+            else:
+                self._state.clear()
+        self.spaces, self._changed = {}, False
 
 
 class FraudRulesFunction(KeyedProcessFunction):
@@ -141,7 +171,7 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._ordered = ordered
         self._in_sync_ms = in_sync_ms  # how far ahead of the watermark a live record may be
         self._detector: Detector | None = None
-        self._store: _MapStateStore | None = None
+        self._store: _KeyStateStore | None = None
         self._next_expiry: Any = None
         self._pending: Any = None
         self._early: Any = None
@@ -152,9 +182,12 @@ class FraudRulesFunction(KeyedProcessFunction):
         if self._classes is not None:
             self._classes.start()
             self._detector.rules = with_subscriber_classes(self._rules, self._classes.classes)
-        self._store = _MapStateStore({space: runtime_context.get_map_state(
-            MapStateDescriptor(space, Types.STRING(), Types.PICKLED_BYTE_ARRAY())) for space in SPACES})
         self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
+        pickled = Types.PICKLED_BYTE_ARRAY()
+        legacy = {space: runtime_context.get_map_state(MapStateDescriptor(space, Types.STRING(), pickled))
+                  for space in LEGACY_SPACES}
+        self._store = _KeyStateStore(runtime_context.get_state(ValueStateDescriptor("rules", pickled)), legacy,
+                                     self._next_expiry)
         self._pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
         self._early = runtime_context.get_list_state(ListStateDescriptor("early-starts", Types.PICKLED_BYTE_ARRAY()))
 
@@ -166,6 +199,14 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._detector.rules = with_subscriber_classes(self._rules, classes)
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        assert self._store is not None
+        self._store.begin()
+        try:
+            yield from self._process(row, ctx)
+        finally:
+            self._store.end()
+
+    def _process(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         self._refresh_classes()
         event = to_event(row)
         if self._ordered:
@@ -236,6 +277,14 @@ class FraudRulesFunction(KeyedProcessFunction):
         ctx.timer_service().register_event_time_timer(at_ms)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
+        assert self._store is not None
+        self._store.begin()
+        try:
+            yield from self._fire(timestamp, ctx)
+        finally:
+            self._store.end()
+
+    def _fire(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
         self._refresh_classes()
         if self._ordered and timestamp == END_OF_KEY:
