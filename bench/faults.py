@@ -251,7 +251,7 @@ class Scenario:
         self.aws.stop()
 
 
-def rest(port: int, path: str) -> Any:
+def _rest(port: int, path: str) -> Any:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
         return json.loads(response.read())
 
@@ -266,21 +266,21 @@ class JobWatch:
 
     def job_id(self) -> str | None:
         try:
-            jobs = [j for j in rest(self.port, "/jobs/overview")["jobs"] if j["state"] in ("RUNNING", "RESTARTING")]
+            jobs = [j for j in _rest(self.port, "/jobs/overview")["jobs"] if j["state"] in ("RUNNING", "RESTARTING")]
         except OSError:
             return None
         return jobs[0]["jid"] if jobs else None
 
     def restarts(self) -> int:
         job = self.job_id()
-        return len(rest(self.port, f"/jobs/{job}/exceptions")["exceptionHistory"]["entries"]) if job else 0
+        return len(_rest(self.port, f"/jobs/{job}/exceptions")["exceptionHistory"]["entries"]) if job else 0
 
     def sample(self, minute: float) -> None:
         job = self.job_id()
         if job is None:
             return
-        latest = rest(self.port, f"/jobs/{job}/checkpoints").get("latest", {}).get("completed")
-        counts = rest(self.port, f"/jobs/{job}/checkpoints")["counts"]
+        latest = _rest(self.port, f"/jobs/{job}/checkpoints").get("latest", {}).get("completed")
+        counts = _rest(self.port, f"/jobs/{job}/checkpoints")["counts"]
         if latest:
             self.samples.append((minute, counts["completed"], latest["end_to_end_duration"], latest["state_size"],
                                  latest.get("checkpointed_size", latest["state_size"])))

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from pyflink.common import Types
 
-from bench.fraud_state import EVENT_COLUMNS, event_columns
+from bench.fraud_state import EVENT_COLUMNS, as_row, event_columns
 from domain.fraud import DictStore, SubscriberDetector
 from domain.fraud_rules import FraudRules, load_rules
 from jobs.flink_env import create_envs
@@ -51,17 +51,11 @@ def subscriber_events(calls: int, subscribers: int, seed: int) -> list[tuple]:
 def plain_python_seconds(rules: FraudRules, events: list[tuple]) -> float:
     detector = SubscriberDetector(rules)
     stores: dict[str, DictStore] = {}
-    parsed = [to_event(_Columns(columns)) for columns in events]  # type: ignore[arg-type]
+    parsed = [to_event(as_row(columns)) for columns in events]  # type: ignore[arg-type]
     began = time.perf_counter()
     for event in parsed:
         detector.on_event(stores.setdefault(event.subscriber_id, DictStore()), event)
     return time.perf_counter() - began
-
-
-class _Columns:
-    def __init__(self, columns: tuple):
-        for name, value in zip(EVENT_COLUMNS, columns, strict=True):
-            setattr(self, name, value)
 
 
 def job_seconds(rules: FraudRules, events: list[tuple], backend: str) -> float:

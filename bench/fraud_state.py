@@ -18,6 +18,7 @@ import sys
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from domain.fraud import DictStore, RemoteNumberDetector, SubscriberDetector
 from domain.fraud_rules import load_rules
@@ -45,12 +46,9 @@ def event_columns(record: dict) -> tuple:
             _ms(record["answerTime"]) if "answerTime" in record else None, None, None)
 
 
-class _Row:
-    """A record as the fraud views would hand it to Python (the columns they select)."""
-
-    def __init__(self, record: dict):
-        for name, value in zip(EVENT_COLUMNS, event_columns(record), strict=True):
-            setattr(self, name, value)
+def as_row(columns: tuple) -> SimpleNamespace:
+    """Event columns as the row the rules' function reads (by field name)."""
+    return SimpleNamespace(**dict(zip(EVENT_COLUMNS, columns, strict=True)))
 
 
 def _ms(text: str) -> int:
@@ -77,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     for record in generate(spec):
         if record["recordType"] not in ("START", "STOP"):
             continue
-        event = to_event(_Row(record))  # type: ignore[arg-type]
+        event = to_event(as_row(event_columns(record)))  # type: ignore[arg-type]
         now = max(now, event.time_ms)
         while timers and timers[0][0] <= now:
             due, kind, key = heapq.heappop(timers)
