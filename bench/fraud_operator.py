@@ -34,6 +34,7 @@ from jobs.flink_env import create_envs
 from jobs.fraud_detection import DETECTED, FraudRulesFunction, to_event
 from synthetic.traffic import TrafficSpec, generate
 
+MANAGED_MB = 512  # RocksDB's memory, as bench.streaming_capacity gives a subtask (its --help says why)
 LONG_COLUMNS = {"start_ms", "end_ms", "answer_ms", "seen_ms"}
 EVENT_TYPE = Types.ROW_NAMED(list(EVENT_COLUMNS), [
     Types.LONG() if name in LONG_COLUMNS else Types.BOOLEAN() if name == "answered" else Types.STRING()
@@ -63,6 +64,7 @@ def job_seconds(rules: FraudRules, events: list[tuple], backend: str) -> float:
     from pyflink.common import Row
 
     env, _ = create_envs(managed=False, overrides={"state.backend.type": backend, "parallelism.default": "1",
+                                                   "taskmanager.memory.managed.size": f"{MANAGED_MB}m",
                                                    "python.execution-mode": "thread"})  # as the job (jobs/pipeline.py)
     rows = [Row(**dict(zip(EVENT_COLUMNS, columns, strict=True))) for columns in events]
     alerts = (env.from_collection(rows, type_info=EVENT_TYPE)

@@ -3,6 +3,7 @@ CDR costs in CPU, and what that makes on Amazon Managed Service for Apache Flink
 
     python -m bench.streaming_capacity [--cdrs 120000] [--subscribers 20000] [--daily-cdrs 5000000]
                                        [--seed 7] [--runs 2] [--state-backend rocksdb|hashmap]
+                                       [--managed-mb-per-subtask 512]
 
 Each run: fresh emulators; the stream pre-filled with --cdrs generated CDRs as KPL aggregates
 (a backlog, as after an outage or at a first start from TRIM_HORIZON); then the job as it runs
@@ -57,6 +58,7 @@ from local.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
 from stream_io.kinesis_writer import KinesisWriter, partition_key
 from synthetic.traffic import TrafficSpec, generate, to_json
 
+PARALLELISM = 2  # flink-conf/config.yaml's, which the job runs with here
 CDRS_PER_CALL = 1.6  # the generator's START/INTERIM/STOP per leg and multi-leg share, measured
 DAILY_VOLUMES = (500_000, 50_000_000, 1_000_000_000)
 FLINK_LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
@@ -162,7 +164,8 @@ def measure(args: argparse.Namespace, lines: list[str], workdir: Path) -> Run:
         watch = JobWatch(free_port())
         log_dir = workdir / "flink-log"
         settings = ["--set", f"rest.port={watch.port}", "--set", f"state.backend.type={args.state_backend}",
-                    "--set", "execution.checkpointing.incremental=true"]
+                    "--set", "execution.checkpointing.incremental=true",
+                    "--set", f"taskmanager.memory.managed.size={args.managed_mb_per_subtask * PARALLELISM}m"]
         with (workdir / "job.log").open("wb") as log:
             job = subprocess.Popen(
                 [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties),
@@ -215,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--state-backend", choices=("rocksdb", "hashmap"), default="rocksdb",
                         help="rocksdb (with incremental checkpoints) is what MSF runs")
+    parser.add_argument("--managed-mb-per-subtask", type=int, default=512,
+                        help="RocksDB's memory per subtask (a KPU has 1 GB of native memory for it and the rest; a "
+                             "local run's default, 128 MB in all, makes RocksDB flush its memtables constantly)")
     parser.add_argument("--peak-factor", type=float, default=3.0, help="peak rate over the day's mean")
     parser.add_argument("--target-utilisation", type=float, default=0.7, help="share of the KPUs the peak may use")
     parser.add_argument("--kpu-hour-usd", type=float, default=0.11)
