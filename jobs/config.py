@@ -210,6 +210,10 @@ class SinkConfig:
     route_causes_minutely_table: str = key("route-causes-minutely.table", "table keyed (minute_start S, "
                                            "dimensions S), TTL on expires_at; read by the dashboard",
                                            placeholder="route_causes_minutely_table")
+    route_quality_hourly_table: str = key("route-quality-hourly.table", "table keyed (hour_start S, dimensions S), "
+                                          "TTL on expires_at", placeholder="route_quality_hourly_table")
+    route_causes_hourly_table: str = key("route-causes-hourly.table", "table keyed (hour_start S, dimensions S), "
+                                         "TTL on expires_at", placeholder="route_causes_hourly_table")
     pipeline_minutely_table: str = key("pipeline-minutely.table", "table keyed (minute_start S), TTL on expires_at; "
                                        "read by the dashboard", placeholder="pipeline_minutely_table")
     fraud_alert_status_table: str = key("fraud-alert-status.table", "the fraud desk's alert statuses (ops.alerts; "

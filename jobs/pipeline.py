@@ -23,7 +23,7 @@ from pyflink.table.expressions import col
 from jobs.config import ReplayConfig
 from jobs.fraud_detection import attach_fraud_detection
 from jobs.logical_calls import attach_logical_calls
-from jobs.sql_files import SQL_ROOT, comment_lines, folder, insert_target, render
+from jobs.sql_files import SQL_ROOT, comment_lines, folder, grains, insert_target, render
 from stream_io.subscriber_classes import SubscriberClasses, read_text
 
 
@@ -77,13 +77,15 @@ def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile:
         skip_sinks = {*skip_sinks, *FRAUD_SINKS}
     configure_tables(t_env, config)
 
-    def execute(path: Path, plan_only: bool = False) -> bool:
+    def execute(path: Path, plan_only: bool = False, at: tuple[str | None, ...] | None = None) -> bool:
+        """Runs (or, with plan_only, plans) the file's statement at each of its grains (or those `at`)."""
         try:
-            statement = render(path, values)
-            if plan_only:
-                t_env.explain_sql(statement.text)
-            else:
-                t_env.execute_sql(statement.text)
+            for grain in at or grains(path):
+                statement = render(path, values, grain)
+                if plan_only:
+                    t_env.explain_sql(statement.text)
+                else:
+                    t_env.execute_sql(statement.text)
             return True
         except Exception as error:  # Flink's parser and planner errors arrive as Py4J errors
             if problems is None:
@@ -111,12 +113,13 @@ def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile:
                 _share(t_env, view)
     statements = t_env.create_statement_set()
     for path in folder("inserts", sql_root):
-        if insert_target(path) not in sinks:
-            continue
-        if problems is None:
-            statements.add_insert_sql(render(path, values).text)
-        else:
-            execute(path, plan_only=True)
+        for grain in grains(path):
+            if insert_target(path, grain) not in sinks:
+                continue
+            if problems is None:
+                statements.add_insert_sql(render(path, values, grain).text)
+            else:
+                execute(path, plan_only=True, at=(grain,))
     return statements
 
 

@@ -2,6 +2,11 @@
 
 One statement per file, so nothing is ever split on ';' (which breaks on string literals and
 comments); a trailing ';' is tolerated. An unknown placeholder is an error naming the file.
+
+A file that uses ${grain} is one statement per grain of GRAINS (the route-quality tables per
+minute and per hour): its figures are written once and cannot drift apart between grains. Its
+file name says `grain` where the statement's names have the grain (20_route_quality_by_grain.sql
+makes route_quality_by_minute and route_quality_by_hour).
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ from pathlib import Path
 SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LEADING_COMMENTS = re.compile(r"\A(?:\s*--[^\n]*\n|\s+)*")
+_GRAIN = "${grain}"
+
+# The grains of a file that uses ${grain}: the unit of its tumbling window ('minute', 'hour' are
+# SQL interval units) and, with 'ly', the name of the table it feeds.
+GRAINS = ("minute", "hour")
 
 
 @dataclass(frozen=True)
@@ -31,15 +41,24 @@ def _target(statement: str) -> str | None:
     return match.group(1) if match else None
 
 
-def insert_target(path: Path) -> str | None:
-    """The table an INSERT file writes (None for other statements), read before rendering: a
-    profile skips the INSERTs into tables it does not define, placeholders and all."""
-    return _target(_LEADING_COMMENTS.sub("", path.read_text(encoding="utf-8")))
+def grains(path: Path) -> tuple[str | None, ...]:
+    """The grains a file is rendered at: each of GRAINS if it uses ${grain}, else once (None)."""
+    return GRAINS if _GRAIN in path.read_text(encoding="utf-8") else (None,)
 
 
-def render(path: Path, values: Mapping[str, str]) -> Statement:
-    """The statement in `path` with every ${name} replaced by values[name]."""
-    text = path.read_text(encoding="utf-8")
+def insert_target(path: Path, grain: str | None = None) -> str | None:
+    """The table an INSERT file writes at `grain` (None for other statements), read before
+    rendering: a profile skips the INSERTs into tables it does not define, placeholders and all."""
+    return _target(_LEADING_COMMENTS.sub("", _at_grain(path.read_text(encoding="utf-8"), grain)))
+
+
+def _at_grain(text: str, grain: str | None) -> str:
+    return text if grain is None else text.replace(_GRAIN, grain)
+
+
+def render(path: Path, values: Mapping[str, str], grain: str | None = None) -> Statement:
+    """The statement in `path` at `grain` (see grains) with every ${name} replaced by values[name]."""
+    text = _at_grain(path.read_text(encoding="utf-8"), grain)
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)

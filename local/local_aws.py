@@ -65,6 +65,8 @@ class Resources:
     metrics_minutely_table: str = "cdr_metrics_minutely"
     route_quality_minutely_table: str = "cdr_route_quality_minutely"
     route_causes_minutely_table: str = "cdr_route_causes_minutely"
+    route_quality_hourly_table: str = "cdr_route_quality_hourly"
+    route_causes_hourly_table: str = "cdr_route_causes_hourly"
     pipeline_minutely_table: str = "cdr_pipeline_minutely"
     timestream_database: str = "cdr"
     timestream_table: str = "metrics_minutely"
@@ -215,6 +217,8 @@ class LocalAws:
                             (r.metrics_minutely_table, ("minute_start", "dimensions")),
                             (r.route_quality_minutely_table, ("minute_start", "dimensions")),
                             (r.route_causes_minutely_table, ("minute_start", "dimensions")),
+                            (r.route_quality_hourly_table, ("hour_start", "dimensions")),
+                            (r.route_causes_hourly_table, ("hour_start", "dimensions")),
                             (r.pipeline_minutely_table, ("minute_start",))):
             self.dynamodb.create_table(
                 TableName=table, BillingMode="PAY_PER_REQUEST",
@@ -277,6 +281,8 @@ class LocalAws:
                 "metrics-minutely.table": r.metrics_minutely_table,
                 "route-quality-minutely.table": r.route_quality_minutely_table,
                 "route-causes-minutely.table": r.route_causes_minutely_table,
+                "route-quality-hourly.table": r.route_quality_hourly_table,
+                "route-causes-hourly.table": r.route_causes_hourly_table,
                 "pipeline-minutely.table": r.pipeline_minutely_table,
                 "s3.endpoint": self.moto_endpoint}},
             {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},

@@ -249,10 +249,11 @@ def route_quality(records: Iterable[dict[str, Any]], hourly: bool = False,
     return out
 
 
-def route_causes_by_minute(records: Iterable[dict[str, Any]]) -> dict[tuple[datetime, str, str, str, int], int]:
-    """(minute, destination, trunk, direction, Q.850 cause or -1) -> final legs."""
+def route_causes(records: Iterable[dict[str, Any]],
+                 hourly: bool = False) -> dict[tuple[datetime, str, str, str, int], int]:
+    """(minute or hour, destination, trunk, direction, Q.850 cause or -1) -> final legs."""
     causes: dict[tuple[datetime, str, str, str, int], int] = defaultdict(int)
-    for key, legs in route_legs(records).items():
+    for key, legs in route_legs(records, hourly).items():
         for leg in legs:
             causes[(*key, leg.record.get("hangupCause", -1))] += 1
     return dict(causes)

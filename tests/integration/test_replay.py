@@ -21,7 +21,7 @@ from tests.expected import (
     USAGE_FIGURES,
     assert_route_figures_equal,
     metrics_by_minute,
-    route_causes_by_minute,
+    route_causes,
     route_quality,
     usage_hourly,
 )
@@ -143,18 +143,19 @@ def _utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
-def test_route_quality_equals_independent_computation(replay: Any, traffic: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("grain", ["minute", "hour"])
+def test_route_quality_equals_independent_computation(replay: Any, traffic: list[dict[str, Any]], grain: str) -> None:
     _, out = replay
-    rows = pq.read_table(out / "route_quality_minutely").to_pylist()
-    actual = {(row["minute_start"], row["destination_country"], row["trunk"], row["direction"]):
+    rows = pq.read_table(out / f"route_quality_{grain}ly").to_pylist()
+    actual = {(row[f"{grain}_start"], row["destination_country"], row["trunk"], row["direction"]):
               {figure: row[figure] for figure in ROUTE_FIGURES} for row in rows}
-    assert len(rows) == len(actual), "one row per minute and route"
+    assert len(rows) == len(actual), f"one row per {grain} and route"
     assert all(row["dimensions"] == "|".join(key[1:]) for key, row in zip(actual, rows, strict=True))
-    assert_route_figures_equal(actual, route_quality(traffic))
+    assert_route_figures_equal(actual, route_quality(traffic, hourly=grain == "hour"))
     assert {row["trunk"] for row in rows} == {"carrier-a", "carrier-b", "carrier-c", "on-net"}
-    causes = pq.read_table(out / "route_causes_minutely").to_pylist()
-    assert {(row["minute_start"], row["destination_country"], row["trunk"], row["direction"], row["hangup_cause"]):
-            row["legs"] for row in causes} == route_causes_by_minute(traffic)
+    causes = pq.read_table(out / f"route_causes_{grain}ly").to_pylist()
+    assert {(row[f"{grain}_start"], row["destination_country"], row["trunk"], row["direction"],
+             row["hangup_cause"]): row["legs"] for row in causes} == route_causes(traffic, hourly=grain == "hour")
 
 
 def test_the_archive_is_the_input_of_a_rerating(replay: Any, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from tests.expected import (
     USAGE_FIGURES,
     assert_route_figures_equal,
     metrics_by_minute,
-    route_causes_by_minute,
+    route_causes,
     route_quality,
     usage_hourly,
 )
@@ -104,22 +104,25 @@ def test_replay_and_streaming_bill_the_same(streamed: LocalAws, mixed_lines: lis
             {k: (Decimal(str(v)) if isinstance(v, Decimal) else v) for k, v in streamed_bills[key].items()}, key
 
 
-def test_dynamodb_route_quality_equals_independent_computation(streamed: LocalAws,
-                                                               traffic: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("grain", ["minute", "hour"])
+def test_dynamodb_route_quality_equals_independent_computation(streamed: LocalAws, traffic: list[dict[str, Any]],
+                                                               grain: str) -> None:
     counts = ("attempts", "answered", "effective", "rang", "with_mos")
 
     def number(figure: str, value: Any) -> Any:  # DynamoDB numbers (Decimal): counts whole, the rest measured
         return None if value is None else int(value) if figure in counts else float(value)
 
-    items = streamed.scan(streamed.resources.route_quality_minutely_table)
-    actual = {(datetime.fromisoformat(item["minute_start"].replace("Z", "")), *item["dimensions"].split("|")):
+    def start(item: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(item[f"{grain}_start"].replace("Z", ""))
+
+    items = streamed.scan(getattr(streamed.resources, f"route_quality_{grain}ly_table"))
+    actual = {(start(item), *item["dimensions"].split("|")):
               {figure: number(figure, item.get(figure)) for figure in ROUTE_FIGURES} for item in items}
-    expected = route_quality(traffic)
-    assert_route_figures_equal(actual, expected)
-    causes = streamed.scan(streamed.resources.route_causes_minutely_table)
-    assert {(datetime.fromisoformat(item["minute_start"].replace("Z", "")), item["destination_country"],
-             item["trunk"], item["direction"], int(item["hangup_cause"])): int(item["legs"]) for item in causes} \
-        == route_causes_by_minute(traffic)
+    assert_route_figures_equal(actual, route_quality(traffic, hourly=grain == "hour"))
+    causes = streamed.scan(getattr(streamed.resources, f"route_causes_{grain}ly_table"))
+    assert {(start(item), item["destination_country"], item["trunk"], item["direction"],
+             int(item["hangup_cause"])): int(item["legs"]) for item in causes} \
+        == route_causes(traffic, hourly=grain == "hour")
 
 
 def test_timestream_holds_the_route_quality(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:

@@ -35,7 +35,8 @@ STREAMING = [
         "fraud-blocks.table": "blocks",
         "fraud-tagged.path": "s3://cdr-archive-eu/fraud-tagged", "logical-calls.table": "calls",
         "metrics-minutely.table": "metrics", "pipeline-minutely.table": "pipeline",
-        "route-quality-minutely.table": "route-quality", "route-causes-minutely.table": "route-causes"}},
+        "route-quality-minutely.table": "route-quality", "route-causes-minutely.table": "route-causes",
+        "route-quality-hourly.table": "route-quality-h", "route-causes-hourly.table": "route-causes-h"}},
     {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "120"}},
 ]
 

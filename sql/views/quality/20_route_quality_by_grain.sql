@@ -1,14 +1,17 @@
--- route_quality_by_minute (view): call quality per minute (event time, UTC) and route —
+-- route_quality_by_${grain} (view): call quality per ${grain} (event time, UTC) and route —
 -- destination country, trunk, direction — over final legs (route_events). ASR = answered /
 -- attempts; NER = effective / attempts (ITU-T E.425); ACD = talk seconds / answered (seconds);
 -- ALOC = holding time (set-up to end, ringing included) / attempts (seconds); PDD over the legs
 -- that rang: mean and 95th percentile (linear between the closest ranks), ms; MOS over the legs
 -- with QoS: mean and the share below 3.5; mean jitter (ms), packet loss (%) and latency (ms).
--- A ratio over no leg is NULL. 1 min tumbling window.
--- Feeds: route_quality_minutely (DynamoDB in streaming, DIR/route_quality_minutely/ in replay).
-CREATE TEMPORARY VIEW route_quality_by_minute AS
+-- A ratio over no leg is NULL. Tumbling window of one ${grain}; rendered per grain (minute, hour:
+-- the PDD percentile is exact at each, which a cascade of minute rows could not give).
+-- Grain: one row per ${grain} and route with at least one leg.
+-- Feeds: route_quality_${grain}ly (DynamoDB in streaming, DIR/route_quality_${grain}ly/ in replay);
+-- the minute's also Timestream (jobs/metrics_sink.py).
+CREATE TEMPORARY VIEW route_quality_by_${grain} AS
 SELECT
-  window_start AS minute_start,
+  window_start AS ${grain}_start,
   destination_country,
   trunk,
   direction,
@@ -28,5 +31,5 @@ SELECT
   AVG(qos_jitter_ms) AS jitter_mean_ms,
   AVG(qos_packet_loss_pct) AS packet_loss_mean_pct,
   AVG(qos_latency_ms) AS latency_mean_ms
-FROM TABLE(TUMBLE(TABLE route_events, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
+FROM TABLE(TUMBLE(TABLE route_events, DESCRIPTOR(event_time), INTERVAL '1' ${grain}))
 GROUP BY window_start, window_end, destination_country, trunk, direction

@@ -1,10 +1,10 @@
--- route_quality_minutely_columns: the columns of the route_quality_minutely result, written
--- once (definitions: sql/views/quality/20_route_quality_by_minute.sql). dimensions =
+-- route_quality_${grain}ly_columns: the columns of the route_quality_${grain}ly result, written
+-- once for both grains (definitions: sql/views/quality/20_route_quality_by_grain.sql). dimensions =
 -- 'country|trunk|direction' (the DynamoDB sort key); expires_at: epoch seconds when the item
 -- may go (DynamoDB TTL, 35 days on).
--- Grain: one row per minute and route.
-CREATE TEMPORARY TABLE route_quality_minutely_columns (
-  minute_start TIMESTAMP(3) NOT NULL,
+-- Grain: one row per ${grain} and route.
+CREATE TEMPORARY TABLE route_quality_${grain}ly_columns (
+  ${grain}_start TIMESTAMP(3) NOT NULL,
   dimensions STRING NOT NULL,
   destination_country STRING,
   trunk STRING,
