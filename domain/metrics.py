@@ -53,7 +53,8 @@ class MinuteMetrics:
 
 
 class MinuteRecord(Protocol):
-    """A minute's figures the Timestream writer stores (MinuteMetrics, route_quality.RouteMinute)."""
+    """A minute's (or hour's) figures the Timestream writer stores (MinuteMetrics, route_quality.RouteMinute);
+    `minute` is the start of the period they cover."""
 
     @property
     def minute(self) -> datetime: ...

@@ -125,17 +125,18 @@ def test_dynamodb_route_quality_equals_independent_computation(streamed: LocalAw
         == route_causes(traffic, hourly=grain == "hour")
 
 
-def test_timestream_holds_the_route_quality(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:
-    records = streamed.timestream_records("route_minute")
+@pytest.mark.parametrize("grain", ["minute", "hour"])
+def test_timestream_holds_the_route_quality(streamed: LocalAws, traffic: list[dict[str, Any]], grain: str) -> None:
+    records = streamed.timestream_records(f"route_{grain}")
     actual = {}
     for record in records:
-        minute = datetime.fromtimestamp(int(record["Time"]) / 1000, UTC).replace(tzinfo=None)
+        start = datetime.fromtimestamp(int(record["Time"]) / 1000, UTC).replace(tzinfo=None)
         values = {m["Name"]: int(m["Value"]) if m["Type"] == "BIGINT" else float(m["Value"])
                   for m in record["MeasureValues"]}
-        actual[(minute, *(d["Value"] for d in record["Dimensions"]))] = {figure: values.get(figure)
-                                                                         for figure in ROUTE_FIGURES}
-    assert len(actual) == len(records), "one record per minute and route"
-    assert_route_figures_equal(actual, route_quality(traffic))
+        actual[(start, *(d["Value"] for d in record["Dimensions"]))] = {figure: values.get(figure)
+                                                                        for figure in ROUTE_FIGURES}
+    assert len(actual) == len(records), f"one record per {grain} and route"
+    assert_route_figures_equal(actual, route_quality(traffic, hourly=grain == "hour"))
 
 
 def test_timestream_holds_the_minute_metrics(streamed: LocalAws, traffic: list[dict[str, Any]]) -> None:

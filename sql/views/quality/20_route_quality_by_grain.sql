@@ -7,8 +7,8 @@
 -- A ratio over no leg is NULL. Tumbling window of one ${grain}; rendered per grain (minute, hour:
 -- the PDD percentile is exact at each, which a cascade of minute rows could not give).
 -- Grain: one row per ${grain} and route with at least one leg.
--- Feeds: route_quality_${grain}ly (DynamoDB in streaming, DIR/route_quality_${grain}ly/ in replay);
--- the minute's also Timestream (jobs/metrics_sink.py).
+-- Feeds: route_quality_${grain}ly (DynamoDB in streaming, DIR/route_quality_${grain}ly/ in replay)
+-- and Timestream (measure route_${grain}, jobs/metrics_sink.py).
 CREATE TEMPORARY VIEW route_quality_by_${grain} AS
 SELECT
   window_start AS ${grain}_start,
