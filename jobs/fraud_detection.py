@@ -24,6 +24,7 @@ fraud_alerts and fraud_tagged_calls.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -151,6 +152,15 @@ class _KeyStateStore(DictStore):
         super().remove(space, key)
         self._changed = True
 
+    @contextlib.contextmanager
+    def current_key(self) -> Iterator[None]:
+        """One call into the function (a record or a timer): its key's spaces between begin and end."""
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
+
     def end(self) -> None:
         """Writes the key's spaces back if changed; a key with nothing left keeps no state."""
         if self._changed:
@@ -201,11 +211,8 @@ class FraudRulesFunction(KeyedProcessFunction):
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         assert self._store is not None
-        self._store.begin()
-        try:
+        with self._store.current_key():
             yield from self._process(row, ctx)
-        finally:
-            self._store.end()
 
     def _process(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         self._refresh_classes()
@@ -279,11 +286,8 @@ class FraudRulesFunction(KeyedProcessFunction):
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
         assert self._store is not None
-        self._store.begin()
-        try:
+        with self._store.current_key():
             yield from self._fire(timestamp, ctx)
-        finally:
-            self._store.end()
 
     def _fire(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None

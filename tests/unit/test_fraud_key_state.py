@@ -33,17 +33,16 @@ class FakeValueState:
 def test_a_call_reads_once_and_writes_once_what_it_changed() -> None:
     state = FakeValueState()
     store = _KeyStateStore(state)
-    store.begin()
-    store.put(WINDOWS, "VELOCITY", [(1, "call-1", "rec-1", 1, "")])
-    store.put(OPEN_CALLS, "call-1", (1, None, "rec-1", "call-1"))
-    assert store.get(WINDOWS, "VELOCITY") == [(1, "call-1", "rec-1", 1, "")]
-    store.end()
+    with store.current_key():
+        store.put(WINDOWS, "VELOCITY", [(1, "call-1", "rec-1", 1, "")])
+        store.put(OPEN_CALLS, "call-1", (1, None, "rec-1", "call-1"))
+        assert store.get(WINDOWS, "VELOCITY") == [(1, "call-1", "rec-1", 1, "")]
+        assert (state.reads, state.writes) == (1, 0), "written once, at the call's end"
     assert (state.reads, state.writes) == (1, 1)
 
-    store.begin()  # the next record of the key: what the last call left
-    assert dict(store.items(OPEN_CALLS)) == {"call-1": (1, None, "rec-1", "call-1")}
-    assert store.get(WINDOWS, "RUNNING_COST") is None
-    store.end()
+    with store.current_key():  # the next record of the key: what the last call left
+        assert dict(store.items(OPEN_CALLS)) == {"call-1": (1, None, "rec-1", "call-1")}
+        assert store.get(WINDOWS, "RUNNING_COST") is None
     assert (state.reads, state.writes) == (2, 1), "a call that only read writes nothing"
 
 
