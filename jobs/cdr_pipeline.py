@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 from jobs import config as job_config
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
-from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, staged_tables
-from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, write_parquet
+from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, own_tables, staged_tables
+from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, table_rows, write_parquet
 from jobs.sql_files import SQL_ROOT
 
 # Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
@@ -90,18 +90,21 @@ def run_replay(input_path: Path, output: Path, properties: Path | None, *, archi
     try:
         input_dir = stage_input(input_path, staging)
         archive_dir = output / "cdr_archive"
-        for written_by_flink in (archive_dir, output / "fraud_tagged_calls"):
-            if written_by_flink.exists():
-                shutil.rmtree(written_by_flink)
+        staged = staged_tables("replay")
+        written = [table for table in own_tables("replay") if table not in staged and table not in skipped]
+        for table in (*written, "cdr_archive", "fraud_tagged_calls"):  # Flink adds files to a folder
+            if (output / table).exists():
+                shutil.rmtree(output / table)
         t_env = create_table_env(managed=False, batch=True, overrides=flink_settings)
         statements = build_pipeline(t_env, config, "replay", {
             "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri(),
-            "archive_path": archive_dir.resolve().as_uri(),
+            "output_path": output.resolve().as_uri(), "archive_path": archive_dir.resolve().as_uri(),
             "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri()}, skipped)
         statements.execute().wait()
         rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table,
-                                     *UPSERT_KEYS.get(table, ((), "")))
-                for table in staged_tables("replay") if table not in skipped}
+                                     *UPSERT_KEYS[table])
+                for table in staged if table not in skipped}
+        rows.update({table: table_rows(output / table, _schema(t_env, table)) for table in written})
         rows["fraud_tagged_calls"] = archive_rows(output / "fraud_tagged_calls")
         if archive:
             rows["cdr_archive"] = archive_rows(archive_dir)

@@ -235,6 +235,12 @@ STAGES: tuple[str | PythonStage, ...] = (
 SHARED_VIEWS = ("cdr_parsed", "cdr_final")
 
 
-def staged_tables(profile: str) -> list[str]:
-    """The result tables of a profile's own sinks (a replay stages these as JSON Lines)."""
+def own_tables(profile: str) -> list[str]:
+    """The result tables of a profile's own sinks."""
     return [path.stem for path in folder(f"sinks/{profile}")]
+
+
+def staged_tables(profile: str) -> list[str]:
+    """Those of them written to ${staging_path} (a replay's upsert tables, which keep each key's
+    latest row when turned into Parquet: jobs/replay_io.write_parquet)."""
+    return [path.stem for path in folder(f"sinks/{profile}") if "${staging_path}" in path.read_text(encoding="utf-8")]

@@ -3,9 +3,10 @@
 Flink reads JSON Lines as raw text (so no bad line is ever lost). Parquet input — CDRs in
 the record's own shape, or a `raw_record` column of JSON text as dead letters and the archive
 keep it (the archive's part files included) —
-is turned into JSON Lines first. Results are written by Flink as JSON Lines (decimals as plain
-numbers, timestamps ISO 8601) and converted here with pyarrow, exactly: decimals never pass
-through float.
+is turned into JSON Lines first. Results are Parquet written by Flink itself, but for the
+upsert tables (a key's latest row wins, as in DynamoDB): those are written by Flink as JSON
+Lines (decimals as plain numbers, timestamps ISO 8601) and converted here with pyarrow, exactly:
+decimals never pass through float.
 """
 
 from __future__ import annotations
@@ -118,9 +119,8 @@ def arrow_type(flink_type: str) -> pa.DataType:
     if text.startswith("DECIMAL"):
         precision, scale = (int(part) for part in text[text.index("(") + 1:text.index(")")].split(","))
         return pa.decimal128(precision, scale)
-    if text.startswith("TIMESTAMP_LTZ") or text.startswith("TIMESTAMP(3) WITH LOCAL TIME ZONE"):
-        return pa.timestamp("ms", tz="UTC")
     if text.startswith("TIMESTAMP"):
+        # UTC without a zone mark, both kinds, as Flink's Parquet writer stores them (INT64 millis)
         return pa.timestamp("ms")
     if text.startswith("ARRAY<"):
         return pa.list_(arrow_type(text[len("ARRAY<"):-1]))
@@ -158,8 +158,18 @@ def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple
 
 
 def archive_rows(archive: Path) -> int:
-    """The rows of a Parquet archive folder (dt=/hour= partitions, Flink's part files)."""
+    """The rows of a Parquet folder Flink wrote (Flink's part files; dt=/hour= partitions, if any)."""
     if not archive.exists():
         return 0
     return int(pa_dataset.dataset(archive, format="parquet", partitioning="hive",
                                   exclude_invalid_files=False).count_rows())
+
+
+def table_rows(folder: Path, schema: pa.Schema) -> int:
+    """The rows of a result table Flink wrote as Parquet; a table without a row (Flink then
+    writes no file) gets a zero-row file, so readers always find it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not any(p.is_file() and not p.name.startswith((".", "_")) for p in folder.iterdir()):
+        pq.write_table(schema.empty_table(), folder / "part-00000.parquet", compression="zstd")
+        return 0
+    return archive_rows(folder)

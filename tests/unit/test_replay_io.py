@@ -8,6 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from jobs.cdr_pipeline import UPSERT_KEYS
+from jobs.pipeline import staged_tables
 from jobs.replay_io import write_parquet
 
 SCHEMA = pa.schema([("key", pa.string()), ("at", pa.int64()), ("value", pa.string())])
@@ -34,3 +36,9 @@ def test_without_a_key_every_row_is_kept_and_an_empty_table_still_has_a_file(tmp
     assert pq.read_table(tmp_path / "empty").schema.names == SCHEMA.names
     (staged / "part-1").write_text(json.dumps({"key": "a", "at": 1, "value": "x"}) + "\n" * 2)
     assert write_parquet(staged, SCHEMA, tmp_path / "out") == 1
+
+
+def test_the_staged_tables_are_the_upsert_tables() -> None:
+    """A replay stages (and keeps each key's latest row of) exactly the tables it knows a key of;
+    Flink writes every other result's Parquet itself."""
+    assert set(staged_tables("replay")) == set(UPSERT_KEYS)

@@ -1,9 +1,11 @@
--- billing_monthly (replay): staged as JSON Lines and turned into Parquet under DIR/billing_monthly/ when the
--- replay ends (money as decimal).
+-- billing_monthly (replay): written by Flink as Parquet (zstd) under DIR/billing_monthly/ (money as
+-- decimal).
 CREATE TEMPORARY TABLE billing_monthly WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/billing_monthly',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/billing_monthly',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE billing_monthly_columns (EXCLUDING OPTIONS)

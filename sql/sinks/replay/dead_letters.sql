@@ -1,8 +1,11 @@
--- dead_letters (replay): every rejected record with reason and detail, staged as JSON Lines
--- and turned into Parquet under DIR/dead_letters/ when the replay ends.
+-- dead_letters (replay): every rejected record with reason and detail, written by Flink as Parquet
+-- (zstd) under DIR/dead_letters/.
 CREATE TEMPORARY TABLE dead_letters WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/dead_letters',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601'
+  'path' = '${output_path}/dead_letters',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE dead_letters_columns (EXCLUDING OPTIONS)

@@ -1,9 +1,11 @@
--- metrics_minutely (replay): per-minute metrics, staged as JSON Lines and turned into Parquet
--- under DIR/metrics_minutely/ when the replay ends.
+-- metrics_minutely (replay): per-minute metrics, written by Flink as Parquet (zstd) under
+-- DIR/metrics_minutely/.
 CREATE TEMPORARY TABLE metrics_minutely WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/metrics_minutely',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/metrics_minutely',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE metrics_minutely_columns (EXCLUDING OPTIONS)

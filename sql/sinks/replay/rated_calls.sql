@@ -1,5 +1,5 @@
--- rated_calls (replay): every rated call leg and whose bill it went on, staged as JSON Lines and turned into Parquet
--- under DIR/rated_calls/ when the replay ends (money as decimal(18, 6)).
+-- rated_calls (replay): every rated call leg and whose bill it went on, written by Flink as Parquet
+-- (zstd) under DIR/rated_calls/ (money as decimal(18, 6)).
 CREATE TEMPORARY TABLE rated_calls (
   record_id STRING, call_id STRING, linked_id STRING, subscriber_id STRING,
   billed_subscriber_id STRING, call_type STRING,
@@ -10,8 +10,10 @@ CREATE TEMPORARY TABLE rated_calls (
   tax DECIMAL(18, 6), currency STRING
 ) WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/rated_calls',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/rated_calls',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 )

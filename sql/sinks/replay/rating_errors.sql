@@ -1,9 +1,11 @@
--- rating_errors (replay): staged as JSON Lines and turned into Parquet under DIR/rating_errors/ when the
--- replay ends (money as decimal).
+-- rating_errors (replay): written by Flink as Parquet (zstd) under DIR/rating_errors/ (money as
+-- decimal).
 CREATE TEMPORARY TABLE rating_errors WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/rating_errors',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/rating_errors',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE rating_errors_columns (EXCLUDING OPTIONS)

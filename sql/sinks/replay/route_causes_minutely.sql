@@ -1,9 +1,11 @@
--- route_causes_minutely (replay): per-minute route hangup causes, staged as JSON Lines and turned into Parquet
--- under DIR/route_causes_minutely/ when the replay ends.
+-- route_causes_minutely (replay): per-minute route hangup causes, written by Flink as Parquet
+-- (zstd) under DIR/route_causes_minutely/.
 CREATE TEMPORARY TABLE route_causes_minutely WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/route_causes_minutely',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/route_causes_minutely',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE route_causes_minutely_columns (EXCLUDING OPTIONS)

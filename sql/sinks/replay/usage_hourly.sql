@@ -1,8 +1,11 @@
--- usage_hourly (replay): hourly usage per subscriber, staged as JSON Lines and turned into
--- Parquet under DIR/usage_hourly/ when the replay ends.
+-- usage_hourly (replay): hourly usage per subscriber, written by Flink as Parquet (zstd) under
+-- DIR/usage_hourly/.
 CREATE TEMPORARY TABLE usage_hourly WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/usage_hourly',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601'
+  'path' = '${output_path}/usage_hourly',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE usage_hourly_columns (EXCLUDING OPTIONS)
