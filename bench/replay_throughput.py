@@ -1,19 +1,22 @@
 """Replay throughput: the whole job against a JVM-only SQL baseline, same input, same run.
 
-    python -m bench.replay_throughput [--records 1000000] [--seed 42]
+    python -m bench.replay_throughput [--records 1000000] [--seed 42] [--runs 1]
+                                      [--variants job,archive,fraud]
 
-Prints CDRs/s of (a) the job's replay (parse and validate every record on the JVM, dead
-letters, dedup, hourly window, Parquet out), (a') the same writing the archive of every valid
-record too, and (b) Flink's own JSON format feeding the same dedup and window into a
-blackhole, and the ratio a/b. All run in batch execution on this machine's local minicluster;
-the job's figures include staging the input and the Parquet conversion, none includes
-generating the input.
+Prints CDRs/s of the job's replay (parse and validate every record on the JVM, dead letters,
+dedup, every result table as Parquet) — as it is ('job'), writing the archive of every valid
+record too ('archive'), with the fraud rules ('fraud') — and of Flink's own JSON format feeding
+the same dedup and hourly window into a blackhole (the baseline), each variant's ratio to the
+baseline of the same round, and over several rounds the median and spread. All run in batch
+execution on this machine's local minicluster; the job's figures include staging the input and
+the upsert tables' Parquet conversion, none includes generating the input.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import statistics
 import sys
 import tempfile
 import time
@@ -58,25 +61,46 @@ def run_baseline(path: Path) -> float:
     return time.monotonic() - started
 
 
+# (archive, fraud) of each variant
+VARIANTS = {"job": (False, False), "archive": (True, False), "fraud": (False, True)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.replay_throughput", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=1, help="rounds of the baseline and every variant, interleaved")
+    parser.add_argument("--variants", default="job,archive",
+                        help=f"comma-separated, of {', '.join(VARIANTS)} (fraud: --fraud, every outgoing leg "
+                             "through the Python rules)")
     args = parser.parse_args(argv)
+    variants = args.variants.split(",")
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown variants {sorted(unknown)}")
     path = input_file(args.records, args.seed)
     records = count_records(path)
     print(f"input: {records:,} CDRs, {path.stat().st_size / 1e6:,.0f} MB ({path})")
-    baseline_s = run_baseline(path)
-    with tempfile.TemporaryDirectory() as out:
-        job_s = run_replay(path, Path(out), None).seconds
-    with tempfile.TemporaryDirectory() as out:
-        archive_s = run_replay(path, Path(out), None, archive=True).seconds
-    baseline_rate = records / baseline_s
-    print(f"(a) job replay:                {job_s:7.1f} s  {records / job_s:>10,.0f} CDRs/s")
-    print(f"(a') job replay with --archive: {archive_s:7.1f} s  {records / archive_s:>10,.0f} CDRs/s")
-    print(f"(b) JVM-only SQL baseline:     {baseline_s:7.1f} s  {baseline_rate:>10,.0f} CDRs/s")
-    print(f"ratio job / baseline:          {baseline_s / job_s:.2f}")
+    seconds: dict[str, list[float]] = {name: [] for name in ("baseline", *variants)}
+    ratios: dict[str, list[float]] = {name: [] for name in variants}
+    for run in range(args.runs):
+        baseline_s = run_baseline(path)
+        seconds["baseline"].append(baseline_s)
+        for name in variants:
+            with tempfile.TemporaryDirectory() as out:
+                archive, fraud = VARIANTS[name]
+                took = run_replay(path, Path(out), None, archive=archive, fraud=fraud).seconds
+            seconds[name].append(took)
+            ratios[name].append(baseline_s / took)  # against the baseline of the same round
+            print(f"run {run + 1}: {name:8s} {took:7.1f} s  {records / took:>9,.0f} CDRs/s  "
+                  f"ratio {baseline_s / took:.3f} (baseline {baseline_s:.1f} s)", flush=True)
+    print(f"\n{'':10s} {'median s':>9s} {'CDRs/s':>9s} {'ratio median':>13s} {'ratio min-max':>14s}")
+    for name, rounds in seconds.items():
+        median = statistics.median(rounds)
+        spread = (f"{min(ratios[name]):.3f}-{max(ratios[name]):.3f}" if name in ratios else "")
+        ratio = f"{statistics.median(ratios[name]):.3f}" if name in ratios else "1"
+        print(f"{name:10s} {median:9.1f} {records / median:9,.0f} {ratio:>13s} {spread:>14s}")
     return 0
 
 

@@ -90,12 +90,14 @@ class Snapshot:
 
 
 def replay_snapshot(directory: Path, max_age_s: float = 0.5) -> Snapshot:
-    """A replay's output folder: DIR/<table>/*.parquet (a table the replay did not write is empty)."""
+    """A replay's output folder: DIR/<table>/ of Parquet files — Flink's part files have no
+    suffix; names starting with '.' or '_' are not data (a table the replay did not write is empty)."""
     import pyarrow.parquet as pq
 
     def files(table: str) -> list[Path]:
         folder = directory / table
-        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_"))) \
+            if folder.is_dir() else []
 
     def read(table: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = pq.read_table(directory / table).to_pylist() if files(table) else []

@@ -242,7 +242,9 @@ def test_a_snapshot_reads_again_only_what_may_have_changed(tmp_path: Path) -> No
     pq.write_table(pa.Table.from_pylist([row]), folder / "part-0.parquet")
     replay = replay_snapshot(tmp_path, max_age_s=0)
     assert len(replay.tables().usage_hourly) == 1 and replay.tables().metrics_minutely == []
-    pq.write_table(pa.Table.from_pylist([row | {"subscriber_id": "bob"}]), folder / "part-1.parquet")
+    # Flink's part files have no suffix; a hidden file (one being written) is not data.
+    pq.write_table(pa.Table.from_pylist([row | {"subscriber_id": "bob"}]), folder / "part-9f2c-task-0-file-0")
+    (folder / ".part-9f2c-task-1-file-0.inprogress").write_bytes(b"PAR1")
     assert sorted(r["subscriber_id"] for r in replay.tables().usage_hourly) == ["ann", "bob"]
 
 
