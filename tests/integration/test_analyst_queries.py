@@ -21,7 +21,7 @@ from jobs.cdr_pipeline import run_replay
 from jobs.config import BillingConfig
 from ops.glue_table import hive_type, table_input
 from synthetic.traffic import CallPlan, TrafficSpec, build_call, generate, subscriber_base, to_json
-from tests.expected import final_legs, route_quality
+from tests.expected import final_legs, route_causes, route_quality
 
 ANALYST = Path(__file__).resolve().parents[2] / "sql" / "analyst"
 DATES = ("2026-11-01", "2026-11-30")
@@ -143,6 +143,14 @@ def test_route_quality_by_hour(archive: Path, records: list[dict[str, Any]]) -> 
         for figure in ("attempts", "answered", "asr", "ner", "acd_s", "aloc_s", "pdd_mean_ms", "pdd_p95_ms", "mos_mean",
                        "mos_poor_share", "jitter_mean_ms", "packet_loss_mean_pct", "latency_mean_ms"):
             assert actual[key][figure] == (None if want[figure] is None else pytest.approx(want[figure])), (key, figure)
+
+
+def test_route_causes_by_hour(archive: Path, records: list[dict[str, Any]]) -> None:
+    rows = _run(archive, "route_causes_by_hour")
+    actual = {(r["hour_start"], r["destination_country"], r["trunk"], r["direction"], r["hangup_cause"]): r["legs"]
+              for r in rows}
+    assert len(actual) == len(rows) and actual == route_causes(records, hourly=True)
+    assert len({key[4] for key in actual}) > 3  # several causes: the query does tell them apart
 
 
 def test_fraud_tagged_calls(archive: Path, flood: list[dict[str, Any]]) -> None:
