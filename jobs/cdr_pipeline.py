@@ -174,8 +174,9 @@ def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = 
 EXAMPLE_PROPERTIES = Path(__file__).resolve().parent.parent / "deploy" / "kinesis-analytics" / \
     "application_properties.example.json"
 # Where a replay's files would be: a check reads none of them.
-CHECK_PATHS = {"input_path": "file:///check/input", "staging_path": "file:///check/out",
-               "archive_path": "file:///check/archive", "fraud_tagged_path": "file:///check/tagged"}
+CHECK_PATHS = {"input_path": "file:///check/input", "staging_path": "file:///check/staging",
+               "output_path": "file:///check/out", "archive_path": "file:///check/archive",
+               "fraud_tagged_path": "file:///check/tagged"}
 
 
 def check(sql_root: Path = SQL_ROOT) -> list[SqlProblem]:
