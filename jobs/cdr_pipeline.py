@@ -2,7 +2,8 @@
 
     python -m jobs.cdr_pipeline stream [--properties FILE] [--checkpoints DIR [--restore latest|PATH]]
                                        [--cluster HOST:PORT] [--set KEY=VALUE ...]
-    python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE]
+    python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE] [--archive] [--fraud]
+                                       [--cluster HOST:PORT] [--set KEY=VALUE ...]
     python -m jobs.cdr_pipeline check [--sql-dir DIR]
 
 `stream` reads the Kinesis stream and writes DynamoDB (on MSF it is what runs, with MSF's
@@ -12,8 +13,9 @@ newest of them: nothing lost, nothing counted twice; `--cluster HOST:PORT` submi
 Flink session cluster's REST endpoint instead of a local minicluster; `--set` overrides a Flink
 setting of flink-conf/ (e.g. `execution.checkpointing.interval=5 s`, `rest.port=8081` to watch
 a local run in Flink's web UI). `replay` runs the same SQL over JSON
-Lines/Parquet files and writes every result table as Parquet under DIR/<table>/: backfills,
-rerating, analysts' experiments. `check` plans every SQL file of both profiles against the
+Lines/Parquet files and writes every result table as Parquet under DIR/<table>/ (PATH and DIR
+local or s3://; `--cluster` runs it on a session cluster): backfills, rerating, analysts'
+experiments. `check` plans every SQL file of both profiles against the
 real schemas without running anything (the Python stages' views are their declarations in
 sql/python/) and prints each refused statement as FILE:LINE: message (exit 1); `--sql-dir`
 checks another copy of sql/ (an analyst's edit) the same way.
@@ -23,28 +25,20 @@ from __future__ import annotations
 
 import argparse
 import collections
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from jobs import config as job_config
+from jobs import replay_io
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
-from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, own_tables, staged_tables
-from jobs.replay_io import archive_rows, arrow_type, count_records, stage_input, table_rows, write_parquet
+from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, own_tables
+from jobs.replay_io import LINES_PATTERN, STORED_PATTERN, Location, arrow_type, survey_input, table_rows
 from jobs.sql_files import SQL_ROOT
-
-# Tables that streaming upserts (an alert escalated from WARNING to CRITICAL keeps its id): a
-# replay keeps the latest row per key, as the upsert would: (key, ordered by).
-UPSERT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {"fraud_alerts": (("alert_id",), "detected_at"),
-                                                       "fraud_blocks": (("target",), "blocked_at"),
-                                                       "logical_calls": (("linked_id",), "completed_at")}
 
 
 @dataclass
@@ -70,50 +64,47 @@ def _schema(t_env, table: str) -> pa.Schema:
         return pa.schema([pa.field(row[0], arrow_type(row[1])) for row in rows])
 
 
-def run_replay(input_path: Path, output: Path, properties: Path | None, *, archive: bool = False,
+def run_replay(input_path: str | Path, output: str | Path, properties: Path | None, *, archive: bool = False,
                tariffs: Path | None = None, tax_rate: str | None = None, fraud: bool = False,
-               flink_settings: dict[str, str] | None = None) -> ReplaySummary:
+               flink_settings: dict[str, str] | None = None, cluster: str | None = None) -> ReplaySummary:
     """Replays files through the job's SQL (batch execution) into DIR/<table>/ Parquet.
 
+    `input_path` and `output` are local paths or s3:// URIs (Flink reads and writes them
+    itself; `flink_settings` may give `s3.endpoint` of an emulator, for pyarrow as for Flink).
     `archive` also writes every distinct valid record, all columns and its raw text, to
     DIR/cdr_archive/dt=.../hour=.../ exactly as the streaming job archives to S3 (it costs
     about a third of the replay's time: see docs/benchmarks.md). `tariffs` and `tax_rate`
     override the configuration's: rerating archived CDRs under a new tariff. `fraud` runs the
     fraud rules too (DIR/fraud_alerts/, DIR/fraud_tagged_calls/, alerts in the minute metrics):
     every outgoing leg then crosses into Python, which makes a replay ~5x slower
-    (docs/benchmarks.md). `flink_settings` override flink-conf/ (benchmarks compare Python modes with it)."""
+    (docs/benchmarks.md). `flink_settings` override flink-conf/ (benchmarks compare Python
+    modes with it); `cluster` ("host:port") runs it on a Flink session cluster, whose
+    TaskManagers must reach the input, the output and the tariffs."""
     config = job_config.load_replay(properties).with_billing(tariffs, tax_rate)
+    settings = {**(flink_settings or {}), **(cluster_settings(cluster) if cluster else {})}
     skipped = ({"cdr_archive"} if not archive else set()) | \
         (set(FRAUD_SINKS) if not (fraud and config.fraud.enabled) else set())
     started = time.monotonic()
-    staging = Path(tempfile.mkdtemp(prefix="cdr-replay-"))
-    try:
-        input_dir = stage_input(input_path, staging)
-        archive_dir = output / "cdr_archive"
-        staged = staged_tables("replay")
-        written = [table for table in own_tables("replay") if table not in staged and table not in skipped]
-        for table in (*written, "cdr_archive", "fraud_tagged_calls"):  # Flink adds files to a folder
-            if (output / table).exists():
-                shutil.rmtree(output / table)
-        t_env = create_table_env(managed=False, batch=True, overrides=flink_settings)
-        statements = build_pipeline(t_env, config, "replay", {
-            "input_path": input_dir.as_uri(), "staging_path": (staging / "out").as_uri(),
-            "output_path": output.resolve().as_uri(), "archive_path": archive_dir.resolve().as_uri(),
-            "fraud_tagged_path": (output / "fraud_tagged_calls").resolve().as_uri()}, skipped)
-        statements.execute().wait()
-        rows = {table: write_parquet(staging / "out" / table, _schema(t_env, table), output / table,
-                                     *UPSERT_KEYS[table])
-                for table in staged if table not in skipped}
-        rows.update({table: table_rows(output / table, _schema(t_env, table)) for table in written})
-        rows["fraud_tagged_calls"] = archive_rows(output / "fraud_tagged_calls")
-        if archive:
-            rows["cdr_archive"] = archive_rows(archive_dir)
-        reasons = collections.Counter(
-            pq.read_table(output / "dead_letters", columns=["reason"]).column("reason").to_pylist())
-        records = sum(count_records(file) for file in sorted(input_dir.iterdir()))
-        return ReplaySummary(records, time.monotonic() - started, rows, dict(reasons))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    source = Location.of(input_path, settings.get("s3.endpoint", ""))
+    out = Location.of(output, settings.get("s3.endpoint", ""))
+    survey_input(source)
+    tables = [table for table in own_tables("replay") if table not in skipped]
+    partitioned = [table for table in ("cdr_archive", "fraud_tagged_calls") if table not in skipped]
+    for table in tables + partitioned:  # Flink adds files to a folder
+        out.child(table).clear()
+    t_env = create_table_env(managed=False, batch=True, overrides=settings)
+    statements = build_pipeline(t_env, config, "replay", {
+        "input_path": source.uri, "lines_pattern": LINES_PATTERN, "stored_pattern": STORED_PATTERN,
+        "output_path": out.uri, "archive_path": out.child("cdr_archive").uri,
+        "fraud_tagged_path": out.child("fraud_tagged_calls").uri}, skipped)
+    statements.execute().wait()
+    rows = {table: table_rows(out.child(table), _schema(t_env, table)) for table in tables}
+    rows.update({table: replay_io.rows(out.child(table)) for table in partitioned})
+    columns = {"dead_letters": ["reason"], "pipeline_minutely": ["records_in"]}
+    read = {table: replay_io.dataset(out.child(table)).to_table(columns=names) for table, names in columns.items()}
+    reasons = collections.Counter(read["dead_letters"].column("reason").to_pylist())
+    records = sum(count or 0 for count in read["pipeline_minutely"].column("records_in").to_pylist())
+    return ReplaySummary(records, time.monotonic() - started, rows, dict(reasons))
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
@@ -174,8 +165,8 @@ def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = 
 EXAMPLE_PROPERTIES = Path(__file__).resolve().parent.parent / "deploy" / "kinesis-analytics" / \
     "application_properties.example.json"
 # Where a replay's files would be: a check reads none of them.
-CHECK_PATHS = {"input_path": "file:///check/input", "staging_path": "file:///check/staging",
-               "output_path": "file:///check/out", "archive_path": "file:///check/archive",
+CHECK_PATHS = {"input_path": "file:///check/input", "lines_pattern": LINES_PATTERN,
+               "stored_pattern": STORED_PATTERN, "output_path": "file:///check/out", "archive_path": "file:///check/archive",
                "fraud_tagged_path": "file:///check/tagged"}
 
 
@@ -207,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     checking = modes.add_parser("check", help="plan every SQL file of both profiles; report errors by file and line")
     checking.add_argument("--sql-dir", type=Path, default=SQL_ROOT, help="a copy of sql/ to check (default: sql/)")
     replay = modes.add_parser("replay", help="files in, Parquet out")
-    replay.add_argument("--input", type=Path, required=True, help="a JSONL or Parquet file, or a folder")
-    replay.add_argument("--output", type=Path, required=True, help="DIR: results go to DIR/<table>/")
+    replay.add_argument("--input", required=True,
+                        help="a JSONL or Parquet file, or a folder of them: a local path or an s3:// URI")
+    replay.add_argument("--output", required=True,
+                        help="DIR (a local path or an s3:// URI): results go to DIR/<table>/")
     replay.add_argument("--properties", type=Path, help="application_properties.json (CdrJob group)")
     replay.add_argument("--archive", action="store_true",
                         help="also archive every valid record to DIR/cdr_archive/ (as to S3 in streaming)")
@@ -217,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--tariffs", type=Path,
                         help="a tariff folder (or single-tariff CSV) to rate with (overrides CdrBilling.tariffs)")
     replay.add_argument("--tax-rate", help="tax rate, e.g. 0.2 (overrides CdrBilling.tax.rate)")
+    replay.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="settings",
+                        help="a Flink setting (repeatable), e.g. s3.endpoint=URL of an S3 emulator")
+    replay.add_argument("--cluster", metavar="HOST:PORT",
+                        help="run on this Flink session cluster (its REST endpoint) instead of a local minicluster")
     args = parser.parse_args(argv)
     try:
         if args.mode == "check":
@@ -226,15 +223,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(problems)} problem(s) in {args.sql_dir}" if problems
                   else f"{args.sql_dir}: every statement plans")
             return 1 if problems else 0
+        settings = dict(item.partition("=")[::2] for item in getattr(args, "settings", []))
+        if any(not key or not value for key, value in settings.items()):
+            parser.error("--set takes KEY=VALUE")
         if args.mode == "replay":
             print(run_replay(args.input, args.output, args.properties, archive=args.archive, fraud=args.fraud,
-                             tariffs=args.tariffs, tax_rate=args.tax_rate).report())
+                             tariffs=args.tariffs, tax_rate=args.tax_rate, flink_settings=settings,
+                             cluster=args.cluster).report())
         else:  # no arguments: how MSF starts the application
             if getattr(args, "restore", None) and not args.checkpoints:
                 parser.error("--restore needs --checkpoints DIR")
-            settings = dict(item.partition("=")[::2] for item in getattr(args, "settings", []))
-            if any(not key or not value for key, value in settings.items()):
-                parser.error("--set takes KEY=VALUE")
             run_stream(getattr(args, "properties", None), flink_settings=settings,
                        checkpoints=getattr(args, "checkpoints", None), restore=getattr(args, "restore", None),
                        cluster=getattr(args, "cluster", None))

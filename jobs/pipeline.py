@@ -23,7 +23,7 @@ from pyflink.table.expressions import col
 from jobs.config import ReplayConfig
 from jobs.fraud_detection import attach_fraud_detection
 from jobs.logical_calls import attach_logical_calls
-from jobs.sql_files import SQL_ROOT, comment_lines, folder, grains, insert_target, render
+from jobs.sql_files import SQL_ROOT, comment_lines, folder, grains, insert_target, render, statement_target
 from stream_io.subscriber_classes import SubscriberClasses, read_text
 
 
@@ -77,15 +77,12 @@ def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile:
         skip_sinks = {*skip_sinks, *FRAUD_SINKS}
     configure_tables(t_env, config)
 
-    def execute(path: Path, plan_only: bool = False, at: tuple[str | None, ...] | None = None) -> bool:
-        """Runs (or, with plan_only, plans) the file's statement at each of its grains (or those `at`)."""
+    def execute(path: Path, action: Callable[[str], object] = t_env.execute_sql,
+                at: tuple[str | None, ...] | None = None) -> bool:
+        """Hands the file's statement at each of its grains (or those `at`) to `action`: run, add or plan."""
         try:
             for grain in at or grains(path):
-                statement = render(path, values, grain)
-                if plan_only:
-                    t_env.explain_sql(statement.text)
-                else:
-                    t_env.execute_sql(statement.text)
+                action(render(path, values, grain).text)
             return True
         except Exception as error:  # Flink's parser and planner errors arrive as Py4J errors
             if problems is None:
@@ -112,15 +109,53 @@ def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile:
             if execute(path) and view in SHARED_VIEWS and problems is None:
                 _share(t_env, view)
     statements = t_env.create_statement_set()
+    add = statements.add_insert_sql if problems is None else t_env.explain_sql
+
+    def insert(statement: str) -> None:
+        target = _target_of(statement)
+        add(latest_row_insert(t_env, statement, *LATEST_ROW[target])
+            if profile == "replay" and target in LATEST_ROW else statement)
+
     for path in folder("inserts", sql_root):
         for grain in grains(path):
-            if insert_target(path, grain) not in sinks:
-                continue
-            if problems is None:
-                statements.add_insert_sql(render(path, values, grain).text)
-            else:
-                execute(path, plan_only=True, at=(grain,))
+            if insert_target(path, grain) in sinks:
+                execute(path, insert, at=(grain,))
     return statements
+
+
+# The tables a stream upserts (DynamoDB keeps each key's last write): a replay writes files,
+# which have no upsert, so it keeps each key's latest row itself, as the upsert would have
+# left it: (key, the columns that order a key's rows, the latest last). Rows a key's order cannot
+# tell apart are the same row written again, so every replay keeps the same rows wherever it runs.
+LATEST_ROW: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # a late leg re-emits its call whole, with the next revision
+    "logical_calls": (("linked_id",), ("revision", "completed_at")),
+    # an escalation (WARNING to CRITICAL) keeps its alert's id, later or at a greater count
+    "fraud_alerts": (("alert_id",), ("detected_at", "observed")),
+    # a later block of the same target replaces the earlier one
+    "fraud_blocks": (("target",), ("blocked_at", "alert_id")),
+}
+
+
+def latest_row_insert(t_env: TableEnvironment, insert: str, key: tuple[str, ...], order: tuple[str, ...]) -> str:
+    """The INSERT that writes, of the rows `insert` would write, each key's latest only.
+
+    The INSERT's query is named after the table's own columns (its SELECT list may hold
+    expressions), then ranked per key in batch (a sort: no state kept per key)."""
+    target = _target_of(insert)
+    query = insert[re.match(r"\s*INSERT\s+INTO\s+\w+", insert, re.IGNORECASE).end():]  # type: ignore[union-attr]
+    columns = t_env.from_path(target).get_schema().get_field_names()
+    t_env.create_temporary_view(f"{target}_all_rows", t_env.sql_query(query).alias(*columns))
+    quoted = ", ".join(f"`{name}`" for name in columns)
+    return (f"INSERT INTO {target} SELECT {quoted} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+            f"{', '.join(key)} ORDER BY {', '.join(f'`{name}` DESC' for name in order)}) AS row_num "
+            f"FROM {target}_all_rows) WHERE row_num = 1")
+
+
+def _target_of(insert: str) -> str:
+    target = statement_target(insert)
+    assert target is not None, insert
+    return target
 
 
 def _problem(path: Path, error: Exception) -> SqlProblem:
@@ -239,8 +274,3 @@ def own_tables(profile: str) -> list[str]:
     """The result tables of a profile's own sinks."""
     return [path.stem for path in folder(f"sinks/{profile}")]
 
-
-def staged_tables(profile: str) -> list[str]:
-    """Those of them written to ${staging_path} (a replay's upsert tables, which keep each key's
-    latest row when turned into Parquet: jobs/replay_io.write_parquet)."""
-    return [path.stem for path in folder(f"sinks/{profile}") if "${staging_path}" in path.read_text(encoding="utf-8")]

@@ -1,116 +1,121 @@
-"""The file ends of a replay: input files staged for Flink, results turned into Parquet.
+"""The file ends of a replay, on the local disk or on S3 alike: what a replay may read, and
+the result tables Flink wrote.
 
-Flink reads JSON Lines as raw text (so no bad line is ever lost). Parquet input — CDRs in
-the record's own shape, or a `raw_record` column of JSON text as dead letters and the archive
-keep it (the archive's part files included) —
-is turned into JSON Lines first. Results are Parquet written by Flink itself, but for the
-upsert tables (a key's latest row wins, as in DynamoDB): those are written by Flink as JSON
-Lines (decimals as plain numbers, timestamps ISO 8601) and converted here with pyarrow, exactly:
-decimals never pass through float.
+Flink reads the input itself (sql/sources/replay/): JSON Lines as raw text, so no bad line
+is ever lost, and Parquet files that keep each record's raw text in a `raw_record`, `raw` or
+`line` column, as the S3 archive and the dead-letter store do. Which file is which is told by
+its name, by the two patterns below, which the source tables are given too. Results are
+Parquet that Flink writes straight into the output folder; nothing is staged anywhere.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import shutil
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as pa_dataset
-import pyarrow.json as pa_json
+import pyarrow.fs as pa_fs
 import pyarrow.parquet as pq
 
-JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
-RAW_COLUMNS = ("raw", "raw_record", "line")
+from stream_io.properties import ConfigError
+
+# Matched against a file's whole path, as Flink's 'source.path.regex-pattern' matches it.
+LINES_PATTERN = r".*\.(jsonl|json|ndjson)"
+# Parquet: *.parquet, and Flink's own part files (the archive's), which have no suffix.
+STORED_PATTERN = r".*/([^/.]+|[^/]+\.parquet)"
+RAW_COLUMNS = ("raw_record", "raw", "line")
 
 
-def input_files(path: Path) -> list[Path]:
-    """The JSON Lines and Parquet files at `path` (a file, or a folder searched recursively)."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise FileNotFoundError(f"replay input {path} does not exist")
-    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))
-                   and (p.suffix in JSONL_SUFFIXES or is_parquet(p)))
-    if not files:
-        raise FileNotFoundError(f"replay input {path} holds no .jsonl/.json/.ndjson/.parquet file")
-    return files
+@dataclass(frozen=True)
+class Location:
+    """A folder (or file) of a replay, as Flink names it (`uri`) and as pyarrow reaches it."""
+
+    uri: str
+    filesystem: pa_fs.FileSystem
+    path: str
+
+    @classmethod
+    def of(cls, text: str | Path, s3_endpoint: str = "") -> Location:
+        """A local path or file:// URI, or an s3:// (s3a://) one; `s3_endpoint` is an S3
+        emulator's URL (Flink's `s3.endpoint`), empty on AWS."""
+        text = str(text)
+        scheme = urlsplit(text).scheme
+        if scheme in ("", "file"):
+            local = Path(text.removeprefix("file://")).resolve()
+            return cls(local.as_uri(), pa_fs.LocalFileSystem(), str(local))
+        if scheme not in ("s3", "s3a"):
+            raise ConfigError(text, "is neither a local path nor an s3:// URI")
+        path = text.split("://", 1)[1].rstrip("/")
+        if s3_endpoint:
+            endpoint = urlsplit(s3_endpoint)
+            filesystem = pa_fs.S3FileSystem(endpoint_override=endpoint.netloc, scheme=endpoint.scheme or "https",
+                                            region="us-east-1")
+        else:  # on AWS: the default credential chain, the bucket's own region
+            filesystem = pa_fs.S3FileSystem(region=pa_fs.resolve_s3_region(path.split("/", 1)[0]))
+        return cls(f"{scheme}://{path}", filesystem, path)
+
+    def child(self, name: str) -> Location:
+        return Location(f"{self.uri}/{name}", self.filesystem, f"{self.path}/{name}")
+
+    def files(self) -> list[str]:
+        """Every file at this location (itself, if a file) that Flink would read: hidden ones
+        (a name starting with '.' or '_', or under such a folder) left out."""
+        info = self.filesystem.get_file_info(self.path)
+        if info.type == pa_fs.FileType.File:
+            return [self.path]
+        if info.type != pa_fs.FileType.Directory:
+            return []
+        found = self.filesystem.get_file_info(pa_fs.FileSelector(self.path, recursive=True))
+        return sorted(item.path for item in found if item.type == pa_fs.FileType.File and not any(
+            part.startswith((".", "_")) for part in item.path[len(self.path):].split("/")))
+
+    def clear(self) -> None:
+        """Removes what an earlier run left here (Flink adds files to a folder)."""
+        if self.filesystem.get_file_info(self.path).type == pa_fs.FileType.Directory:
+            self.filesystem.delete_dir_contents(self.path)
 
 
-def is_parquet(file: Path) -> bool:
-    """A .parquet file, or a Parquet file by its magic bytes: Flink's part files (the archive's
-    part-... files) have no suffix."""
-    if file.suffix == ".parquet":
-        return True
-    if file.suffix:
-        return False
-    with file.open("rb") as handle:
-        return handle.read(4) == b"PAR1"
+@dataclass(frozen=True)
+class ReplayInput:
+    lines_files: list[str]  # JSON Lines
+    stored_files: list[str]  # Parquet with the records' raw text
 
 
-def stage_input(path: Path, staging: Path) -> Path:
-    """A folder of JSON Lines files holding every input record, for the replay source."""
-    target = staging / "input"
-    target.mkdir(parents=True)
-    for index, file in enumerate(input_files(path)):
-        destination = target / f"{index:05d}-{file.stem}.jsonl"
-        if is_parquet(file):
-            _parquet_to_jsonl(file, destination)
-        else:
-            destination.symlink_to(file.resolve())
-    return target
+def survey_input(location: Location) -> ReplayInput:
+    """The files a replay will read at `location`, checked before Flink starts: there must be
+    some, and every Parquet file must keep its records' raw text."""
+    files = location.files()
+    lines = [file for file in files if re.fullmatch(LINES_PATTERN, "/" + file)]
+    stored = [file for file in files if re.fullmatch(STORED_PATTERN, "/" + file)]
+    if not lines and not stored:
+        raise FileNotFoundError(f"replay input {location.uri} holds no .jsonl/.json/.ndjson/.parquet file "
+                                "(nor a Parquet part file without a suffix)")
+    for file in stored:
+        columns = pq.read_schema(location.filesystem.open_input_file(file)).names
+        if not set(columns) & set(RAW_COLUMNS):
+            raise ConfigError(f"{location.uri}: {file}", f"has none of the columns {', '.join(RAW_COLUMNS)} that "
+                              "keep a record's raw text (as the archive and the dead letters do); a replay "
+                              "reads records as they arrived")
+    return ReplayInput(lines, stored)
 
 
-def read_lines(file: Path) -> Iterator[str]:
-    """The records of one input file as JSON text, one per line, whatever the file's type."""
-    if not is_parquet(file):
-        with file.open(encoding="utf-8", newline="\n") as handle:
-            for line in handle:
-                yield line.rstrip("\n")
-        return
-    table = pq.read_table(file)
-    raw = next((name for name in RAW_COLUMNS if name in table.column_names), None)
-    for batch in table.to_batches(max_chunksize=10_000):
-        if raw is not None:
-            lines: Iterable[Any] = batch.column(raw).to_pylist()
-        else:
-            lines = (json.dumps(_jsonable(row), ensure_ascii=False) for row in batch.to_pylist())
-        for line in lines:
-            yield "" if line is None else str(line).replace("\n", " ")
-
-
-def count_records(file: Path) -> int:
-    """Lines in a JSON Lines file, a last line without its newline included."""
-    with file.open("rb") as handle:
-        total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-        handle.seek(0, 2)
-        if handle.tell():
-            handle.seek(-1, 2)
-            total += handle.read(1) != b"\n"
-    return total
-
-
-def _parquet_to_jsonl(source: Path, destination: Path) -> None:
-    with destination.open("w", encoding="utf-8") as out:
-        for line in read_lines(source):
-            out.write(line + "\n")
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat() + "Z"
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+def read_lines(location: Location) -> Iterator[str]:
+    """The records of a replay's input as raw text, file by file, as the replay reads them (an
+    independent reading for ops/reconcile.py)."""
+    survey = survey_input(location)
+    for file in survey.lines_files:
+        with location.filesystem.open_input_stream(file) as handle, \
+                io.TextIOWrapper(handle, encoding="utf-8", newline="\n") as text:
+            yield from (line.removesuffix("\n") for line in text)
+    for file in survey.stored_files:
+        table = pq.read_table(location.filesystem.open_input_file(file))
+        raw = next(name for name in RAW_COLUMNS if name in table.column_names)
+        yield from ("" if line is None else line for line in table.column(raw).to_pylist())
 
 
 def arrow_type(flink_type: str) -> pa.DataType:
@@ -129,47 +134,23 @@ def arrow_type(flink_type: str) -> pa.DataType:
     return simple[text]
 
 
-def write_parquet(staged: Path, schema: pa.Schema, destination: Path, key: tuple[str, ...] = (),
-                  latest_by: str = "") -> int:
-    """Converts the staged JSON Lines files of one table into Parquet; returns the row count.
-
-    With a `key`, the table is an upsert table (DynamoDB in streaming): only the row with the
-    greatest `latest_by` per key is kept, as the streaming upsert would leave it (the files'
-    own order is no guide: parallel writers). An empty result still gets a (zero-row) file, so
-    readers always find the table."""
-    if destination.exists():
-        shutil.rmtree(destination)
-    destination.mkdir(parents=True)
-    files = sorted(p for p in staged.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
-    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    tables = [pa_json.read_json(file, parse_options=options).select(schema.names) for file in files
-              if file.stat().st_size > 0]
-    table = pa.concat_tables(tables) if tables else schema.empty_table()
-    if key and table.num_rows:
-        # Per key the row with the greatest `latest_by`, the later file row on a tie: sorted so,
-        # the last row of each key group (an ordered aggregation needs a single thread).
-        numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
-        ordered = numbered.sort_by([(latest_by, "ascending"), ("_row", "ascending")])
-        last = ordered.group_by(list(key), use_threads=False).aggregate([("_row", "last")])
-        rows = last.column("_row_last")
-        table = table.take(rows.take(pc.sort_indices(rows)))
-    pq.write_table(table.cast(schema), destination / "part-00000.parquet", compression="zstd")
-    return table.num_rows
+def dataset(location: Location) -> pa_dataset.Dataset:
+    """A Parquet folder Flink wrote, as one table (its part files; dt=/hour= partitions, if any)."""
+    return pa_dataset.dataset(location.path, filesystem=location.filesystem, format="parquet",
+                              partitioning="hive", exclude_invalid_files=False)
 
 
-def archive_rows(archive: Path) -> int:
-    """The rows of a Parquet folder Flink wrote (Flink's part files; dt=/hour= partitions, if any)."""
-    if not archive.exists():
-        return 0
-    return int(pa_dataset.dataset(archive, format="parquet", partitioning="hive",
-                                  exclude_invalid_files=False).count_rows())
+def rows(location: Location) -> int:
+    """The rows of a Parquet folder Flink wrote; 0 if it wrote none."""
+    return int(dataset(location).count_rows()) if location.files() else 0
 
 
-def table_rows(folder: Path, schema: pa.Schema) -> int:
+def table_rows(location: Location, schema: pa.Schema) -> int:
     """The rows of a result table Flink wrote as Parquet; a table without a row (Flink then
     writes no file) gets a zero-row file, so readers always find it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if not any(p.is_file() and not p.name.startswith((".", "_")) for p in folder.iterdir()):
-        pq.write_table(schema.empty_table(), folder / "part-00000.parquet", compression="zstd")
+    if not location.files():
+        location.filesystem.create_dir(location.path)
+        with location.filesystem.open_output_stream(f"{location.path}/part-00000.parquet") as out:
+            pq.write_table(schema.empty_table(), out, compression="zstd")
         return 0
-    return archive_rows(folder)
+    return rows(location)

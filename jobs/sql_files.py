@@ -33,10 +33,11 @@ class Statement:
 
     @property
     def insert_target(self) -> str | None:
-        return _target(self.text)
+        return statement_target(self.text)
 
 
-def _target(statement: str) -> str | None:
+def statement_target(statement: str) -> str | None:
+    """The table an INSERT statement writes (None for other statements)."""
     match = re.match(r"\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", statement, re.IGNORECASE)
     return match.group(1) if match else None
 
@@ -49,7 +50,7 @@ def grains(path: Path) -> tuple[str | None, ...]:
 def insert_target(path: Path, grain: str | None = None) -> str | None:
     """The table an INSERT file writes at `grain` (None for other statements), read before
     rendering: a profile skips the INSERTs into tables it does not define, placeholders and all."""
-    return _target(_LEADING_COMMENTS.sub("", _at_grain(path.read_text(encoding="utf-8"), grain)))
+    return statement_target(_LEADING_COMMENTS.sub("", _at_grain(path.read_text(encoding="utf-8"), grain)))
 
 
 def _at_grain(text: str, grain: str | None) -> str:

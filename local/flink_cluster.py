@@ -79,8 +79,12 @@ class FlinkCluster:
         })
         conf.update(settings or {})
         (home / "conf" / "config.yaml").write_text(yaml.safe_dump(conf, default_flow_style=False))
+        # Every folder named, not only FLINK_HOME: a process that has run PyFlink has its own
+        # FLINK_LIB_DIR (the package's lib/, without flink-python) in its environment, which
+        # Flink's scripts would otherwise take over FLINK_HOME's.
         environment = {**os.environ, **DUMMY_CREDENTIALS, "FLINK_HOME": str(home),
-                       "FLINK_CONF_DIR": str(home / "conf"),
+                       **{f"FLINK_{name.upper()}_DIR": str(home / name)
+                          for name in ("conf", "lib", "opt", "plugins", "bin")},
                        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *site.getsitepackages()])}
         cluster = cls(home, rest_port, environment)
         try:

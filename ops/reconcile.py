@@ -25,7 +25,7 @@ from domain.cdr import CallDirection, Cdr, RecordType, TerminationReason, valida
 from domain.legs import Leg, attribute
 from domain.tariff_plans import PlanRating, rate_leg
 from jobs import config as job_config
-from jobs.replay_io import input_files, read_lines
+from jobs.replay_io import Location, read_lines
 
 MONEY = ("amount", "tax", "total", "voice_amount", "video_amount", "conference_amount")
 COUNTS = ("calls", "answered_calls", "talk_seconds", "billable_seconds", "voice_calls", "video_calls",
@@ -199,8 +199,7 @@ class Report:
 
 
 def reconcile(cdrs: Path, actual: Mapping[Key, Mapping[str, Any]], billing: job_config.BillingConfig) -> Report:
-    lines = (line for file in input_files(cdrs) for line in read_lines(file))
-    expected = expected_bills(lines, billing)
+    expected = expected_bills(read_lines(Location.of(cdrs)), billing)
     return Report(expected, compare(expected.bills, actual))
 
 

@@ -1,12 +1,12 @@
 """Rerate a billed month: price its legs under a tariff folder again and write, per bill, the
 correction that makes the bill equal the rerating, to a billing-adjustments table.
 
-    python -m ops.rerate --month 2026-11 --archive archive/ --tariffs new-tariffs/ --reason "..." \\
-        --dynamodb-table BILLS --adjustments-table ADJUSTMENTS [--endpoint URL]
+    python -m ops.rerate --month 2026-11 --archive s3://bucket/cdr/ --tariffs new-tariffs/ --reason "..." \\
+        --dynamodb-table BILLS --adjustments-table ADJUSTMENTS [--endpoint URL] [--s3-endpoint URL]
     python -m ops.rerate --month 2026-11 --archive DIR/cdr_archive --tariffs new-tariffs/ --reason "..." \\
         --replay-dir DIR
 
-The archive (the job's S3 archive synced locally, or a replay's DIR/cdr_archive) is replayed
+The archive (the job's S3 archive where it lies, a local copy, or a replay's DIR/cdr_archive) is replayed
 through the job's own SQL under the new tariffs (`replay --tariffs`, the JVM rating and the
 job's leg attribution); each final leg of the month is then compared with the price the job
 archived for it, which is the price on its bill. domain/rerating.py sums the differences per
@@ -37,7 +37,9 @@ import pyarrow.parquet as pq
 
 from domain.rerating import BillChange, BillKey, Price, Repriced, Rerating, rerate
 from jobs import config as job_config
+from jobs import replay_io
 from jobs.cdr_pipeline import run_replay
+from jobs.replay_io import Location
 from ops.reconcile import Key, bill_key, dynamodb_bills, replay_bills
 
 ARCHIVED = ["record_id", "record_type", "start_time", "rated_amount", "rated_tax", "rated_currency",
@@ -45,13 +47,15 @@ ARCHIVED = ["record_id", "record_type", "start_time", "rated_amount", "rated_tax
 RATED = ["record_id", "billed_subscriber_id", "bill_month", "amount", "tax", "currency", "billable_seconds"]
 
 
-def archived_prices(archive: Path, month: str) -> pa.Table:
+def archived_prices(archive: Location, month: str) -> pa.Table:
     """The final legs of `month` (UTC month of their start) with the price the job billed."""
-    dataset = ds.dataset(archive, format="parquet", partitioning="hive")
+    if not archive.files():
+        raise ValueError(f"{archive.uri} holds no file")
+    dataset = replay_io.dataset(archive)
     missing = [column for column in ARCHIVED if column not in dataset.schema.names]
     if missing:
-        raise ValueError(f"{archive} is not the job's archive (no {', '.join(missing)}): rerate the "
-                         f"archive the job wrote (s3://…/cdr/ synced, or a replay's DIR/cdr_archive)")
+        raise ValueError(f"{archive.uri} is not the job's archive (no {', '.join(missing)}): rerate the "
+                         f"archive the job wrote (its s3://…/cdr/ folder, or a replay's DIR/cdr_archive)")
     table = dataset.to_table(columns=ARCHIVED, filter=ds.field("record_type") == "STOP")
     months = pc.strftime(table.column("start_time"), format="%Y-%m")
     return table.filter(pc.equal(months, month)).drop_columns(["record_type", "start_time"])
@@ -170,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.rerate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--month", required=True, help="the billed month, yyyy-MM (UTC, of the legs' start)")
-    parser.add_argument("--archive", type=Path, required=True,
-                        help="the job's archive of the month (synced from S3, or a replay's DIR/cdr_archive)")
+    parser.add_argument("--archive", required=True,
+                        help="the job's archive: its s3:// folder (or the month's part of it), a local copy, or a "
+                             "replay's DIR/cdr_archive")
+    parser.add_argument("--s3-endpoint", default="", help="an S3 emulator's URL (path-style addressing)")
     parser.add_argument("--tariffs", type=Path, required=True,
                         help="the tariff folder (or single-tariff CSV) to rate by")
     parser.add_argument("--tax-rate", help="with a single-tariff CSV: its tax rate")
@@ -190,14 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     if not _is_month(args.month):
         parser.error(f"--month {args.month!r} is not yyyy-MM")
     try:
-        billed = archived_prices(args.archive, args.month)
+        billed = archived_prices(Location.of(args.archive, args.s3_endpoint), args.month)
     except (ValueError, OSError) as error:
         print(f"refused: {error}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="cdr-rerate-") as scratch:
         work = args.work or Path(scratch)
         try:
-            run_replay(args.archive, work, args.properties, tariffs=args.tariffs, tax_rate=args.tax_rate)
+            run_replay(args.archive, work, args.properties, tariffs=args.tariffs, tax_rate=args.tax_rate,
+                       flink_settings={"s3.endpoint": args.s3_endpoint, "s3.path.style.access": "true"}
+                       if args.s3_endpoint else None)
         except job_config.ConfigError as error:
             print(f"refused: {error}", file=sys.stderr)
             return 2

@@ -168,7 +168,7 @@ def test_fraud_detection_can_be_turned_off(tmp_path: Path) -> None:
     properties = tmp_path / "app.json"
     properties.write_text(json.dumps([{"PropertyGroupId": "CdrFraud", "PropertyMap": {"enabled": "false"}}]))
     summary = run_replay(cdrs, tmp_path / "out", properties, fraud=True)  # asked for, but off in the config
-    assert scenarios.labels and "fraud_alerts" not in summary.rows and summary.rows["fraud_tagged_calls"] == 0
-    assert not (tmp_path / "out" / "fraud_alerts").exists()
+    assert scenarios.labels and not {"fraud_alerts", "fraud_blocks", "fraud_tagged_calls"} & set(summary.rows)
+    assert not (tmp_path / "out" / "fraud_alerts").exists() and not (tmp_path / "out" / "fraud_tagged_calls").exists()
     metrics = pq.read_table(tmp_path / "out" / "metrics_minutely").to_pylist()
     assert metrics and sum(row["fraud_alerts"] for row in metrics) == 0

@@ -155,15 +155,6 @@ def _late_legs(count: int) -> list[str]:
     return out
 
 
-def _download(aws: LocalAws, prefix: str, into: Path) -> None:
-    """The archive as `aws s3 sync` brings it: committed files only."""
-    for page in aws.s3.get_paginator("list_objects_v2").paginate(Bucket=aws.resources.bucket, Prefix=prefix + "/"):
-        for item in page.get("Contents", []):
-            target = into / item["Key"].removeprefix(prefix + "/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            aws.s3.download_file(aws.resources.bucket, item["Key"], str(target))
-
-
 def test_rerating_beside_a_running_job(tmp_path: Path) -> None:
     """The job bills at 0.10 a minute; the folder is corrected to 0.20 (the job takes it); the
     month is rerated from the archive; late legs keep arriving and the job bills them at 0.20.
@@ -188,8 +179,9 @@ def test_rerating_beside_a_running_job(tmp_path: Path) -> None:
             probe.prices_until(Decimal("0.20"), 1)
             before = early + probe.lines
             _wait_archived(aws, before)
-            _download(aws, aws.resources.archive_prefix, tmp_path / "archive")
-            assert rerate.main(["--month", MONTH, "--archive", str(tmp_path / "archive"), "--tariffs", str(folder),
+            archive = f"s3://{aws.resources.bucket}/{aws.resources.archive_prefix}"  # read where it lies
+            assert rerate.main(["--month", MONTH, "--archive", archive, "--s3-endpoint", aws.moto_endpoint,
+                                "--tariffs", str(folder),
                                 "--reason", "France at 0.20", "--dynamodb-table", aws.resources.billing_monthly_table,
                                 "--adjustments-table", aws.resources.billing_adjustments_table,
                                 "--endpoint", aws.dynamodb_endpoint, "--properties", str(properties)]) == 0

@@ -16,7 +16,8 @@ PLACEHOLDERS = {name: "x" for name in (
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
     "route_quality_minutely_table", "route_causes_minutely_table", "route_quality_hourly_table",
     "route_causes_hourly_table",
-    "staging_path", "output_path", "currency", "billing_state_ttl", "billing_monthly_table", "rating_errors_table",
+    "lines_pattern", "stored_pattern", "output_path", "currency", "billing_state_ttl", "billing_monthly_table",
+    "rating_errors_table",
     "archive_path", "dead_letter_store_path", "wangiri_max_ring_ms", "fraud_alerts_table", "fraud_blocks_table",
     "fraud_tagged_path",
     "logical_calls_table", "metrics_minutely_table", "pipeline_minutely_table")}

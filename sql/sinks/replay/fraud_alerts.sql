@@ -1,9 +1,11 @@
--- fraud_alerts (replay): staged as JSON Lines and turned into Parquet under DIR/fraud_alerts/
--- when the replay ends.
+-- fraud_alerts (replay): one row per alert_id, its latest (an escalation replaces its warning,
+-- as the stream's upsert does; jobs/pipeline.LATEST_ROW), Parquet (zstd) under DIR/fraud_alerts/.
 CREATE TEMPORARY TABLE fraud_alerts WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/fraud_alerts',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/fraud_alerts',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE fraud_alerts_columns (EXCLUDING OPTIONS)

@@ -1,9 +1,12 @@
--- fraud_blocks (replay): the blocks the replayed alerts would have asked for, staged as JSON
--- Lines and turned into Parquet under DIR/fraud_blocks/ when the replay ends (a replay never
--- writes the live block list).
+-- fraud_blocks (replay): the blocks the replayed alerts would have asked for, one row per
+-- target, its latest (jobs/pipeline.LATEST_ROW), Parquet (zstd) under DIR/fraud_blocks/ (a
+-- replay never writes the live block list).
 CREATE TEMPORARY TABLE fraud_blocks WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/fraud_blocks',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601'
+  'path' = '${output_path}/fraud_blocks',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE fraud_blocks_columns (EXCLUDING OPTIONS)

@@ -1,9 +1,12 @@
--- logical_calls (replay): staged as JSON Lines and turned into Parquet under DIR/logical_calls/
--- when the replay ends (one row per linked_id, its latest summary).
+-- logical_calls (replay): one row per linked_id, its latest summary (what the stream's upsert
+-- leaves in DynamoDB; the replay keeps it: jobs/pipeline.LATEST_ROW), Parquet (zstd) under
+-- DIR/logical_calls/.
 CREATE TEMPORARY TABLE logical_calls WITH (
   'connector' = 'filesystem',
-  'path' = '${staging_path}/logical_calls',
-  'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'path' = '${output_path}/logical_calls',
+  'format' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'parquet.write.int64.timestamp' = 'true',
+  'parquet.timestamp.time.unit' = 'millis',
+  'parquet.utc-timezone' = 'true'
 ) LIKE logical_calls_columns (EXCLUDING OPTIONS)
