@@ -6,6 +6,7 @@ import collections
 import copy
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from jobs.cdr_pipeline import run_replay
+from jobs.flink_env import create_table_env
+from jobs.pipeline import LATEST_ROW, latest_row_insert
+from jobs.sql_files import SQL_ROOT
 from synthetic.bad_records import GOOD, BadRecord
 from tests.expected import (
     ROUTE_FIGURES,
@@ -195,3 +199,26 @@ def test_logical_calls_of_one_and_of_several_legs(tmp_path: Path) -> None:
     assert calls[odd]["participants"] == ["sub-bad"]
     usage = pq.read_table(tmp_path / "out" / "usage_hourly").to_pylist()
     assert (sum(row["calls"] for row in usage), sum(row["logical_calls"] for row in usage)) == (3, 2)
+
+
+def test_a_key_written_several_times_keeps_its_latest_row(tmp_path: Path) -> None:
+    """What a replay writes for the tables streaming upserts: per key, the row greatest by the
+    order columns (the first, then the next on a tie), whatever order the rows came in; the
+    INSERT's SELECT list may hold expressions."""
+    t_env = create_table_env(managed=False, batch=True)
+    t_env.execute_sql(f"CREATE TEMPORARY TABLE kept (k STRING, revision INT, seen BIGINT, v STRING) WITH ("
+                      f"'connector' = 'filesystem', 'path' = '{(tmp_path / 'kept').as_uri()}', 'format' = 'parquet')")
+    rows = [("a", 1, 3, "a r1"), ("a", 0, 9, "a r0"), ("b", 0, 1, "b early"), ("b", 0, 2, "b late"), ("c", 0, 0, "c")]
+    values = ", ".join(f"('{k}', {revision}, {seen}, '{v}')" for k, revision, seen, v in rows)
+    insert = (f"INSERT INTO kept SELECT k, revision, seen + 0, CONCAT(v, '') "
+              f"FROM (VALUES {values}) AS t(k, revision, seen, v)")
+    t_env.execute_sql(latest_row_insert(t_env, insert, ("k",), ("revision", "seen"))).wait()
+    assert sorted(pq.read_table(tmp_path / "kept").column("v").to_pylist()) == ["a r1", "b late", "c"]
+
+
+def test_the_replay_keeps_a_latest_row_of_exactly_the_tables_streaming_upserts_by_a_key_it_rewrites() -> None:
+    """LATEST_ROW's keys are the DynamoDB keys of those tables (the stream sinks' primary keys)."""
+    for table, (key, _) in LATEST_ROW.items():
+        sink = (SQL_ROOT / "sinks" / "stream" / f"{table}.sql").read_text(encoding="utf-8")
+        declared = re.search(r"PRIMARY KEY \(([^)]*)\)", sink).group(1)  # type: ignore[union-attr]
+        assert tuple(name.strip() for name in declared.split(",")) == key, table
