@@ -31,6 +31,7 @@ STABLE_UIDS = {"table.exec.uid.generation": "ALWAYS"}
 STATELESS_KINDS = frozenset({"calc", "correlate", "constraint-validator", "external-datastream",
                              "timestamp-inserter", "local-window-aggregate", "discarding-sink"})
 
+# A Python stage's output handed back to SQL: a conversion, with no state of its own.
 CONVERTED_STREAM = "TableSourceScan(table=[[*anonymous_datastream_source*"
 
 # What numbers an operator's description by the plan (its node's "[12]", a converted stream's
