@@ -184,7 +184,10 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._detector: Detector | None = None
         self._store: _KeyStateStore | None = None
         self._next_expiry: Any = None
-        self._pending: Any = None
+        # Ordered (a replay, in BATCH mode): each key's events until its end. Batch execution
+        # hands a keyed operator each key's records together and fires its timers at the key's
+        # end, and restarts from the input on failure, so they need not cross into Flink state.
+        self._waiting: dict[Any, list[CallEvent]] = {}
         self._early: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
@@ -199,7 +202,6 @@ class FraudRulesFunction(KeyedProcessFunction):
                   for space in LEGACY_SPACES}
         self._store = _KeyStateStore(runtime_context.get_state(ValueStateDescriptor("rules", pickled)), legacy,
                                      self._next_expiry)
-        self._pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
         self._early = runtime_context.get_list_state(ListStateDescriptor("early-starts", Types.PICKLED_BYTE_ARRAY()))
 
     def _refresh_classes(self) -> None:
@@ -218,8 +220,11 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._refresh_classes()
         event = to_event(row)
         if self._ordered:
-            self._pending.add(event)
-            ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
+            key = ctx.get_current_key()
+            if key not in self._waiting:
+                self._waiting[key] = []
+                ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
+            self._waiting[key].append(event)
             return
         timers = ctx.timer_service()
         live = event.time_ms >= timers.current_processing_time() - self._in_sync_ms
@@ -229,13 +234,13 @@ class FraudRulesFunction(KeyedProcessFunction):
             return
         yield from self._evaluate(event, ctx)
 
-    def _replay_key(self) -> Iterator[Row]:
+    def _replay_key(self, events: list[CallEvent]) -> Iterator[Row]:
         """A key's whole history in event-time order, expiring state as time passes."""
         assert self._detector is not None and self._store is not None
         detector, store = self._detector, self._store
         due: int | None = None
         check: int | None = None
-        for event in sorted(self._pending.get(), key=lambda e: (e.time_ms, e.start_ms, e.record_id)):
+        for event in sorted(events, key=lambda e: (e.time_ms, e.start_ms, e.record_id)):
             while check is not None and check <= event.time_ms:
                 yield from self._rows(detector.tick(store, check), NO_DIMENSIONS)
                 check = detector.next_check(store)
@@ -249,7 +254,6 @@ class FraudRulesFunction(KeyedProcessFunction):
         while check is not None:  # calls still running when the input ends: as a bounded stream's timers
             yield from self._rows(detector.tick(store, check), NO_DIMENSIONS)
             check = detector.next_check(store)
-        self._pending.clear()
 
     def _rows(self, alerts: list[Alert], trigger: tuple[str, str, str]) -> Iterator[Row]:
         """Alerts as rows; a running call's alert carries its call's dimensions, others the
@@ -293,7 +297,7 @@ class FraudRulesFunction(KeyedProcessFunction):
         assert self._detector is not None and self._store is not None
         self._refresh_classes()
         if self._ordered and timestamp == END_OF_KEY:
-            yield from self._replay_key()
+            yield from self._replay_key(self._waiting.pop(ctx.get_current_key(), []))
             return
         if ctx.time_domain() == TimeDomain.PROCESSING_TIME:  # running calls' crossings, live
             for _ in range(2 * len(RUNNING_RULES)):  # each tick raises a call's severity: few rounds
