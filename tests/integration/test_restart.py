@@ -26,11 +26,19 @@ from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
 from tests.integration.checkpointed_job import run_checkpointed
 
 
-def _wait_for(condition, timeout_s: float = 90.0) -> None:
+def _wait_for(condition, what: str, timeout_s: float = 240.0) -> None:
+    """Waits for the running job. The limit is generous: the first half's multi-leg calls wait
+    for a caught-up shard's idle timeout, and with two CPU-bound processes beside the test that
+    took over 90 s (1 run in 6 timed out at 90 s)."""
     deadline = time.monotonic() + timeout_s
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(1)
+
+
+def _bill_differences(expected: dict, actual: dict) -> str:
+    """Every difference, one per line: a failure says which bills and figures, not just the first."""
+    return "\n".join(str(difference) for difference in compare(expected, actual))
 
 
 def _floods(spec: TrafficSpec) -> tuple[list[str], set[str]]:
@@ -121,17 +129,17 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         put_stream(first, aws.kinesis, aws.resources.stream_arn)
         result = run_checkpointed(live, tmp_path / "checkpoints")
         half = expected_bills(first, billing).bills
-        _wait_for(lambda: not compare(half, dynamodb_bills(aws.dynamodb, bills_table)))
+        _wait_for(lambda: not compare(half, dynamodb_bills(aws.dynamodb, bills_table)), "the first half's bills")
         # Alerted while the job runs (unbounded: nothing is flushed by an end of input).
         _wait_for(lambda: {item["alert_id"] for item in aws.scan(aws.resources.fraud_alerts_table)
-                           if item["rule"] == "VELOCITY"} == flood_alerts)
+                           if item["rule"] == "VELOCITY"} == flood_alerts, "the flood alerts")
         # The transfer's first leg, quiet for 30 s of event time: summarised alone (revision 0).
         _wait_for(lambda: [(int(c["leg_count"]), int(c["revision"])) for c in aws.scan(
-            aws.resources.logical_calls_table) if c["linked_id"] == "xfer"] == [(1, 0)])
+            aws.resources.logical_calls_table) if c["linked_id"] == "xfer"] == [(1, 0)], "the transfer's first leg")
         # A checkpoint that holds every first-half record: one completed after all of the above
         # (a restore from an earlier one would read part of the first half again).
         before = latest_checkpoint(tmp_path / "checkpoints")
-        _wait_for(lambda: latest_checkpoint(tmp_path / "checkpoints") not in (None, before))
+        _wait_for(lambda: latest_checkpoint(tmp_path / "checkpoints") not in (None, before), "a checkpoint")
         result.get_job_client().cancel().result()
         # After the restart: the rest, plus a producer's retry of 50 records already counted,
         # now as KPL aggregates (the restored reader unpacks them after its checkpointed place).
@@ -142,7 +150,8 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
                            .replace('"TRIM_HORIZON"', '"LATEST"'))
         run_checkpointed(bounded, tmp_path / "checkpoints", "latest").wait()
         expected = expected_bills(lines, billing).bills
-        assert compare(expected, dynamodb_bills(aws.dynamodb, bills_table)) == []
+        billed = dynamodb_bills(aws.dynamodb, bills_table)
+        assert compare(expected, billed) == [], _bill_differences(expected, billed)
         # Billing per charged leg: Alice's leg after the transfer is on Bob's bill, not hers.
         assert [(key[0], bill["calls"]) for key, bill in expected.items() if "xfer" in key[0]] == [
             ("xfer-alice", 1), ("xfer-bob", 1)]
