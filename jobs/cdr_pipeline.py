@@ -5,6 +5,7 @@
     python -m jobs.cdr_pipeline replay --input PATH --output DIR [--properties FILE] [--archive] [--fraud]
                                        [--cluster HOST:PORT] [--set KEY=VALUE ...]
     python -m jobs.cdr_pipeline check [--sql-dir DIR]
+    python -m jobs.cdr_pipeline layout [--properties FILE] [--sql-dir DIR] [--against FILE | --write FILE]
 
 `stream` reads the Kinesis stream and writes DynamoDB (on MSF it is what runs, with MSF's
 properties file). Locally, `--checkpoints DIR` keeps its checkpoints in DIR after it stops,
@@ -18,7 +19,10 @@ local or s3://; `--cluster` runs it on a session cluster): backfills, rerating, 
 experiments. `check` plans every SQL file of both profiles against the
 real schemas without running anything (the Python stages' views are their declarations in
 sql/python/) and prints each refused statement as FILE:LINE: message (exit 1); `--sql-dir`
-checks another copy of sql/ (an analyst's edit) the same way.
+checks another copy of sql/ (an analyst's edit) the same way. `layout` plans the streaming job
+and prints its stateful operators by uid; `--against` the running version's layout (written with
+`--write` when it was deployed) it says whether that version's snapshot restores into this one:
+which operators keep their state, which start empty, and which would lose or mix it (exit 1).
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+from pyflink.datastream import StreamExecutionEnvironment
 
 from jobs import config as job_config
-from jobs import replay_io
+from jobs import replay_io, state_layout
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
 from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, own_tables
@@ -135,6 +140,20 @@ def cluster_settings(address: str) -> dict[str, str]:
     return {"execution.target": "remote", "rest.address": host, "rest.port": port}
 
 
+def assemble_stream(config: job_config.StreamingConfig, overrides: dict[str, str],
+                    sql_root: Path = SQL_ROOT) -> StreamExecutionEnvironment:
+    """The streaming job attached to its stream environment, ready to execute (or to be read)."""
+    env, t_env = create_envs(managed=config.managed, overrides=overrides)
+    # A fraud alert must not wait for a bundle of Python input to fill (process mode, as on
+    # MSF, bundles for up to 1 s by default); thread mode hands over each record anyway.
+    t_env.get_config().set("python.fn-execution.bundle.time", "100")
+    statements = build_pipeline(t_env, config, "stream", sql_root=sql_root)
+    if config.metrics.enabled:
+        attach_metrics(t_env, statements, config.metrics)
+    statements.attach_as_datastream()
+    return env
+
+
 def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = None,
                checkpoints: Path | None = None, restore: str | None = None, cluster: str | None = None) -> None:
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails.
@@ -144,21 +163,19 @@ def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = 
     if config.managed and (checkpoints is not None or cluster is not None):
         raise job_config.ConfigError("--checkpoints, --cluster", "are MSF's to set on MSF (its checkpoints, "
                                      "restores and cluster)")
-    env, t_env = create_envs(managed=config.managed,
-                             overrides={**config.sinks.flink_settings(),
-                                        **(checkpoint_settings(checkpoints, restore) if checkpoints else {}),
-                                        **(cluster_settings(cluster) if cluster else {}),
-                                        **(flink_settings or {})})
-    # A fraud alert must not wait for a bundle of Python input to fill (process mode, as on
-    # MSF, bundles for up to 1 s by default); thread mode hands over each record anyway.
-    t_env.get_config().set("python.fn-execution.bundle.time", "100")
-    statements = build_pipeline(t_env, config, "stream")
-    if config.metrics.enabled:
-        attach_metrics(t_env, statements, config.metrics)
-    statements.attach_as_datastream()
+    env = assemble_stream(config, {**config.sinks.flink_settings(),
+                                   **(checkpoint_settings(checkpoints, restore) if checkpoints else {}),
+                                   **(cluster_settings(cluster) if cluster else {}),
+                                   **(flink_settings or {})})
     client = env.execute_async("cdr-pipeline")
     if not config.managed:
         client.get_job_execution_result().result()
+
+
+def stream_layout(properties: Path | None = None, sql_root: Path = SQL_ROOT) -> state_layout.Layout:
+    """The streaming job's operators by uid (jobs/state_layout.py), planned, not run."""
+    config = job_config.load_streaming(properties or EXAMPLE_PROPERTIES)
+    return state_layout.read_layout(assemble_stream(config, {}, sql_root))
 
 
 # The deployed shape of the streaming configuration: what a check plans the stream profile with.
@@ -182,6 +199,21 @@ def check(sql_root: Path = SQL_ROOT) -> list[SqlProblem]:
     return list(unique.values())
 
 
+def _layout(properties: Path | None, sql_root: Path, against: Path | None, write: Path | None) -> int:
+    layout = stream_layout(properties, sql_root)
+    if write is not None:
+        state_layout.save(layout, write)
+        print(f"{write}: {len(layout)} operators")
+    elif against is not None:
+        change = state_layout.compare(state_layout.load(against), layout)
+        print(change.report())
+        return 0 if change.restores else 1
+    else:
+        for uid, operator in layout.items():
+            print(f"{uid}\t{operator}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.cdr_pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -197,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="submit to this Flink session cluster (its REST endpoint) instead of a local minicluster")
     checking = modes.add_parser("check", help="plan every SQL file of both profiles; report errors by file and line")
     checking.add_argument("--sql-dir", type=Path, default=SQL_ROOT, help="a copy of sql/ to check (default: sql/)")
+    layout = modes.add_parser("layout", help="the streaming job's operators by uid: does a snapshot restore?")
+    layout.add_argument("--properties", type=Path, help="application_properties.json (default: the example)")
+    layout.add_argument("--sql-dir", type=Path, default=SQL_ROOT, help="a copy of sql/ (default: sql/)")
+    written = layout.add_mutually_exclusive_group()
+    written.add_argument("--against", type=Path, help="the running version's layout: does its snapshot restore?")
+    written.add_argument("--write", type=Path, help="write the layout to FILE (keep it with the deployed version)")
     replay = modes.add_parser("replay", help="files in, Parquet out")
     replay.add_argument("--input", required=True,
                         help="a JSONL or Parquet file, or a folder of them: a local path or an s3:// URI")
@@ -223,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(problems)} problem(s) in {args.sql_dir}" if problems
                   else f"{args.sql_dir}: every statement plans")
             return 1 if problems else 0
+        if args.mode == "layout":
+            return _layout(args.properties, args.sql_dir.resolve(), args.against, args.write)
         settings = dict(item.partition("=")[::2] for item in getattr(args, "settings", []))
         if any(not key or not value for key, value in settings.items()):
             parser.error("--set takes KEY=VALUE")

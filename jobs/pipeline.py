@@ -24,6 +24,7 @@ from jobs.config import ReplayConfig
 from jobs.fraud_detection import attach_fraud_detection
 from jobs.logical_calls import attach_logical_calls
 from jobs.sql_files import SQL_ROOT, comment_lines, folder, grains, insert_target, render, statement_target
+from jobs.state_layout import STABLE_UIDS, restart_numbering
 from stream_io.subscriber_classes import SubscriberClasses, read_text
 
 
@@ -39,6 +40,10 @@ def configure_tables(t_env: TableEnvironment, config: ReplayConfig) -> None:
     # Bounds the recordId deduplication state; window state is cleared by watermarks, and the
     # monthly bills keep theirs longer (a STATE_TTL hint in their SQL).
     table_config.set("table.exec.state.ttl", config.tuning.dedup_ttl)
+    # Operators keep their uids (their plan node's number) when statements are appended, so a
+    # snapshot restores into a job with a new INSERT; jobs/state_layout.py tells which edits keep state.
+    for key, value in STABLE_UIDS.items():
+        table_config.set(key, value)
     # No mini-batch: it turns the recordId deduplication into an updating stream (Flink 2.2
     # marks mini-batch first-row deduplication not insert-only), which the event-time windows
     # and the shared cdr_final stream cannot take. Running totals are coalesced instead by the
@@ -76,6 +81,7 @@ def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile:
     if not config.fraud.enabled:
         skip_sinks = {*skip_sinks, *FRAUD_SINKS}
     configure_tables(t_env, config)
+    restart_numbering(t_env)
 
     def execute(path: Path, action: Callable[[str], object] = t_env.execute_sql,
                 at: tuple[str | None, ...] | None = None) -> bool:

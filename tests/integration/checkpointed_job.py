@@ -10,14 +10,16 @@ from jobs.cdr_pipeline import checkpoint_settings
 from jobs.config import load_streaming
 from jobs.flink_env import create_table_env
 from jobs.pipeline import build_pipeline
+from jobs.sql_files import SQL_ROOT
 
 
 def run_checkpointed(properties: Path, checkpoints: Path, restore: str | None = None,
-                     interval: str = "1 s", flink_settings: dict[str, str] | None = None) -> Any:
-    """Submits the job (checkpoints every `interval`; `flink_settings` over flink-conf/); returns
-    its TableResult."""
+                     interval: str = "1 s", flink_settings: dict[str, str] | None = None,
+                     sql_root: Path = SQL_ROOT) -> Any:
+    """Submits the job (checkpoints every `interval`; `flink_settings` over flink-conf/; the SQL
+    of `sql_root`); returns its TableResult."""
     settings = {"execution.checkpointing.interval": interval, **checkpoint_settings(checkpoints, restore),
                 **(flink_settings or {})}
     config = load_streaming(properties)
     t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
-    return build_pipeline(t_env, config, "stream").execute()
+    return build_pipeline(t_env, config, "stream", sql_root=sql_root).execute()

@@ -6,12 +6,24 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from jobs.cdr_pipeline import check, main
+from jobs import state_layout
+from jobs.cdr_pipeline import check, main, stream_layout
 from jobs.sql_files import SQL_ROOT
 
 
 def test_the_sql_as_shipped_plans_in_both_profiles() -> None:
     assert [str(problem) for problem in check()] == []
+
+
+DEPLOYED_LAYOUT = Path(__file__).resolve().parents[2] / "deploy" / "kinesis-analytics" / "state_layout.json"
+
+
+def test_the_state_layout_in_the_repository_is_this_version_s() -> None:
+    """A change to where state lives shows in review: the file is rewritten with the change, after
+    `python -m jobs.cdr_pipeline layout --against deploy/kinesis-analytics/state_layout.json`
+    has said what a running job would keep (the deploy guide, Change SQL)."""
+    change = state_layout.compare(state_layout.load(DEPLOYED_LAYOUT), stream_layout())
+    assert (change.added, change.dropped, change.changed) == ({}, {}, {}), change.report()
 
 
 def test_a_broken_query_is_reported_with_its_file_and_line(tmp_path: Path, capsys) -> None:
@@ -33,3 +45,22 @@ def test_a_broken_query_is_reported_with_its_file_and_line(tmp_path: Path, capsy
     assert f"From line {at + 1}, column" in out  # Flink's own positions are the file's lines too
     assert f"{view}:{view_line}: " in out and "direktion" in out
     assert f"{sql / 'inserts' / '40_metrics_minutely.sql'}:" in out  # it reads the broken view
+
+
+def test_layout_says_before_a_deploy_that_an_earlier_statement_would_not_restore(tmp_path: Path, capsys) -> None:
+    running = tmp_path / "running.json"
+    assert main(["layout", "--write", str(running)]) == 0
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_ROOT, sql)  # one more result table, its INSERT numbered before the bills'
+    (sql / "sinks" / "stream" / "answered_legs.sql").write_text(
+        "-- answered_legs: test\n"
+        "CREATE TEMPORARY TABLE answered_legs (record_id STRING) WITH ('connector' = 'blackhole')\n",
+        encoding="utf-8")
+    (sql / "inserts" / "12_answered_legs.sql").write_text(
+        "-- answered_legs: test\n"
+        "INSERT INTO answered_legs SELECT record_id FROM cdr_final WHERE answer_time IS NOT NULL\n",
+        encoding="utf-8")
+    capsys.readouterr()
+    assert main(["layout", "--sql-dir", str(sql), "--against", str(running)]) == 1
+    out = capsys.readouterr().out
+    assert "billing_monthly: Writer" in out and "DROPPED" in out and "does NOT restore" in out
