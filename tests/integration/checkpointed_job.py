@@ -1,8 +1,9 @@
 """The whole streaming job in the shared minicluster, keeping its checkpoints in a folder and,
-with `restore`, starting from one: what the restart and restore tests run."""
+with `restore`, starting from one; and stopping it: what the restart and restore tests run."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +24,18 @@ def run_checkpointed(properties: Path, checkpoints: Path, restore: str | None = 
     config = load_streaming(properties)
     t_env = create_table_env(managed=False, overrides={**settings, **config.sinks.flink_settings()})
     return build_pipeline(t_env, config, "stream", sql_root=sql_root).execute()
+
+
+def stop(result: Any, timeout_s: float = 120.0) -> float:
+    """Cancels the job and waits until it has stopped; returns the seconds that took. A cancel
+    is acknowledged once requested, while the tasks still run: a restore started then runs
+    beside the old job (in a test, in one JVM), which may still read what was put for the new
+    one and write bills from it. An operator's restore starts after the old job has stopped."""
+    started = time.monotonic()
+    result.get_job_client().cancel().result()
+    try:
+        result.wait(int(timeout_s * 1000))  # returns, or raises, once the job has ended
+    except Exception as ended:  # a cancelled job's result is its cancellation
+        if "cancel" not in str(ended).lower():
+            raise
+    return time.monotonic() - started

@@ -23,7 +23,7 @@ from stream_io.kinesis_writer import put_stream
 from synthetic.bad_records import GOOD
 from synthetic.fraud_scenarios import velocity_flood
 from synthetic.traffic import TrafficSpec, generate, subscriber_base, to_json
-from tests.integration.checkpointed_job import run_checkpointed
+from tests.integration.checkpointed_job import run_checkpointed, stop
 
 
 def _wait_for(condition, what: str, timeout_s: float = 240.0) -> None:
@@ -140,7 +140,7 @@ def test_restart_from_checkpoint_neither_loses_nor_doubles(tmp_path: Path) -> No
         # (a restore from an earlier one would read part of the first half again).
         before = latest_checkpoint(tmp_path / "checkpoints")
         _wait_for(lambda: latest_checkpoint(tmp_path / "checkpoints") not in (None, before), "a checkpoint")
-        result.get_job_client().cancel().result()
+        stop(result)
         # After the restart: the rest, plus a producer's retry of 50 records already counted,
         # now as KPL aggregates (the restored reader unpacks them after its checkpointed place).
         put_stream(second + first[:50], aws.kinesis, aws.resources.stream_arn, aggregate=True)

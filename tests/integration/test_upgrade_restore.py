@@ -25,7 +25,7 @@ from ops.reconcile import compare as compare_bills
 from ops.reconcile import dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import put_stream
 from synthetic.traffic import TrafficSpec, generate, to_json
-from tests.integration.checkpointed_job import run_checkpointed
+from tests.integration.checkpointed_job import run_checkpointed, stop
 
 
 def _wait_for(condition, timeout_s: float = 120.0) -> None:
@@ -73,7 +73,7 @@ def test_an_appended_statement_keeps_the_bills_and_an_inserted_one_is_refused(tm
         _wait_for(settled)
         before = latest_checkpoint(checkpoints)
         _wait_for(lambda: latest_checkpoint(checkpoints) not in (None, before))
-        running.get_job_client().cancel().result()
+        stop(running)
 
         # What the deploy check says, from the plans alone.
         deployed = stream_layout(live)
