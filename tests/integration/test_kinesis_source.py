@@ -22,7 +22,7 @@ from local.local_aws import ACCOUNT, REGION, LocalAws, Resources
 from ops.reconcile import compare, dynamodb_bills, expected_bills
 from stream_io.kinesis_writer import KinesisWriter, hash_key, put_stream
 from synthetic.traffic import TrafficSpec, generate, to_json
-from tests.integration.checkpointed_job import run_checkpointed
+from tests.integration.checkpointed_job import run_checkpointed, stop
 
 HASH_SPACE = 2**128
 KEYS = [f"key-{i:02d}" for i in range(24)]
@@ -140,12 +140,14 @@ def test_a_job_restored_at_latest_bills_every_record_put_while_it_was_down(tmp_p
         live.write_text(aws.write_properties(live, bounded=False).read_text().replace('"TRIM_HORIZON"', '"LATEST"'))
         checkpoints = tmp_path / "checkpoints"
         result = run_checkpointed(live, checkpoints, interval="500 ms")
-        # The job has seen the shards and checkpointed them, and no record has arrived yet.
+        # Checkpoints taken (the first ones often before the job's first listing of the shards,
+        # which LATEST still means "since this job started" for), and no record has arrived yet;
+        # then the job is stopped, and only then are the records put.
         deadline = time.monotonic() + 60
         while (latest := latest_checkpoint(checkpoints)) is None or int(latest.name.split("-")[1]) < 3:
             assert time.monotonic() < deadline, "no checkpoints in 60 s"
             time.sleep(0.5)
-        result.get_job_client().cancel().result()
+        stop(result)
         put_stream(lines, aws.kinesis, aws.resources.stream_arn)
         bounded = tmp_path / "bounded.json"
         bounded.write_text(live.read_text().replace('"bounded": "false"', '"bounded": "true"'))

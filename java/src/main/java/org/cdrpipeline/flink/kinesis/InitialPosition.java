@@ -104,8 +104,9 @@ final class InitialPosition implements Serializable {
     }
 
     /**
-     * The position of a shard discovered at {@code now}: LATEST is that moment; a timestamp
-     * older than the stream's retention is the shard's beginning (Kinesis keeps nothing older).
+     * The position of a shard of the first discovery of a job that first started at {@code now}:
+     * LATEST is that moment; a timestamp older than the stream's retention is the shard's
+     * beginning (Kinesis keeps nothing older).
      */
     StartPosition resolve(Instant now, Duration retention) {
         switch (kind) {

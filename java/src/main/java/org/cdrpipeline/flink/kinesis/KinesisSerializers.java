@@ -18,12 +18,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checkpoint formats of splits and of the enumerator. Version 2 holds the shard graph; version
- * 1 (shard id and position only) is still read, so a savepoint taken before stays usable.
+ * Checkpoint formats of splits and of the enumerator. Version 3 adds the enumerator's first
+ * start; version 2 holds the shard graph; versions 1 (shard id and position only) and 2 are
+ * still read, so a savepoint taken before stays usable. Splits are written alike in 2 and 3.
  */
 final class KinesisSerializers {
     private static final Logger LOG = LoggerFactory.getLogger(KinesisSerializers.class);
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private KinesisSerializers() {}
 
@@ -115,6 +116,7 @@ final class KinesisSerializers {
             DataOutputSerializer out = new DataOutputSerializer(512);
             out.writeBoolean(state.discovered());
             out.writeLong(state.stopAtMillis());
+            out.writeLong(state.firstStartMillis());
             out.writeInt(state.unfinished().size());
             for (Map.Entry<ShardSplit, Integer> entry : state.unfinished().entrySet()) {
                 writeSplit(entry.getKey(), out);
@@ -130,12 +132,13 @@ final class KinesisSerializers {
         @Override
         public EnumeratorState deserialize(int version, byte[] bytes) throws IOException {
             DataInputDeserializer in = new DataInputDeserializer(bytes);
-            return version == 1 ? fromVersion1(in) : read(in);
+            return version == 1 ? fromVersion1(in) : read(version, in);
         }
 
-        private static EnumeratorState read(DataInputDeserializer in) throws IOException {
+        private static EnumeratorState read(int version, DataInputDeserializer in) throws IOException {
             boolean discovered = in.readBoolean();
             long stopAt = in.readLong();
+            long firstStart = version >= 3 ? in.readLong() : EnumeratorState.FIRST_START_UNKNOWN;
             Map<ShardSplit, Integer> unfinished = new LinkedHashMap<>();
             for (int i = in.readInt(); i > 0; i--) {
                 ShardSplit split = readSplit(VERSION, in);
@@ -145,7 +148,7 @@ final class KinesisSerializers {
             for (int i = in.readInt(); i > 0; i--) {
                 finished.add(in.readUTF());
             }
-            return new EnumeratorState(unfinished, finished, discovered, stopAt);
+            return new EnumeratorState(unfinished, finished, discovered, stopAt, firstStart);
         }
 
         /**
@@ -164,7 +167,7 @@ final class KinesisSerializers {
                 unassigned.put(split, SplitTracker.UNASSIGNED);
                 known.remove(split.splitId());
             }
-            return new EnumeratorState(unassigned, known, true, ShardSplit.NO_STOP);
+            return new EnumeratorState(unassigned, known, true, ShardSplit.NO_STOP, EnumeratorState.FIRST_START_UNKNOWN);
         }
     }
 }

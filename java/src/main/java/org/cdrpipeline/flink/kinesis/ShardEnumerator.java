@@ -32,7 +32,8 @@ import java.util.Set;
  *
  * <p>Start positions are resolved here, once, when a shard is first seen, and travel in the
  * split: the shards of the first discovery start at {@code source.init.position} (LATEST being
- * that moment), every shard found later (a reshard's children) at TRIM_HORIZON.
+ * the moment the job first started, kept in the enumerator's state from its first checkpoint),
+ * every shard found later (a reshard's children) at TRIM_HORIZON.
  *
  * <p>Bounded mode reads the records that arrived before the job's first discovery: each split
  * carries that moment, readers finish a shard at the first record after it (or when caught
@@ -47,6 +48,12 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
     private final SplitTracker tracker = new SplitTracker();
     private boolean discovered;
     private long stopAtMillis;
+    /**
+     * When the job first started (its enumerator without state): what LATEST means. Kept in every
+     * checkpoint from the first, so a job stopped before its first discovery was checkpointed
+     * still reads what was put since it started, not since its restore.
+     */
+    private final long firstStartMillis;
     private boolean noMoreSplits;
     private KinesisClient client;
 
@@ -54,12 +61,17 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
         this.context = context;
         this.config = config;
         this.stopAtMillis = ShardSplit.NO_STOP;
+        long firstStart = System.currentTimeMillis();
         if (state != null) {
             state.unfinished().forEach(tracker::restore);
             state.finished().forEach(tracker::restoreFinished);
             discovered = state.discovered();
             stopAtMillis = state.stopAtMillis();
+            if (state.firstStartMillis() != EnumeratorState.FIRST_START_UNKNOWN) {
+                firstStart = state.firstStartMillis();
+            }
         }
+        this.firstStartMillis = firstStart;
     }
 
     @Override
@@ -118,7 +130,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
             stopAtMillis = discovery.at.toEpochMilli();
         }
         StartPosition start = first
-                ? config.initialPosition().resolve(discovery.at, discovery.retention)
+                ? config.initialPosition().resolve(Instant.ofEpochMilli(firstStartMillis), discovery.retention)
                 : StartPosition.trimHorizon();
         boolean wasDone = discovered && !tracker.hasUnfinished();
         List<ShardSplit> listed = new ArrayList<>();
@@ -217,7 +229,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
         for (ShardSplit split : tracker.unfinishedSplits()) {
             unfinished.put(split, tracker.ownerOf(split.splitId()));
         }
-        return new EnumeratorState(unfinished, new HashSet<>(tracker.finishedShards()), discovered, stopAtMillis);
+        return new EnumeratorState(unfinished, new HashSet<>(tracker.finishedShards()), discovered, stopAtMillis,
+                firstStartMillis);
     }
 
     @Override

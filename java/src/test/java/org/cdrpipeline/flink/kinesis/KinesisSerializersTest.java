@@ -32,13 +32,32 @@ class KinesisSerializersTest {
         unfinished.put(ShardSplit.of("b", StartPosition.trimHorizon()), 1);
         unfinished.put(new ShardSplit("c", StartPosition.trimHorizon(), List.of("a"), "1", "2", 77L, false),
                 SplitTracker.UNASSIGNED);
-        EnumeratorState state = new EnumeratorState(unfinished, Set.of("a"), true, 77L);
+        EnumeratorState state = new EnumeratorState(unfinished, Set.of("a"), true, 77L, 1_764_000_000_123L);
         EnumeratorState back = states.deserialize(states.getVersion(), states.serialize(state));
         assertEquals(unfinished, back.unfinished());
         assertEquals(List.of("b", "c"), back.unfinishedIds());
         assertEquals(Set.of("a"), back.finished());
         assertEquals(true, back.discovered());
         assertEquals(77L, back.stopAtMillis());
+        assertEquals(1_764_000_000_123L, back.firstStartMillis());
+    }
+
+    /** Bytes as version 2 wrote them (no first start): read, the first start unknown; splits alike. */
+    @Test
+    void version2CheckpointsAreStillRead() throws Exception {
+        ShardSplit split = new ShardSplit("b", StartPosition.atTimestamp(Instant.ofEpochMilli(5)), List.of("a"), "1",
+                "2", ShardSplit.NO_STOP, false);
+        DataOutputSerializer state = new DataOutputSerializer(64);
+        state.writeBoolean(true);
+        state.writeLong(ShardSplit.NO_STOP);
+        state.writeInt(1);
+        KinesisSerializers.writeSplit(split, state);
+        state.writeInt(0);
+        state.writeInt(0);
+        EnumeratorState back = states.deserialize(2, state.getCopyOfBuffer());
+        assertEquals(Map.of(split, 0), back.unfinished());
+        assertEquals(EnumeratorState.FIRST_START_UNKNOWN, back.firstStartMillis());
+        assertEquals(split, splits.deserialize(2, splits.serialize(split)));
     }
 
     /** Bytes as version 1 wrote them: a shard checkpointed at LATEST is read from TRIM_HORIZON. */
