@@ -168,7 +168,8 @@ class SourceConfig:
     endpoint: str = key("aws.endpoint", "Kinesis endpoint (`https://kinesis.<region>.amazonaws.com` on AWS)",
                         placeholder="kinesis_endpoint")
     init_position: str = key("init.position", "LATEST, TRIM_HORIZON or AT_TIMESTAMP, for shards first seen with "
-                             "no checkpoint (LATEST is fixed as that moment)", "LATEST", placeholder="init_position",
+                             "no checkpoint (LATEST: from when the job first started)", "LATEST",
+                             placeholder="init_position",
                              parse=one_of("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"))
     init_timestamp: str = key("init.timestamp", "AT_TIMESTAMP's moment: ISO-8601 with an offset, or epoch seconds",
                               "", placeholder="init_timestamp")

@@ -16,8 +16,9 @@ import java.util.Locale;
 /**
  * {@code source.init.position} as configured (LATEST, TRIM_HORIZON or AT_TIMESTAMP with {@code
  * source.init.timestamp}), and its resolution to a {@link StartPosition} when a shard is first
- * discovered. As in Apache flink-connector-aws, LATEST means "from the moment the job first
- * saw the stream": it becomes AT_TIMESTAMP of that moment and is stored in the split.
+ * discovered. LATEST means "from the moment the job first started" (the official connector's
+ * "first saw the stream", moved to the enumerator's creation so that a checkpoint taken before
+ * the first shard listing keeps it too): it becomes AT_TIMESTAMP of that moment in the split.
  */
 final class InitialPosition implements Serializable {
     private static final long serialVersionUID = 1L;
