@@ -53,6 +53,10 @@ def test_options_are_validated_with_clear_errors(t_env: TableEnvironment) -> Non
         'format' = 'raw', 'source.reader.type' = 'EFO')""")
     with pytest.raises(Exception, match="POLLING"):
         t_env.explain_sql("SELECT * FROM bad")
+    t_env.execute_sql("""CREATE TEMPORARY TABLE by_name (line STRING) WITH ('connector' = 'kinesis',
+        'stream.arn' = 'cdr-events', 'aws.region' = 'us-east-1', 'format' = 'raw')""")
+    with pytest.raises(Exception, match="must be a stream's ARN.*got 'cdr-events'"):
+        t_env.explain_sql("SELECT * FROM by_name")
     t_env.execute_sql("""CREATE TEMPORARY TABLE nokey (id STRING) WITH ('connector' = 'dynamodb',
         'table-name' = 't', 'aws.region' = 'us-east-1')""")
     with pytest.raises(Exception, match="PRIMARY KEY"):

@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -45,6 +46,8 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
 
     static final ConfigOption<String> STREAM_ARN =
             ConfigOptions.key("stream.arn").stringType().noDefaultValue();
+    /** The region, account and name are read from it (requests, metric groups). */
+    static final Pattern STREAM_ARN_FORM = Pattern.compile("arn:[\\w-]+:kinesis:[\\w-]+:\\d+:stream/[\\w.-]+");
     static final ConfigOption<String> INIT_POSITION =
             ConfigOptions.key("source.init.position").stringType().defaultValue("LATEST")
                     .withDescription("LATEST, TRIM_HORIZON or AT_TIMESTAMP.");
@@ -103,9 +106,14 @@ public final class KinesisDynamicTableFactory implements DynamicTableSourceFacto
             throw new IllegalArgumentException(
                     "Only 'source.reader.type' = 'POLLING' is supported, got '" + options.get(READER_TYPE) + "'.");
         }
+        String streamArn = options.get(STREAM_ARN);
+        if (!STREAM_ARN_FORM.matcher(streamArn).matches()) {
+            throw new IllegalArgumentException("'" + STREAM_ARN.key() + "' must be a stream's ARN,"
+                    + " arn:<partition>:kinesis:<region>:<account>:stream/<name>; got '" + streamArn + "'.");
+        }
         KinesisSourceConfig config = new KinesisSourceConfig(
                 AwsClientOptions.from(options),
-                options.get(STREAM_ARN),
+                streamArn,
                 InitialPosition.parse(options.get(INIT_POSITION), options.getOptional(INIT_TIMESTAMP).orElse(null),
                         options.get(INIT_TIMESTAMP_FORMAT)),
                 options.get(DISCOVERY_INTERVAL).toMillis(),

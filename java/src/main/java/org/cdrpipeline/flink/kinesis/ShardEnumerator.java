@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Discovers shards (every {@code source.shard.discovery.interval}) and hands each to a reader
@@ -55,11 +56,19 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
      */
     private final long firstStartMillis;
     private boolean noMoreSplits;
+    private final Supplier<KinesisClient> clients;
     private KinesisClient client;
 
     ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, KinesisSourceConfig config, EnumeratorState state) {
+        this(context, config, state, config::newClient);
+    }
+
+    /** With the client from {@code clients} (a fake Kinesis in the enumerator's tests). */
+    ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, KinesisSourceConfig config, EnumeratorState state,
+                    Supplier<KinesisClient> clients) {
         this.context = context;
         this.config = config;
+        this.clients = clients;
         this.stopAtMillis = ShardSplit.NO_STOP;
         long firstStart = System.currentTimeMillis();
         if (state != null) {
@@ -76,7 +85,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
 
     @Override
     public void start() {
-        client = config.newClient();
+        client = clients.get();
         context.callAsync(this::discover, this::onDiscovered, 0, config.discoveryIntervalMillis());
     }
 

@@ -5,9 +5,10 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 
 /**
- * Per-shard metrics, in the official connector's group layout
- * (KinesisStreamSource.stream.&lt;name&gt;.shardId.&lt;id&gt;), so MSF publishes them to
- * CloudWatch at the shard level and the same dashboards and alarms work: millisBehindLatest
+ * Per-shard metrics, in the official connector's group layout (flink-connector-aws 6.0's
+ * KinesisShardMetrics: KinesisStreamSource.accountId.&lt;id&gt;.region.&lt;region&gt;.stream.&lt;name&gt;
+ * .shardId.&lt;id&gt;), so whatever publishes or charts the official connector's metrics (MSF's
+ * CloudWatch reporting, a dashboard, an alarm) finds ours under the same names: millisBehindLatest
  * (how far the reader is behind the shard's newest record, -1 before the first read),
  * recordsRead (Kinesis records, an aggregate counting once) and bytesRead. Written by the
  * fetcher thread, read by the metric reporters.
@@ -19,8 +20,11 @@ final class ShardMetrics {
     private volatile long millisBehindLatest = -1;
 
     ShardMetrics(MetricGroup readerGroup, String streamArn, String shardId) {
+        String[] arn = streamArn.split(":", 6); // arn:aws:kinesis:<region>:<account>:stream/<name>
         group = readerGroup.addGroup("KinesisStreamSource")
-                .addGroup("stream", streamArn.substring(streamArn.lastIndexOf('/') + 1))
+                .addGroup("accountId", arn[4])
+                .addGroup("region", arn[3])
+                .addGroup("stream", arn[5].substring(arn[5].indexOf('/') + 1))
                 .addGroup("shardId", shardId);
         group.gauge("millisBehindLatest", () -> millisBehindLatest);
         recordsRead = group.counter("recordsRead");
