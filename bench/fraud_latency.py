@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll-ms", type=float, default=50, help="how often the alerts table is scanned")
     parser.add_argument("--aggregate", action="store_true", help="put the CDRs as KPL aggregates")
     parser.add_argument("--job-log", type=Path, help="keep the job's output here (to look into a missed alert)")
+    parser.add_argument("--buffer-timeout-ms", help="the job's CdrJob.buffer-timeout.ms (default: the job's)")
     args = parser.parse_args(argv)
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
-        groups = aws.application_properties(bounded=False)
+        job_settings = {"buffer-timeout.ms": args.buffer_timeout_ms} if args.buffer_timeout_ms else None
+        groups = aws.application_properties(bounded=False, job=job_settings)
         if args.rule == "RUNNING_COST":
             rules = Path(tmp) / "fraud.yaml"
             rules.write_text(DEFAULT_RULES.read_text().replace(

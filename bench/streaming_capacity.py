@@ -160,7 +160,8 @@ def measure(args: argparse.Namespace, lines: list[str], workdir: Path) -> Run:
             writer.put(line.encode(), partition_key(line))
         writer.flush()
         properties = workdir / "app.json"
-        properties.write_text(json.dumps(aws.application_properties(bounded=True, metrics=True)))
+        job_settings = {"buffer-timeout.ms": args.buffer_timeout_ms} if args.buffer_timeout_ms else None
+        properties.write_text(json.dumps(aws.application_properties(bounded=True, metrics=True, job=job_settings)))
         watch = JobWatch(free_port())
         log_dir = workdir / "flink-log"
         settings = ["--set", f"rest.port={watch.port}", "--set", f"state.backend.type={args.state_backend}",
@@ -221,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--managed-mb-per-subtask", type=int, default=512,
                         help="RocksDB's memory per subtask (a KPU has 1 GB of native memory for it and the rest; a "
                              "local run's default, 128 MB in all, makes RocksDB flush its memtables constantly)")
+    parser.add_argument("--buffer-timeout-ms", help="the job's CdrJob.buffer-timeout.ms (default: the job's)")
     parser.add_argument("--peak-factor", type=float, default=3.0, help="peak rate over the day's mean")
     parser.add_argument("--target-utilisation", type=float, default=0.7, help="share of the KPUs the peak may use")
     parser.add_argument("--kpu-hour-usd", type=float, default=0.11)

@@ -127,6 +127,18 @@ def share(text: str) -> float:
     return value
 
 
+def milliseconds(text: str) -> int:
+    """A wait of 0 ms or more (never Flink's -1, "only when full", which holds a record at a
+    low rate for ever)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"must be a whole number of milliseconds, got {text!r}") from None
+    if value < 0:
+        raise ValueError(f"must be 0 or more milliseconds, got {text!r}")
+    return value
+
+
 def project_file(loader: Callable[[Path], T]) -> Callable[[str], T]:
     """A file named relative to the project root (or absolute), loaded and checked by `loader`
     (whose ValueError says what is wrong in it)."""
@@ -247,6 +259,10 @@ class TuningConfig:
     python_execution_mode: str = key("python.execution-mode", "Python operators in the JVM (thread) or in a separate "
                                      "process; thread measured 3.2x faster, and correct in replays",
                                      "thread", parse=one_of("thread", "process"))
+    buffer_timeout_ms: int = key("buffer-timeout.ms", "streaming: how long a record may wait in a part-filled "
+                                 "network buffer before it is sent to the next operator; less is sooner alerts "
+                                 "(a few hops on the fraud path), more is less CPU per CDR (docs/benchmarks.md)",
+                                 "100", parse=milliseconds)
     call_quiet_period_s: int = key("calls.quiet-period.seconds", "a multi-leg call is complete at a leg's end when "
                                    "no other leg of it ends within this long after it (event time); at most "
                                    "`watermark.lateness.seconds`, which holds it", 30)

@@ -17,7 +17,6 @@ from pyflink.table import EnvironmentSettings, StreamTableEnvironment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FLINK_CONF = PROJECT_ROOT / "flink-conf" / "config.yaml"
-STREAM_BUFFER_TIMEOUT_MS = 10
 # The MSF package keeps the jar beside its app/ folder, and its entry file says so.
 CONNECTOR_JAR = Path(os.environ.get("CDR_CONNECTOR_JAR", PROJECT_ROOT / "lib" / "pyflink-dependencies.jar"))
 
@@ -78,11 +77,6 @@ def create_envs(*, managed: bool, batch: bool = False, overrides: dict[str, str]
     env.get_config().enable_object_reuse()
     if batch:
         env.set_runtime_mode(RuntimeExecutionMode.BATCH)
-    else:
-        # A network buffer leaves when full or after this long: Flink's 100 ms, paid at each of
-        # the fraud path's exchanges by a record that crosses a rule, is most of the alert's
-        # latency budget at a few hundred CDRs/s (bench/fraud_latency.py).
-        env.set_buffer_timeout(STREAM_BUFFER_TIMEOUT_MS)
     settings = (EnvironmentSettings.in_batch_mode() if batch else EnvironmentSettings.in_streaming_mode())
     return env, StreamTableEnvironment.create(env, environment_settings=settings)
 

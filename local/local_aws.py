@@ -260,8 +260,10 @@ class LocalAws:
                                 for name, value in (attributes or {}).items()}}
                 for _, message, subject, attributes, _ in topic.sent_notifications]
 
-    def application_properties(self, *, bounded: bool, metrics: bool = False) -> list[dict[str, Any]]:
-        """The job's property groups (MSF format) pointing at these emulators."""
+    def application_properties(self, *, bounded: bool, metrics: bool = False,
+                               job: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """The job's property groups (MSF format) pointing at these emulators; `job` adds to
+        (or overrides) the CdrJob group."""
         r = self.resources
         return [
             {"PropertyGroupId": "CdrSource", "PropertyMap": {
@@ -285,7 +287,7 @@ class LocalAws:
                 "route-causes-hourly.table": r.route_causes_hourly_table,
                 "pipeline-minutely.table": r.pipeline_minutely_table,
                 "s3.endpoint": self.moto_endpoint}},
-            {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60"}},
+            {"PropertyGroupId": "CdrJob", "PropertyMap": {"watermark.lateness.seconds": "60", **(job or {})}},
             # The project's deck as a single-tariff CSV (the migration path), taxed at 20 %.
             {"PropertyGroupId": "CdrBilling", "PropertyMap": {
                 "tariffs": "tariffs/decks/default/1970-01-01.csv", "currency": "EUR", "tax.rate": "0.20"}},

@@ -3,11 +3,13 @@ query is reported with its file and its line in that file."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from jobs import state_layout
-from jobs.cdr_pipeline import check, main, stream_layout
+from jobs.cdr_pipeline import EXAMPLE_PROPERTIES, assemble_stream, check, main, stream_layout
+from jobs.config import load_streaming
 from jobs.sql_files import SQL_ROOT
 
 
@@ -64,3 +66,12 @@ def test_layout_says_before_a_deploy_that_an_earlier_statement_would_not_restore
     assert main(["layout", "--sql-dir", str(sql), "--against", str(running)]) == 1
     out = capsys.readouterr().out
     assert "billing_monthly: Writer" in out and "DROPPED" in out and "does NOT restore" in out
+
+
+def test_the_stream_runs_with_the_configured_buffer_timeout(tmp_path: Path) -> None:
+    groups = json.loads(EXAMPLE_PROPERTIES.read_text())
+    groups = [*[g for g in groups if g["PropertyGroupId"] != "CdrJob"],
+              {"PropertyGroupId": "CdrJob", "PropertyMap": {"buffer-timeout.ms": "250"}}]
+    properties = tmp_path / "app.json"
+    properties.write_text(json.dumps(groups))
+    assert assemble_stream(load_streaming(properties), {}).get_buffer_timeout() == 250

@@ -154,6 +154,17 @@ def test_python_execution_mode_defaults_to_thread_and_is_checked(tmp_path: Path)
         load_streaming(_write(tmp_path, groups))
 
 
+def test_the_buffer_timeout_is_flinks_default_and_never_only_when_full(tmp_path: Path) -> None:
+    assert load_streaming(_write(tmp_path, STREAMING)).tuning.buffer_timeout_ms == 100
+    groups = json.loads(json.dumps(STREAMING))
+    groups[2]["PropertyMap"]["buffer-timeout.ms"] = "0"  # every record sent at once
+    assert load_streaming(_write(tmp_path, groups)).tuning.buffer_timeout_ms == 0
+    for refused, reason in (("-1", "must be 0 or more milliseconds"), ("10 ms", "must be a whole number")):
+        groups[2]["PropertyMap"]["buffer-timeout.ms"] = refused
+        with pytest.raises(ConfigError, match=f"'CdrJob.buffer-timeout.ms' {reason}"):
+            load_streaming(_write(tmp_path, groups))
+
+
 def test_a_start_at_a_timestamp_needs_the_timestamp(tmp_path: Path) -> None:
     groups = json.loads(json.dumps(STREAMING))
     groups[0]["PropertyMap"]["init.position"] = "AT_TIMESTAMP"
