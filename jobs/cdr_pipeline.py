@@ -41,7 +41,7 @@ from jobs import config as job_config
 from jobs import replay_io, state_layout
 from jobs.flink_env import create_envs, create_table_env
 from jobs.metrics_sink import attach_metrics
-from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, own_tables
+from jobs.pipeline import FRAUD_SINKS, SqlProblem, build_pipeline, own_tables, replay_source
 from jobs.replay_io import LINES_PATTERN, STORED_PATTERN, Location, arrow_type, survey_input, table_rows
 from jobs.sql_files import SQL_ROOT
 
@@ -92,7 +92,7 @@ def run_replay(input_path: str | Path, output: str | Path, properties: Path | No
     started = time.monotonic()
     source = Location.of(input_path, settings.get("s3.endpoint", ""))
     out = Location.of(output, settings.get("s3.endpoint", ""))
-    survey_input(source)
+    survey = survey_input(source)
     tables = [table for table in own_tables("replay") if table not in skipped]
     partitioned = [table for table in ("cdr_archive", "fraud_tagged_calls") if table not in skipped]
     for table in tables + partitioned:  # Flink adds files to a folder
@@ -101,7 +101,8 @@ def run_replay(input_path: str | Path, output: str | Path, properties: Path | No
     statements = build_pipeline(t_env, config, "replay", {
         "input_path": source.uri, "lines_pattern": LINES_PATTERN, "stored_pattern": STORED_PATTERN,
         "output_path": out.uri, "archive_path": out.child("cdr_archive").uri,
-        "fraud_tagged_path": out.child("fraud_tagged_calls").uri}, skipped)
+        "fraud_tagged_path": out.child("fraud_tagged_calls").uri}, skipped,
+        raw_source=replay_source(survey.lines_files, survey.stored_files))
     statements.execute().wait()
     rows = {table: table_rows(out.child(table), _schema(t_env, table)) for table in tables}
     rows.update({table: replay_io.rows(out.child(table)) for table in partitioned})

@@ -67,12 +67,22 @@ class SqlProblem(Exception):
         self.path, self.line, self.message = path, line, message
 
 
+def replay_source(lines_files: Collection[str], stored_files: Collection[str]) -> str | None:
+    """The one source a replay reads when its input holds one kind of file (cdr_lines for JSON
+    Lines, cdr_stored_raw for stored Parquet), else None: both, through cdr_raw's union
+    (sql/sources/replay/30_cdr_raw.sql says why one kind reads its source alone)."""
+    if lines_files and stored_files:
+        return None
+    return "cdr_lines" if lines_files else "cdr_stored_raw"
+
+
 def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str,
                    extra_placeholders: Mapping[str, str] | None = None,
                    skip_sinks: Collection[str] = (), *, sql_root: Path = SQL_ROOT,
-                   problems: list[SqlProblem] | None = None) -> StatementSet:
+                   problems: list[SqlProblem] | None = None, raw_source: str | None = None) -> StatementSet:
     """Registers functions, sources, sinks and views; returns the INSERTs as one statement set.
 
+    `raw_source` (a replay, `replay_source`) makes cdr_raw that source alone, not the union.
     `skip_sinks` leaves result tables out (and with them the work that only feeds them).
     With `problems` (a check: `python -m jobs.cdr_pipeline check`), nothing will run: the
     Python stages' views are their declarations (sql/python/), each INSERT is planned alone,
@@ -97,7 +107,10 @@ def build_pipeline(t_env: StreamTableEnvironment, config: ReplayConfig, profile:
             return False
 
     for path in folder("functions", sql_root) + folder("tables", sql_root) + folder(f"sources/{profile}", sql_root):
-        execute(path)
+        if raw_source is not None and path.stem.split("_", 1)[-1] == "cdr_raw":
+            t_env.create_temporary_view("cdr_raw", t_env.from_path(raw_source))
+        else:
+            execute(path)
     sinks = set()
     for path in folder(f"sinks/{profile}", sql_root) + folder("sinks/shared", sql_root):
         if path.stem not in skip_sinks and execute(path):

@@ -14,10 +14,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from pyflink.table import ExplainDetail
 
-from jobs.cdr_pipeline import run_replay
+from jobs.cdr_pipeline import CHECK_PATHS, run_replay
+from jobs.config import load_replay
 from jobs.flink_env import create_table_env
-from jobs.pipeline import LATEST_ROW, latest_row_insert
+from jobs.pipeline import LATEST_ROW, build_pipeline, latest_row_insert, replay_source
 from jobs.sql_files import SQL_ROOT
 from synthetic.bad_records import GOOD, BadRecord
 from tests.expected import (
@@ -222,3 +224,22 @@ def test_the_replay_keeps_a_latest_row_of_exactly_the_tables_streaming_upserts_b
         sink = (SQL_ROOT / "sinks" / "stream" / f"{table}.sql").read_text(encoding="utf-8")
         declared = re.search(r"PRIMARY KEY \(([^)]*)\)", sink).group(1)  # type: ignore[union-attr]
         assert tuple(name.strip() for name in declared.split(",")) == key, table
+
+
+def test_a_replay_of_one_kind_of_file_parses_each_record_in_its_source_s_thread() -> None:
+    """The event time (in the source) and PARSE_CDR share one parse only when chained: a union of
+    the two kinds of source gives the parse two inputs, so Flink cannot chain it."""
+    assert replay_source(["a.jsonl"], []) == "cdr_lines"
+    assert replay_source([], ["part-0"]) == "cdr_stored_raw"
+    assert replay_source(["a.jsonl"], ["part-0"]) is None
+    for raw_source, inputs in (("cdr_lines", 1), ("cdr_stored_raw", 1), (None, 2)):
+        t_env = create_table_env(managed=False, batch=True)
+        statements = build_pipeline(t_env, load_replay(None), "replay", CHECK_PATHS, raw_source=raw_source)
+        plan = json.loads(statements.explain(ExplainDetail.JSON_EXECUTION_PLAN)
+                          .split("== Physical Execution Plan ==", 1)[1])
+        parse = next(node for node in plan["nodes"] if "parse_cdr(" in node["contents"])
+        assert len(parse["predecessors"]) == inputs, raw_source
+        if inputs == 1:
+            assert parse["predecessors"][0]["ship_strategy"] == "FORWARD"
+            source = next(node for node in plan["nodes"] if node["id"] == parse["predecessors"][0]["id"])
+            assert "cdr_event_time(" in source["contents"], "the event time is computed just before the parse"
