@@ -39,9 +39,13 @@ class ShardEnumeratorTest {
 
     /** ListShards answers with {@link #shards}, or throws {@link #failure} once. */
     private static final class FakeKinesis implements KinesisClient {
-        List<Shard> shards = List.of();
+        List<Shard> shards;
         RuntimeException failure;
         int listings;
+
+        FakeKinesis(Shard... shards) {
+            this.shards = List.of(shards);
+        }
 
         @Override
         public ListShardsResponse listShards(ListShardsRequest request) {
@@ -163,6 +167,14 @@ class ShardEnumeratorTest {
                 bounded);
     }
 
+    /** An enumerator on `coordinator` reading `kinesis`, started (its discovery waits to be run). */
+    private static ShardEnumerator started(FakeCoordinator coordinator, FakeKinesis kinesis, String position,
+                                           boolean bounded, EnumeratorState state) {
+        ShardEnumerator enumerator = new ShardEnumerator(coordinator, config(position, bounded), state, () -> kinesis);
+        enumerator.start();
+        return enumerator;
+    }
+
     private static Shard shard(String id, String parent, String adjacentParent) {
         return Shard.builder().shardId(id).parentShardId(parent).adjacentParentShardId(adjacentParent)
                 .hashKeyRange(r -> r.startingHashKey("0").endingHashKey("1"))
@@ -176,20 +188,16 @@ class ShardEnumeratorTest {
 
     @Test
     void latestIsWhenTheJobFirstStartedEvenAfterARestoreFromBeforeTheFirstListing() throws Exception {
-        FakeKinesis kinesis = new FakeKinesis();
-        kinesis.shards = List.of(shard("shardId-0", null, null));
-        FakeCoordinator first = new FakeCoordinator();
-        ShardEnumerator started = new ShardEnumerator(first, config("LATEST", false), null, () -> kinesis);
-        started.start();
+        FakeKinesis kinesis = new FakeKinesis(shard("shardId-0", null, null));
+        ShardEnumerator first = started(new FakeCoordinator(), kinesis, "LATEST", false, null);
         // A checkpoint before the first ListShards came back: no split in it.
-        EnumeratorState checkpoint = throughCheckpoint(started.snapshotState(1));
+        EnumeratorState checkpoint = throughCheckpoint(first.snapshotState(1));
         assertTrue(checkpoint.unfinished().isEmpty());
         Thread.sleep(20);
         Instant restoredAt = Instant.now();
 
         FakeCoordinator second = new FakeCoordinator();
-        ShardEnumerator restored = new ShardEnumerator(second, config("LATEST", false), checkpoint, () -> kinesis);
-        restored.start();
+        started(second, kinesis, "LATEST", false, checkpoint);
         second.discover();
 
         StartPosition start = second.assigned.values().iterator().next().get(0).start();
@@ -200,15 +208,12 @@ class ShardEnumeratorTest {
 
     @Test
     void childrenOfASplitAndAMergeAreHandedOutOnlyOnceEveryParentIsFinished() {
-        FakeKinesis kinesis = new FakeKinesis();
         // 0 split into 2 and 3; then 3 merged with 1 into 4.
-        kinesis.shards = List.of(shard("shardId-0", null, null), shard("shardId-1", null, null),
+        FakeKinesis kinesis = new FakeKinesis(shard("shardId-0", null, null), shard("shardId-1", null, null),
                 shard("shardId-2", "shardId-0", null), shard("shardId-3", "shardId-0", null),
                 shard("shardId-4", "shardId-3", "shardId-1"));
         FakeCoordinator coordinator = new FakeCoordinator();
-        ShardEnumerator enumerator = new ShardEnumerator(coordinator, config("TRIM_HORIZON", false), null,
-                () -> kinesis);
-        enumerator.start();
+        ShardEnumerator enumerator = started(coordinator, kinesis, "TRIM_HORIZON", false, null);
         coordinator.discover();
         assertEquals(Set.of("shardId-0", "shardId-1"), assignedIds(coordinator));
 
@@ -227,12 +232,9 @@ class ShardEnumeratorTest {
 
     @Test
     void aThrottledListingWaitsForTheNextDiscoveryAndAMissingStreamFailsNamingIt() {
-        FakeKinesis kinesis = new FakeKinesis();
-        kinesis.shards = List.of(shard("shardId-0", null, null));
+        FakeKinesis kinesis = new FakeKinesis(shard("shardId-0", null, null));
         FakeCoordinator coordinator = new FakeCoordinator();
-        ShardEnumerator enumerator = new ShardEnumerator(coordinator, config("TRIM_HORIZON", false), null,
-                () -> kinesis);
-        enumerator.start();
+        started(coordinator, kinesis, "TRIM_HORIZON", false, null);
         kinesis.failure = awsError("LimitExceededException", 400);
         coordinator.discover(); // logged, no failure, nothing handed out
         assertTrue(coordinator.assigned.isEmpty());
@@ -247,12 +249,9 @@ class ShardEnumeratorTest {
 
     @Test
     void aBoundedReadEndsWhenEveryShardIsFinishedAndALastListingFindsNoChild() {
-        FakeKinesis kinesis = new FakeKinesis();
-        kinesis.shards = List.of(shard("shardId-0", null, null));
+        FakeKinesis kinesis = new FakeKinesis(shard("shardId-0", null, null));
         FakeCoordinator coordinator = new FakeCoordinator();
-        ShardEnumerator enumerator = new ShardEnumerator(coordinator, config("TRIM_HORIZON", true), null,
-                () -> kinesis);
-        enumerator.start();
+        ShardEnumerator enumerator = started(coordinator, kinesis, "TRIM_HORIZON", true, null);
         coordinator.discover();
         ShardSplit split = coordinator.assigned.values().iterator().next().get(0);
         assertTrue(split.stopAtMillis() != ShardSplit.NO_STOP, "a bounded split ends at the job's start");
