@@ -4,7 +4,7 @@ emulators at a steady load. (A block follows a CRITICAL alert in the same operat
 crossing measured here is the WARNING level.)
 
     python -m bench.fraud_latency [--rule VELOCITY|RUNNING_COST] [--rate 500] [--seconds 60] [--floods 40]
-                                  [--poll-ms 50] [--aggregate]
+                                  [--poll-ms 50] [--aggregate] [--buffer-timeout-ms N]
 
 Normal traffic (--rate CDRs/s on average) is put on Kinesis as a PBX sends it: each record once
 its event time (a STOP's end, else its start) has come, so event time never runs ahead of the

@@ -3,7 +3,7 @@ CDR costs in CPU, and what that makes on Amazon Managed Service for Apache Flink
 
     python -m bench.streaming_capacity [--cdrs 120000] [--subscribers 20000] [--daily-cdrs 5000000]
                                        [--seed 7] [--runs 2] [--state-backend rocksdb|hashmap]
-                                       [--managed-mb-per-subtask 512]
+                                       [--managed-mb-per-subtask 512] [--buffer-timeout-ms N]
 
 Each run: fresh emulators; the stream pre-filled with --cdrs generated CDRs as KPL aggregates
 (a backlog, as after an outage or at a first start from TRIM_HORIZON); then the job as it runs
