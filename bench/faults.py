@@ -468,10 +468,12 @@ def urllib_cancel(cluster: FlinkCluster, job_id: str) -> None:
 def soak(args: argparse.Namespace, workdir: Path) -> Outcome:
     """--soak-minutes at --rate with nothing wrong: checkpoint duration and size over time, with
     the state in RocksDB and incremental checkpoints, as MSF runs it (the local default,
-    hashmap, copies the whole state at every checkpoint)."""
+    hashmap, copies the whole state at every checkpoint), and the managed memory
+    bench.streaming_capacity measured the job's capacity with (512 MB per subtask)."""
     scenario = Scenario(f"soak {args.soak_minutes:g} min", workdir, args.rate, args.soak_minutes * 60)
     try:
-        scenario.settings = ["--set", "state.backend.type=rocksdb", "--set", "execution.checkpointing.incremental=true"]
+        scenario.settings = ["--set", "state.backend.type=rocksdb", "--set", "execution.checkpointing.incremental=true",
+                             "--set", "taskmanager.memory.managed.size=1024m"]
         scenario.start_job()
         time.sleep(20)
         scenario.produce()
