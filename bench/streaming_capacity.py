@@ -4,13 +4,17 @@ CDR costs in CPU, and what that makes on Amazon Managed Service for Apache Flink
     python -m bench.streaming_capacity [--cdrs 120000] [--subscribers 20000] [--daily-cdrs 5000000]
                                        [--seed 7] [--runs 2] [--state-backend rocksdb|hashmap]
                                        [--managed-mb-per-subtask 512] [--buffer-timeout-ms N]
+                                       [--sources kinesis,files]
 
 Each run: fresh emulators; the stream pre-filled with --cdrs generated CDRs as KPL aggregates
 (a backlog, as after an outage or at a first start from TRIM_HORIZON); then the job as it runs
 in production — fraud rules and their alerts, leg attribution, rating and bills, usage, route
 quality, dead letters, Timestream metrics, the S3 archive — reads the backlog bounded and
-stops when it is through. The job is at its capacity the whole time (nothing waits for input),
-so:
+stops when it is through. With the source `files`, the same CDRs are read from JSON Lines
+files instead (`stream --sql-dir` on a copy of sql/ with bench/sql/cdr_raw_files.sql as its
+source), still in streaming mode with every sink: the difference is what the Kinesis source
+and the emulator serving it cost. The job is at its capacity the whole time (nothing waits
+for input), so:
 
 - sustained CDRs/s = CDRs / (the job's end − its readers' first split), both from its Flink log.
   The end is part of it: a bounded read ends with the watermark at its maximum, which fires at
@@ -43,12 +47,14 @@ import json
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +67,7 @@ from synthetic.traffic import TrafficSpec, generate, to_json
 PARALLELISM = 2  # flink-conf/config.yaml's, which the job runs with here
 CDRS_PER_CALL = 1.6  # the generator's START/INTERIM/STOP per leg and multi-leg share, measured
 DAILY_VOLUMES = (500_000, 50_000_000, 1_000_000_000)
+SOURCES = ("kinesis", "files")
 FLINK_LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
 
@@ -152,13 +159,33 @@ def _first_split_added(log_dir: Path) -> float | None:
     return None
 
 
-def measure(args: argparse.Namespace, lines: list[str], workdir: Path) -> Run:
+def files_sql(lines: list[str], workdir: Path) -> Path:
+    """A copy of sql/ whose streaming source reads `lines` from files (bench/sql/cdr_raw_files.sql):
+    a file per subtask, each subscriber's records in one file in their order, as a shard holds them."""
+    folder = workdir / "input"
+    folder.mkdir()
+    files = [(folder / f"part-{index}.jsonl").open("w", encoding="utf-8") for index in range(PARALLELISM)]
+    for line in lines:
+        files[zlib.crc32(partition_key(line).encode()) % PARALLELISM].write(line + "\n")
+    for file in files:
+        file.close()
+    sql = workdir / "sql"
+    shutil.copytree(PROJECT_ROOT / "sql", sql)
+    source = (PROJECT_ROOT / "bench" / "sql" / "cdr_raw_files.sql").read_text(encoding="utf-8")
+    (sql / "sources" / "stream" / "cdr_raw.sql").write_text(source.replace("${capacity_input}", folder.as_uri()),
+                                                            encoding="utf-8")
+    return sql
+
+
+def measure(args: argparse.Namespace, lines: list[str], workdir: Path, source: str) -> Run:
     resources = Resources(stream="cdr-capacity", bucket="cdr-capacity-archive", timestream_database="cdr_capacity")
     with LocalAws.start(resources) as aws:
-        writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn, aggregate=True)
-        for line in lines:
-            writer.put(line.encode(), partition_key(line))
-        writer.flush()
+        if source == "kinesis":
+            writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn, aggregate=True)
+            for line in lines:
+                writer.put(line.encode(), partition_key(line))
+            writer.flush()
+        sql_dir = ["--sql-dir", str(files_sql(lines, workdir))] if source == "files" else []
         properties = workdir / "app.json"
         job_settings = {"buffer-timeout.ms": args.buffer_timeout_ms} if args.buffer_timeout_ms else None
         properties.write_text(json.dumps(aws.application_properties(bounded=True, metrics=True, job=job_settings)))
@@ -170,7 +197,7 @@ def measure(args: argparse.Namespace, lines: list[str], workdir: Path) -> Run:
         with (workdir / "job.log").open("wb") as log:
             job = subprocess.Popen(
                 [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties),
-                 "--checkpoints", str(workdir / "checkpoints"), *settings],
+                 "--checkpoints", str(workdir / "checkpoints"), *settings, *sql_dir],
                 cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                 env={**os.environ, "FLINK_LOG_DIR": str(log_dir)})
             meter = CpuMeter(job.pid)
@@ -216,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--daily-cdrs", type=int, default=5_000_000,
                         help="the traffic's density: its CDRs span --cdrs / --daily-cdrs of a day")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sources", default="kinesis,files",
+                        help="kinesis: the backlog pre-filled in the stream, read by the job's Kinesis source; files: "
+                             "the same CDRs read from JSON Lines files in streaming mode (no Kinesis source, no "
+                             "emulator reading): each run measures each, interleaved")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--state-backend", choices=("rocksdb", "hashmap"), default="rocksdb",
                         help="rocksdb (with incremental checkpoints) is what MSF runs")
@@ -232,22 +263,31 @@ def main(argv: list[str] | None = None) -> int:
                        hours=24 * args.cdrs / args.daily_cdrs)
     lines = [to_json(record) for record in generate(spec)]
     subscribers = len({partition_key(line) for line in lines})
-    runs = []
+    sources = args.sources.split(",")
+    if not sources or set(sources) - set(SOURCES):
+        parser.error(f"--sources: a comma-separated choice of {', '.join(SOURCES)}")
+    runs: dict[str, list[Run]] = {source: [] for source in sources}
     for number in range(1, args.runs + 1):
-        with tempfile.TemporaryDirectory(prefix="cdr-capacity-") as tmp:
-            run = measure(args, lines, Path(tmp))
-        runs.append(run)
-        print(f"run {number}: {run.cdrs:,} CDRs in {run.seconds:.1f} s = {run.rate:,.0f} CDRs/s; job CPU "
-              f"{run.job_cpu_s:.1f} s ({run.cpu_per_1000:.2f} CPU-s per 1,000 CDRs), the rest of the machine "
-              f"{run.other_cpu_s:.1f} s; last checkpoint {run.checkpoint_ms} ms, state {run.state_bytes / 1e6:.1f} MB"
-              f" ({run.state_bytes / subscribers * 1e5 / 1e6:.1f} MB per 100,000 subscribers), written "
-              f"{run.checkpointed_bytes / 1e6:.1f} MB", flush=True)
-    rate = statistics.median(run.rate for run in runs)
-    cpu = statistics.median(run.cpu_per_1000 for run in runs)
+        for source in sources:  # interleaved: the machine's drift shared by both
+            with tempfile.TemporaryDirectory(prefix="cdr-capacity-") as tmp:
+                run = measure(args, lines, Path(tmp), source)
+            runs[source].append(run)
+            print(f"run {number}, {source}: {run.cdrs:,} CDRs in {run.seconds:.1f} s = {run.rate:,.0f} CDRs/s; job CPU "
+                  f"{run.job_cpu_s:.1f} s ({run.cpu_per_1000:.2f} CPU-s per 1,000 CDRs), the rest of the machine "
+                  f"{run.other_cpu_s:.1f} s; last checkpoint {run.checkpoint_ms} ms, state "
+                  f"{run.state_bytes / 1e6:.1f} MB ({run.state_bytes / subscribers * 1e5 / 1e6:.1f} MB per 100,000 "
+                  f"subscribers), written {run.checkpointed_bytes / 1e6:.1f} MB", flush=True)
     print(f"\n{len(lines):,} CDRs of {subscribers:,} subscribers over {spec.hours * 60:,.1f} minutes (as dense as "
-          f"{args.daily_cdrs:,} a day), {args.state_backend}, median of {len(runs)}: "
-          f"{rate:,.0f} CDRs/s on this machine ({os.cpu_count()} cores, emulators included), "
-          f"{cpu:.2f} job CPU-seconds per 1,000 CDRs ({1000 / cpu:,.0f} CDRs/s per vCPU)\n")
+          f"{args.daily_cdrs:,} a day), {args.state_backend}, medians of {args.runs} on this machine "
+          f"({os.cpu_count()} cores, emulators included):")
+    for source, measured in runs.items():
+        rate = statistics.median(run.rate for run in measured)
+        cpu = statistics.median(run.cpu_per_1000 for run in measured)
+        print(f"  from {source}: {rate:,.0f} CDRs/s, {cpu:.2f} job CPU-seconds per 1,000 CDRs "
+              f"({1000 / cpu:,.0f} CDRs/s per vCPU)")
+    # MSF reads Kinesis: its figures size the application when they were measured
+    cpu = statistics.median(run.cpu_per_1000 for run in runs.get("kinesis", next(iter(runs.values()))))
+    print()
     print("\n".join(msf_table(cpu, args)))
     return 0
 

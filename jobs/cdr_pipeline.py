@@ -160,10 +160,12 @@ def assemble_stream(config: job_config.StreamingConfig, overrides: dict[str, str
 
 
 def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = None,
-               checkpoints: Path | None = None, restore: str | None = None, cluster: str | None = None) -> None:
+               checkpoints: Path | None = None, restore: str | None = None, cluster: str | None = None,
+               sql_root: Path = SQL_ROOT) -> None:
     """Runs the streaming job; locally it blocks until the job ends (bounded source) or fails.
     `flink_settings` override flink-conf/ in a local run; `checkpoints` and `restore` as
-    `checkpoint_settings` says; `cluster` ("host:port") submits to a session cluster."""
+    `checkpoint_settings` says; `cluster` ("host:port") submits to a session cluster;
+    `sql_root` an edited copy of sql/ (what `check` and `layout` read with --sql-dir)."""
     config = job_config.load_streaming(properties)
     if config.managed and (checkpoints is not None or cluster is not None):
         raise job_config.ConfigError("--checkpoints, --cluster", "are MSF's to set on MSF (its checkpoints, "
@@ -171,7 +173,7 @@ def run_stream(properties: Path | None, flink_settings: dict[str, str] | None = 
     env = assemble_stream(config, {**config.sinks.flink_settings(),
                                    **(checkpoint_settings(checkpoints, restore) if checkpoints else {}),
                                    **(cluster_settings(cluster) if cluster else {}),
-                                   **(flink_settings or {})})
+                                   **(flink_settings or {})}, sql_root)
     client = env.execute_async("cdr-pipeline")
     if not config.managed:
         client.get_job_execution_result().result()
@@ -232,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Flink setting for a local run (repeatable)")
     stream.add_argument("--cluster", metavar="HOST:PORT",
                         help="submit to this Flink session cluster (its REST endpoint) instead of a local minicluster")
+    stream.add_argument("--sql-dir", type=Path, default=SQL_ROOT,
+                        help="run an edited copy of sql/ (check it first with `check --sql-dir`; default: sql/)")
     checking = modes.add_parser("check", help="plan every SQL file of both profiles; report errors by file and line")
     checking.add_argument("--sql-dir", type=Path, default=SQL_ROOT, help="a copy of sql/ to check (default: sql/)")
     layout = modes.add_parser("layout", help="the streaming job's operators by uid: does a snapshot restore?")
@@ -280,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("--restore needs --checkpoints DIR")
             run_stream(getattr(args, "properties", None), flink_settings=settings,
                        checkpoints=getattr(args, "checkpoints", None), restore=getattr(args, "restore", None),
-                       cluster=getattr(args, "cluster", None))
+                       cluster=getattr(args, "cluster", None), sql_root=getattr(args, "sql_dir", SQL_ROOT).resolve())
     except (job_config.ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

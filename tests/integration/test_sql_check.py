@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+from pyflink.datastream import StreamExecutionEnvironment
+
 from jobs import state_layout
 from jobs.cdr_pipeline import EXAMPLE_PROPERTIES, assemble_stream, check, main, stream_layout
 from jobs.config import load_streaming
@@ -75,3 +77,34 @@ def test_the_stream_runs_with_the_configured_buffer_timeout(tmp_path: Path) -> N
     properties = tmp_path / "app.json"
     properties.write_text(json.dumps(groups))
     assert assemble_stream(load_streaming(properties), {}).get_buffer_timeout() == 250
+
+
+def test_stream_runs_an_edited_copy_of_the_sql(tmp_path: Path, monkeypatch) -> None:
+    """`stream --sql-dir`: the job assembled from the copy, here with the capacity bench's source
+    (JSON Lines files instead of Kinesis), which must plan as the streaming job's source."""
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_ROOT, sql)
+    files_source = Path(__file__).resolve().parents[2] / "bench" / "sql" / "cdr_raw_files.sql"
+    (sql / "sources" / "stream" / "cdr_raw.sql").write_text(
+        files_source.read_text(encoding="utf-8").replace("${capacity_input}", (tmp_path / "in").as_uri()),
+        encoding="utf-8")
+    plans: list[str] = []
+
+    class Submitted:  # the job is planned, not run
+        def get_job_execution_result(self) -> Submitted:
+            return self
+
+        def result(self) -> None:
+            return None
+
+    def execute_async(env: StreamExecutionEnvironment, name: str) -> Submitted:
+        plans.append(env.get_execution_plan())
+        return Submitted()
+
+    monkeypatch.setattr(StreamExecutionEnvironment, "execute_async", execute_async)
+    example = str(EXAMPLE_PROPERTIES)
+    assert main(["stream", "--properties", example, "--sql-dir", str(sql)]) == 0
+    assert main(["stream", "--properties", example]) == 0
+    edited, shipped = plans
+    assert "file.path" in edited and "shard-id" not in edited
+    assert "shard-id" in shipped and "file.path" not in shipped
