@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = statistics.median(run.cpu_per_1000 for run in measured)
         print(f"  from {source}: {rate:,.0f} CDRs/s, {cpu:.2f} job CPU-seconds per 1,000 CDRs "
               f"({1000 / cpu:,.0f} CDRs/s per vCPU)")
-    # MSF reads Kinesis: its figures size the application when they were measured
+    # MSF reads Kinesis: the table sizes it from the Kinesis runs when there are some
     cpu = statistics.median(run.cpu_per_1000 for run in runs.get("kinesis", next(iter(runs.values()))))
     print()
     print("\n".join(msf_table(cpu, args)))
