@@ -123,6 +123,24 @@ class LogicalCallFunction(KeyedProcessFunction):
         for call_id, start_ms in started.items():  # its STOP has ended (read by now), or never came
             if call_id in ended or start_ms + self._max_age_ms <= timestamp:
                 self._started.remove(call_id)
+        self._decide_again_after_a_late_leg(legs, billed, timestamp, ctx)
+
+    @staticmethod
+    def _decide_again_after_a_late_leg(legs: list[Leg], billed: dict[str, str], timestamp: int,
+                                       ctx: KeyedProcessFunction.OnTimerContext) -> None:
+        """A leg read late (its shard behind the others) is decided at its own end, after the
+        timers of later-ending legs of its call had fired and waited for it (its START held the
+        call open). Nothing would decide those again — the maximum age would forget them, read
+        and never billed — so their ends get timers again; passed already, they fire in this
+        watermark, in end order, as if the late leg had been read in time. A timer still pending
+        is one timer (Flink keeps one per key and time): on time, this costs nothing."""
+        later = {leg.end_ms for leg in legs if leg.end_ms > timestamp and leg.record_id not in billed}
+        if later:
+            timers = ctx.timer_service()
+            watermark = timers.current_watermark()
+            for end in later:
+                if end <= watermark:
+                    timers.register_event_time_timer(end)
 
     def _emit(self, legs: list[Leg], previous: Any, billed: dict[str, str], timestamp: int) -> Iterator[Any]:
         call = attribute(legs)
