@@ -53,6 +53,7 @@ from domain.route_alarms import AlarmLimits, RouteRule
 from domain.route_alarms import notice as route_notice
 from jobs.config import Notifications
 from jobs.embedded_logging import drop_debug_records
+from jobs.keyed_streams import keyed_by_column
 from jobs.route_alarms import from_detected, route_alarms
 from stream_io.notifications import Notifier, sns_publisher
 from stream_io.subscriber_classes import SubscriberClasses
@@ -346,10 +347,8 @@ def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | No
     streams = []
     for view, by_remote_number, key in (("fraud_subscriber_events", False, "subscriber_id"),
                                         ("fraud_remote_events", True, "remote_number")):
-        events = t_env.to_data_stream(t_env.from_path(view))
         name = "fraud rules by remote number" if by_remote_number else "fraud rules by subscriber"
-        streams.append(events
-                       .key_by(lambda row, field=key: row[field], key_type=Types.STRING())
+        streams.append(keyed_by_column(t_env, t_env.from_path(view), key)
                        .process(FraudRulesFunction(rules, by_remote_number, ordered, in_sync_ms, classes),
                                 output_type=DETECTED)
                        .uid(name.replace(" ", "-")).name(name))

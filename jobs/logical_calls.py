@@ -44,6 +44,7 @@ from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, Va
 from pyflink.table import Schema, StreamTableEnvironment
 
 from domain.legs import Leg, LogicalCall, attribute, known_complete
+from jobs.keyed_streams import keyed_by_column
 
 SUMMARY = Types.ROW_NAMED(
     ["linked_id", "originating_subscriber", "calling_number", "first_setup_ms", "last_end_ms", "answered",
@@ -170,8 +171,7 @@ def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s:
     """Runs leg attribution over the view call_legs; its logical calls become the view
     multi_leg_calls, event time = when each was known complete (its last end, unless a leg
     stayed open); whose bill each leg goes on, the view multi_leg_billing."""
-    legs = t_env.to_data_stream(t_env.from_path("call_legs"))
-    calls = (legs.key_by(lambda row: row.linked_id, key_type=Types.STRING())
+    calls = (keyed_by_column(t_env, t_env.from_path("call_legs"), "linked_id")
              .process(LogicalCallFunction(quiet_s * 1000, max_age_s * 1000), output_type=SUMMARY)
              .uid("logical-calls-by-linked-id").name("logical calls by linkedId"))
     schema = (Schema.new_builder()

@@ -3,12 +3,13 @@ detection on and off (off, fraud_detected is made in SQL from cdr_final)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from jobs.cdr_pipeline import CHECK_PATHS
-from jobs.config import load_replay
+from jobs.cdr_pipeline import CHECK_PATHS, EXAMPLE_PROPERTIES, assemble_stream
+from jobs.config import load_replay, load_streaming
 from jobs.flink_env import create_table_env
 from jobs.pipeline import STAGES, PythonStage, build_pipeline
 from jobs.sql_files import SQL_ROOT
@@ -37,3 +38,16 @@ def test_python_views_have_the_declared_columns(skip: tuple[str, ...]) -> None:
         t_env.execute_sql(re.sub(rf"CREATE TEMPORARY TABLE {path.stem} \(", f"CREATE TEMPORARY TABLE {stand_in} (",
                                  declaration))
         assert columns(t_env, path.stem) == columns(t_env, stand_in), path.name
+
+
+def test_the_keyed_python_functions_are_keyed_on_the_jvm() -> None:
+    """Leg attribution and the fraud rules receive their rows keyed by a Java map (KeyFirst,
+    jobs/keyed_streams.py), not by PyFlink's key_by, whose Python operator was a crossing of its
+    own for every record."""
+    plan = json.loads(assemble_stream(load_streaming(EXAMPLE_PROPERTIES), {}).get_execution_plan())
+    nodes = {node["id"]: node for node in plan["nodes"]}
+    fed_by = {node["contents"]: [nodes[edge["id"]]["contents"] for edge in node.get("predecessors", [])]
+              for node in plan["nodes"]}
+    assert fed_by["logical calls by linkedId"] == ["key by linked_id"]
+    assert fed_by["fraud rules by subscriber"] == ["key by subscriber_id"]
+    assert fed_by["fraud rules by remote number"] == ["key by remote_number"]
