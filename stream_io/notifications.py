@@ -6,6 +6,8 @@ refuses for good (topic not found, not authorised, invalid) is dropped with a lo
 the topic and the cause; so is a notice that finds the queue full after a long outage (the
 alert itself is in the alerts table either way). Delivery is at most once across a job
 restart: notices still queued when the process dies are not sent again.
+Within a run a notice is sent again only after an error or an answer that never came (then
+SNS may have had it: the `alert_id` attribute tells a repeat).
 """
 
 from __future__ import annotations
@@ -85,13 +87,21 @@ def _error_code(error: Exception) -> str | None:
     return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
+PUBLISH_CONFIG = {"connect_timeout": 2, "read_timeout": 30, "retries": {"total_max_attempts": 1}}
+
+
 def sns_publisher(topic_arn: str, region: str, endpoint: str = "") -> Callable[[Notice], None]:
-    """Publishes to the topic with the default credential chain (the application's role)."""
+    """Publishes to the topic with the default credential chain (the application's role).
+
+    A publish whose answer never came may have been delivered: sending it again can send it
+    twice. So the client makes one attempt (botocore would otherwise retry a timeout silently),
+    the Notifier's retries are the only ones and each is logged, and the wait for an answer is
+    long: publishing is off the records' path, and a 5 s limit, under load, doubled notices."""
     import boto3
     from botocore.config import Config
 
     client: Any = boto3.client("sns", region_name=region, endpoint_url=endpoint or None,
-                               config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}))
+                               config=Config(**PUBLISH_CONFIG))
 
     def publish(notice: Notice) -> None:
         client.publish(TopicArn=topic_arn, Subject=notice.subject, Message=notice.message,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from domain.blocklist import FRAUD_JOB, Block, Kind
 from domain.fraud import Alert
 from domain.fraud_notice import compose
 from domain.fraud_rules import Rule, Severity
-from stream_io.notifications import Notifier
+from stream_io.notifications import Notifier, sns_publisher
 
 AT = 1_795_000_000_000  # 2026-11-18 11:06:40 UTC
 ALERT = Alert("abc123", "sat-1", Rule.RUNNING_COST, Severity.CRITICAL, AT, AT - 690_000, AT, Decimal("75.000099"),
@@ -99,3 +102,34 @@ def test_a_full_queue_drops_instead_of_waiting() -> None:
     release.set()
     notifier.close()
     assert (notifier.sent, notifier.dropped) == (3, 2)
+
+
+def test_the_sns_client_makes_one_attempt_so_that_only_the_notifier_retries_and_logs_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A publish that failed may have been delivered: botocore's own retry (silent) doubled
+    notices when a loaded SNS answered late. A server that fails every request sees one."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    requests: list[str] = []
+
+    class Failing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            requests.append(self.path)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        publish = sns_publisher("arn:aws:sns:eu-west-1:000000000000:alerts", "eu-west-1",
+                                f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(Exception, match="500|InternalError|Internal"):
+            publish(compose(ALERT, None))
+    finally:
+        server.shutdown()
+    assert len(requests) == 1
