@@ -202,8 +202,8 @@ class Scenario:
         restore = subprocess.run(
             [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(self.properties(True)),
              "--checkpoints", str(self.checkpoints), "--restore", "latest", *self.settings],
-            cwd=PROJECT_ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, timeout=1800,
-            env=self.flink_env())
+            cwd=PROJECT_ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            timeout=max(1800.0, 2 * self.seconds), env=self.flink_env())  # a soak's backlog, if it fell behind
         if restore.returncode != 0:
             self.outcome.notes.append("bounded restore failed")
         return self.compare()
