@@ -129,7 +129,7 @@ class LogicalCallFunction(KeyedProcessFunction):
     @staticmethod
     def _decide_again_after_a_late_leg(legs: list[Leg], billed: dict[str, str], timestamp: int,
                                        ctx: KeyedProcessFunction.OnTimerContext) -> None:
-        """A leg read late (its shard behind the others) is decided at its own end, after the
+        """A leg read late (behind the watermark) is decided at its own end, after the
         timers of later-ending legs of its call had fired and waited for it (its START held the
         call open). Nothing would decide those again — the maximum age would forget them, read
         and never billed — so their ends get timers again; passed already, they fire in this
