@@ -87,9 +87,6 @@ def _error_code(error: Exception) -> str | None:
     return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
-PUBLISH_CONFIG = {"connect_timeout": 2, "read_timeout": 30, "retries": {"total_max_attempts": 1}}
-
-
 def sns_publisher(topic_arn: str, region: str, endpoint: str = "") -> Callable[[Notice], None]:
     """Publishes to the topic with the default credential chain (the application's role).
 
@@ -101,7 +98,8 @@ def sns_publisher(topic_arn: str, region: str, endpoint: str = "") -> Callable[[
     from botocore.config import Config
 
     client: Any = boto3.client("sns", region_name=region, endpoint_url=endpoint or None,
-                               config=Config(**PUBLISH_CONFIG))
+                               config=Config(connect_timeout=2, read_timeout=30,
+                                             retries={"total_max_attempts": 1}))
 
     def publish(notice: Notice) -> None:
         client.publish(TopicArn=topic_arn, Subject=notice.subject, Message=notice.message,
