@@ -52,7 +52,7 @@ def subscriber_events(calls: int, subscribers: int, seed: int) -> list[tuple]:
 def plain_python_seconds(rules: FraudRules, events: list[tuple]) -> float:
     detector = SubscriberDetector(rules)
     stores: dict[str, DictStore] = {}
-    parsed = [to_event(as_row(columns)) for columns in events]  # type: ignore[arg-type]
+    parsed = [to_event(as_row(columns)) for columns in events]
     began = time.perf_counter()
     for event in parsed:
         detector.on_event(stores.setdefault(event.subscriber_id, DictStore()), event)
@@ -61,12 +61,10 @@ def plain_python_seconds(rules: FraudRules, events: list[tuple]) -> float:
 
 def job_seconds(rules: FraudRules, events: list[tuple], backend: str) -> float:
     """From the job's submission to its end."""
-    from pyflink.common import Row
-
     env, _ = create_envs(managed=False, overrides={"state.backend.type": backend, "parallelism.default": "1",
                                                    "taskmanager.memory.managed.size": f"{MANAGED_MB}m",
                                                    "python.execution-mode": "thread"})  # as the job (jobs/pipeline.py)
-    rows = [Row(**dict(zip(EVENT_COLUMNS, columns, strict=True))) for columns in events]
+    rows = [as_row(columns) for columns in events]
     alerts = (env.from_collection(rows, type_info=EVENT_TYPE)
               .key_by(lambda row: row.subscriber_id, key_type=Types.STRING())
               .process(FraudRulesFunction(rules, by_remote_number=False, ordered=False, in_sync_ms=2 * 3_600_000),

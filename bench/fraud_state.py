@@ -18,7 +18,8 @@ import sys
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
-from types import SimpleNamespace
+
+from pyflink.common import Row
 
 from domain.fraud import DictStore, RemoteNumberDetector, SubscriberDetector
 from domain.fraud_rules import load_rules
@@ -46,9 +47,9 @@ def event_columns(record: dict) -> tuple:
             _ms(record["answerTime"]) if "answerTime" in record else None, None, None)
 
 
-def as_row(columns: tuple) -> SimpleNamespace:
+def as_row(columns: tuple) -> Row:
     """Event columns as the row the rules' function reads (by field name)."""
-    return SimpleNamespace(**dict(zip(EVENT_COLUMNS, columns, strict=True)))
+    return Row(**dict(zip(EVENT_COLUMNS, columns, strict=True)))
 
 
 def _ms(text: str) -> int:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for record in generate(spec):
         if record["recordType"] not in ("START", "STOP"):
             continue
-        event = to_event(as_row(event_columns(record)))  # type: ignore[arg-type]
+        event = to_event(as_row(event_columns(record)))
         now = max(now, event.time_ms)
         while timers and timers[0][0] <= now:
             due, kind, key = heapq.heappop(timers)

@@ -54,6 +54,7 @@ from domain.route_alarms import notice as route_notice
 from jobs.config import Notifications
 from jobs.embedded_logging import drop_debug_records
 from jobs.keyed_streams import keyed_by_column
+from jobs.replayed_key import END_OF_KEY
 from jobs.route_alarms import from_detected, route_alarms
 from stream_io.notifications import Notifier, sns_publisher
 from stream_io.subscriber_classes import SubscriberClasses
@@ -64,7 +65,6 @@ LEGACY_SPACES = ("windows", "cooldown", "calls", "ended", "spend", "destinations
                  "callback_cooldown")
 UNIT_SEPARATOR = "\x1f"
 NO_DIMENSIONS = ("ZZ", "", "")  # an alert raised by time alone carries its call's
-END_OF_KEY = 2**62
 # Live, a running call's crossing is acted on this long after it by the wall clock: the STOP of
 # a call that ended just before it may still be on its way through the job (deduplication).
 LIVE_GRACE_MS = 5_000  # a replay's one timer per key: batch fires it when the key's input ends
@@ -80,13 +80,14 @@ DETECTED = Types.ROW_NAMED(
 
 def to_event(row: Row) -> CallEvent:
     """A fraud_*_events row as the rules' event (an incoming leg's caller country from its
-    number)."""
-    remote_country = row.remote_country or _country_of(row.remote_number)
-    return CallEvent(row.record_id, row.call_id, row.subscriber_id, row.record_type, row.direction, row.start_ms,
-                     row.end_ms, bool(row.answered), row.own_number or "", row.remote_number or "",
-                     row.home_country, remote_country, Decimal(row.amount) if row.amount else None,
-                     row.linked_id, (row.metric_destination, row.direction, row.call_type), row.answer_ms,
-                     row.seen_ms, Decimal(row.hourly_cost) if row.hourly_cost else None)
+    number). The row is read as a dict: a Row's attribute searches its list of names each time."""
+    r = row.as_dict()
+    remote_country = r["remote_country"] or _country_of(r["remote_number"])
+    return CallEvent(r["record_id"], r["call_id"], r["subscriber_id"], r["record_type"], r["direction"],
+                     r["start_ms"], r["end_ms"], bool(r["answered"]), r["own_number"] or "", r["remote_number"] or "",
+                     r["home_country"], remote_country, Decimal(r["amount"]) if r["amount"] else None,
+                     r["linked_id"], (r["metric_destination"], r["direction"], r["call_type"]), r["answer_ms"],
+                     r["seen_ms"], Decimal(r["hourly_cost"]) if r["hourly_cost"] else None)
 
 
 def _country_of(number: str | None) -> str | None:
@@ -213,20 +214,24 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._detector.rules = with_subscriber_classes(self._rules, classes)
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        if self._ordered:  # a replay: judged at the key's end, no Flink state touched before
+            self._wait_for_key_end(to_event(row), ctx)
+            return
         assert self._store is not None
         with self._store.current_key():
             yield from self._process(row, ctx)
 
+    def _wait_for_key_end(self, event: CallEvent, ctx: KeyedProcessFunction.Context) -> None:
+        key = ctx.get_current_key()
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            waiting = self._waiting[key] = []
+            ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
+        waiting.append(event)
+
     def _process(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
         self._refresh_classes()
         event = to_event(row)
-        if self._ordered:
-            key = ctx.get_current_key()
-            if key not in self._waiting:
-                self._waiting[key] = []
-                ctx.timer_service().register_event_time_timer(END_OF_KEY)  # one timer per key
-            self._waiting[key].append(event)
-            return
         timers = ctx.timer_service()
         live = event.time_ms >= timers.current_processing_time() - self._in_sync_ms
         if event.record_type != "STOP" and not live and event.time_ms > timers.current_watermark() + self._in_sync_ms:
@@ -236,9 +241,11 @@ class FraudRulesFunction(KeyedProcessFunction):
         yield from self._evaluate(event, ctx)
 
     def _replay_key(self, events: list[CallEvent]) -> Iterator[Row]:
-        """A key's whole history in event-time order, expiring state as time passes."""
-        assert self._detector is not None and self._store is not None
-        detector, store = self._detector, self._store
+        """A key's whole history in event-time order, expiring state as time passes. Its state
+        is a plain dict: batch execution never comes back to a key whose input has ended, and
+        restarts from the input on failure, so nothing of it needs to cross into Flink state."""
+        assert self._detector is not None
+        detector, store = self._detector, DictStore()
         due: int | None = None
         check: int | None = None
         for event in sorted(events, key=lambda e: (e.time_ms, e.start_ms, e.record_id)):
@@ -290,6 +297,10 @@ class FraudRulesFunction(KeyedProcessFunction):
         ctx.timer_service().register_event_time_timer(at_ms)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
+        if self._ordered:  # a replay's one timer per key (END_OF_KEY): the key's input has ended
+            self._refresh_classes()
+            yield from self._replay_key(self._waiting.pop(ctx.get_current_key(), []))
+            return
         assert self._store is not None
         with self._store.current_key():
             yield from self._fire(timestamp, ctx)
@@ -297,9 +308,6 @@ class FraudRulesFunction(KeyedProcessFunction):
     def _fire(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
         assert self._detector is not None and self._store is not None
         self._refresh_classes()
-        if self._ordered and timestamp == END_OF_KEY:
-            yield from self._replay_key(self._waiting.pop(ctx.get_current_key(), []))
-            return
         if ctx.time_domain() == TimeDomain.PROCESSING_TIME:  # running calls' crossings, live
             for _ in range(2 * len(RUNNING_RULES)):  # each tick raises a call's severity: few rounds
                 check = self._detector.next_check(self._store)

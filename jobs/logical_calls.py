@@ -29,7 +29,10 @@ Billing is per charged leg: a side output names, per leg, whose bill its rated p
 (`ChargedLeg.billed_to`, domain/legs.py) — once per leg, and again only if a revision changes
 it; the SQL keeps the latest per leg (sql/views/rating/20_cdr_billed.sql).
 
-In a replay (batch) a key's timers fire in time order when its input ends: the same emissions.
+In a replay (batch) a key's records come together and its timers fire in time order when its
+input ends: the same emissions. There the function keeps the key's state and timers in Python
+(jobs/replayed_key.py) and plays them at the key's end, one Flink timer per key instead of
+Flink state read and written, pickled, at every leg and timer.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from pyflink.table import Schema, StreamTableEnvironment
 
 from domain.legs import Leg, LogicalCall, attribute, known_complete
 from jobs.keyed_streams import keyed_by_column
+from jobs.replayed_key import END_OF_KEY, KeyTimers, ListState, MapState, ValueState
 
 SUMMARY = Types.ROW_NAMED(
     ["linked_id", "originating_subscriber", "calling_number", "first_setup_ms", "last_end_ms", "answered",
@@ -75,22 +79,49 @@ def to_row(call: LogicalCall, participants: set[str], previous: tuple[set[str], 
                json.dumps(newly_answered), completed_ms)
 
 
+class _ReplayedCall:
+    """A linkedId's state and timers in a replay, until its input ends (jobs/replayed_key.py)."""
+
+    def __init__(self) -> None:
+        self.states = (ListState(), MapState(), ValueState(), ValueState())
+        self.timers = KeyTimers()
+
+
 class LogicalCallFunction(KeyedProcessFunction):
-    def __init__(self, quiet_ms: int, max_age_ms: int):
+    """`replay`: batch execution (see the module's docstring)."""
+
+    def __init__(self, quiet_ms: int, max_age_ms: int, replay: bool = False):
         self._quiet_ms = quiet_ms
         self._max_age_ms = max_age_ms
+        self._replay = replay
+        self._replayed: dict[str, _ReplayedCall] = {}
         self._legs: Any = None
         self._started: Any = None
         self._emitted: Any = None
         self._expires: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
+        if self._replay:
+            return  # each key's own, in Python
         self._legs = runtime_context.get_list_state(ListStateDescriptor("legs", Types.PICKLED_BYTE_ARRAY()))
         self._started = runtime_context.get_map_state(MapStateDescriptor("open-legs", Types.STRING(), Types.LONG()))
         self._emitted = runtime_context.get_state(ValueStateDescriptor("emitted", Types.PICKLED_BYTE_ARRAY()))
         self._expires = runtime_context.get_state(ValueStateDescriptor("expires", Types.LONG()))
 
     def process_element(self, row: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        if self._replay:
+            key = ctx.get_current_key()
+            call = self._replayed.get(key)
+            if call is None:
+                call = self._replayed[key] = _ReplayedCall()
+                ctx.timer_service().register_event_time_timer(END_OF_KEY)
+            self._legs, self._started, self._emitted, self._expires = call.states
+            self._keep(row, call.timers)
+        else:
+            self._keep(row, ctx)
+        yield from ()
+
+    def _keep(self, row: Row, ctx: Any) -> None:
         """Keeps the record; a timer at a leg's end looks at the call, one at a START's maximum
         age lets a leg whose STOP never comes go."""
         timers = ctx.timer_service()
@@ -101,9 +132,17 @@ class LogicalCallFunction(KeyedProcessFunction):
         else:
             self._legs.add(to_leg(row))
             timers.register_event_time_timer(row.end_ms)
-        yield from ()
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Any]:
+        if self._replay:  # END_OF_KEY: the key's own timers, in time order
+            call = self._replayed.pop(ctx.get_current_key())
+            self._legs, self._started, self._emitted, self._expires = call.states
+            for at in call.timers.fire_all():
+                yield from self._decide(at, call.timers)
+        else:
+            yield from self._decide(timestamp, ctx)
+
+    def _decide(self, timestamp: int, ctx: Any) -> Iterator[Any]:
         expires = self._expires.value()
         if expires is not None and timestamp >= expires:
             self._forget(timestamp)
@@ -127,8 +166,7 @@ class LogicalCallFunction(KeyedProcessFunction):
         self._decide_again_after_a_late_leg(legs, billed, timestamp, ctx)
 
     @staticmethod
-    def _decide_again_after_a_late_leg(legs: list[Leg], billed: dict[str, str], timestamp: int,
-                                       ctx: KeyedProcessFunction.OnTimerContext) -> None:
+    def _decide_again_after_a_late_leg(legs: list[Leg], billed: dict[str, str], timestamp: int, ctx: Any) -> None:
         """A leg read late (behind the watermark) is decided at its own end, after the
         timers of later-ending legs of its call had fired and waited for it (its START held the
         call open). Nothing would decide those again — the maximum age would forget them, read
@@ -167,12 +205,13 @@ class LogicalCallFunction(KeyedProcessFunction):
         self._expires.clear()
 
 
-def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int) -> None:
+def attach_logical_calls(t_env: StreamTableEnvironment, quiet_s: int, max_age_s: int, replay: bool) -> None:
     """Runs leg attribution over the view call_legs; its logical calls become the view
     multi_leg_calls, event time = when each was known complete (its last end, unless a leg
-    stayed open); whose bill each leg goes on, the view multi_leg_billing."""
+    stayed open); whose bill each leg goes on, the view multi_leg_billing. `replay`: batch
+    execution."""
     calls = (keyed_by_column(t_env, t_env.from_path("call_legs"), "linked_id")
-             .process(LogicalCallFunction(quiet_s * 1000, max_age_s * 1000), output_type=SUMMARY)
+             .process(LogicalCallFunction(quiet_s * 1000, max_age_s * 1000, replay), output_type=SUMMARY)
              .uid("logical-calls-by-linked-id").name("logical calls by linkedId"))
     schema = (Schema.new_builder()
               .column_by_expression("event_time", "TO_TIMESTAMP_LTZ(completed_ms, 3)")

@@ -233,7 +233,8 @@ FRAUD_SINKS = frozenset({"fraud_alerts", "fraud_blocks", "fraud_tagged_calls"})
 
 
 def _logical_calls(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str, sinks: set[str]) -> None:
-    attach_logical_calls(t_env, config.tuning.call_quiet_period_s, config.tuning.call_max_age_s)
+    attach_logical_calls(t_env, config.tuning.call_quiet_period_s, config.tuning.call_max_age_s,
+                         replay=profile == "replay")
 
 
 def _fraud_detection(t_env: StreamTableEnvironment, config: ReplayConfig, profile: str, sinks: set[str]) -> None:

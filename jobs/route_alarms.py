@@ -21,9 +21,9 @@ from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 from pyflink.table import StreamTableEnvironment
 
 from domain.route_alarms import AlarmLimits, Baseline, Route, RouteAlarm, RouteRule, RouteWindow, judge
+from jobs.replayed_key import END_OF_KEY
 
 VIEW = "route_alarm_windows"
-END_OF_KEY = 2**62
 
 
 def to_window(row: Row) -> RouteWindow:

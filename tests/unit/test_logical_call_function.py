@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,73 +19,39 @@ from pyflink.common import Row
 
 from domain.legs import MO, Leg, attribute
 from jobs.logical_calls import BILLING_TAG, LEG_BILLING, SUMMARY, LogicalCallFunction
+from jobs.replayed_key import END_OF_KEY, ListState, MapState, ValueState
 
 QUIET_MS, MAX_AGE_MS = 30_000, 6 * 3_600_000
 END = 2**63 - 1  # the watermark at the end of input
 
 
-class _Value:
-    def __init__(self) -> None:
-        self.stored: Any = None
-
-    def value(self) -> Any:
-        return self.stored
-
-    def update(self, value: Any) -> None:
-        self.stored = value
-
-    def clear(self) -> None:
-        self.stored = None
-
-
-class _List:
-    def __init__(self) -> None:
-        self.stored: list[Any] = []
-
-    def get(self) -> Iterable[Any]:
-        return list(self.stored)
-
-    def add(self, value: Any) -> None:
-        self.stored.append(value)
-
-    def update(self, values: list[Any]) -> None:
-        self.stored = list(values)
-
-
-class _Map:
-    def __init__(self) -> None:
-        self.stored: dict[str, Any] = {}
-
-    def contains(self, key: str) -> bool:
-        return key in self.stored
-
-    def put(self, key: str, value: Any) -> None:
-        self.stored[key] = value
-
-    def items(self) -> Iterable[tuple[str, Any]]:
-        return list(self.stored.items())
-
-    def remove(self, key: str) -> None:
-        del self.stored[key]
-
-
 class _RuntimeContext:
-    def get_list_state(self, descriptor: Any) -> _List:
-        return _List()
+    """Flink state in memory (the replay's own, jobs/replayed_key.py: Flink's interfaces)."""
 
-    def get_map_state(self, descriptor: Any) -> _Map:
-        return _Map()
+    def get_list_state(self, descriptor: Any) -> ListState:
+        return ListState()
 
-    def get_state(self, descriptor: Any) -> _Value:
-        return _Value()
+    def get_map_state(self, descriptor: Any) -> MapState:
+        return MapState()
+
+    def get_state(self, descriptor: Any) -> ValueState:
+        return ValueState()
+
+
+class _NoFlinkState:
+    """A replay's runtime context: asking it for state fails the test."""
+
+    def __getattr__(self, method: str) -> Any:
+        raise AssertionError(f"a replay asked Flink for state ({method})")
 
 
 class Harness:
-    """One key of the function, fed records and watermarks as one input channel would."""
+    """One key of the function, fed records and watermarks as one input channel would (a
+    replay's: its records, then the end of input)."""
 
-    def __init__(self) -> None:
-        self.function = LogicalCallFunction(QUIET_MS, MAX_AGE_MS)
-        self.function.open(_RuntimeContext())
+    def __init__(self, replay: bool = False) -> None:
+        self.function = LogicalCallFunction(QUIET_MS, MAX_AGE_MS, replay)
+        self.function.open(_NoFlinkState() if replay else _RuntimeContext())  # type: ignore[arg-type]
         self.watermark = -(2**63)
         self.timers: list[int] = []
         self.summaries: list[Row] = []
@@ -94,6 +60,9 @@ class Harness:
     # the Context and TimerService the function is given
     def timer_service(self) -> Harness:
         return self
+
+    def get_current_key(self) -> str:
+        return "the linkedId"
 
     def current_watermark(self) -> int:
         return self.watermark
@@ -211,9 +180,35 @@ def test_every_leg_is_billed_once_as_attribution_over_all_legs_says_in_any_read_
                 harness.advance(rng.randrange(0, 4_000) * S)
         harness.advance(END)
         assert harness.billed_to() == _expected(legs), (seed, legs)
-        sent: dict[str, list[str]] = {}
-        for row in harness.billing:
-            sent.setdefault(row.record_id, []).append(row.billed_subscriber_id)
-        assert all(a != b for payers in sent.values() for a, b in zip(payers, payers[1:], strict=False)), \
-            "a leg's payer is sent again only when it changes"
+        assert _sent_once_per_payer(harness.billing), "a leg's payer is sent again only when it changes"
         assert harness.summaries[-1].leg_count == len(legs)
+
+
+def _sent_once_per_payer(billing: list[Row]) -> bool:
+    """Whether a leg's payer is sent again only when it changes."""
+    sent: dict[str, list[str]] = {}
+    for row in billing:
+        sent.setdefault(row.record_id, []).append(row.billed_subscriber_id)
+    return all(a != b for payers in sent.values() for a, b in zip(payers, payers[1:], strict=False))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_replay_keeps_a_keys_state_in_python_and_emits_what_the_stream_would(seed: int) -> None:
+    """Batch order (a key's records, then its end): one Flink timer per key, no Flink state,
+    and the same emissions as the function on Flink state given the same order."""
+    rng = random.Random(seed)
+    for legs in _calls(rng, 40):
+        events: list[Row] = [stop(leg) for leg in legs] + [start(leg) for leg in legs if rng.random() < 0.5]
+        rng.shuffle(events)
+        replay, stream = Harness(replay=True), Harness()
+        for harness in (replay, stream):
+            for event in events:
+                harness.record(event)
+        assert replay.timers == [END_OF_KEY], "one Flink timer for the key"
+        replay.advance(END)
+        stream.advance(END)
+        assert replay.billed_to() == _expected(legs), (seed, legs)
+        assert _sent_once_per_payer(replay.billing)
+        assert replay.summaries[-1].leg_count == len(legs)
+        assert (replay.summaries, replay.billing) == (stream.summaries, stream.billing)
+
