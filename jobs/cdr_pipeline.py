@@ -81,7 +81,7 @@ def run_replay(input_path: str | Path, output: str | Path, properties: Path | No
     about a third of the replay's time: see docs/benchmarks.md). `tariffs` and `tax_rate`
     override the configuration's: rerating archived CDRs under a new tariff. `fraud` runs the
     fraud rules too (DIR/fraud_alerts/, DIR/fraud_tagged_calls/, alerts in the minute metrics):
-    every outgoing leg then crosses into Python, which makes a replay ~5x slower
+    every outgoing leg then crosses into Python, which makes a replay about twice as slow
     (docs/benchmarks.md). `flink_settings` override flink-conf/ (benchmarks compare Python
     modes with it); `cluster` ("host:port") runs it on a Flink session cluster, whose
     TaskManagers must reach the input, the output and the tariffs."""
