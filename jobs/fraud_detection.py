@@ -67,7 +67,7 @@ UNIT_SEPARATOR = "\x1f"
 NO_DIMENSIONS = ("ZZ", "", "")  # an alert raised by time alone carries its call's
 # Live, a running call's crossing is acted on this long after it by the wall clock: the STOP of
 # a call that ended just before it may still be on its way through the job (deduplication).
-LIVE_GRACE_MS = 5_000  # a replay's one timer per key: batch fires it when the key's input ends
+LIVE_GRACE_MS = 5_000
 ROUTE_RULES = frozenset(rule.value for rule in RouteRule)
 DETECTED = Types.ROW_NAMED(
     ["alert_id", "subscriber_id", "rule", "severity", "detected_at_ms", "window_start_ms", "window_end_ms",
