@@ -198,6 +198,8 @@ class FraudRulesFunction(KeyedProcessFunction):
         if self._classes is not None:
             self._classes.start()
             self._detector.rules = with_subscriber_classes(self._rules, self._classes.classes)
+        if self._ordered:
+            return  # a replay keeps each key's state in Python (_replay_key)
         self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
         pickled = Types.PICKLED_BYTE_ARRAY()
         legacy = {space: runtime_context.get_map_state(MapStateDescriptor(space, Types.STRING(), pickled))

@@ -14,7 +14,8 @@ from typing import Any
 from pyflink.common import Row
 
 from domain.fraud_rules import Rule, load_rules
-from jobs.fraud_detection import DETECTED, END_OF_KEY, FraudRulesFunction
+from jobs.fraud_detection import DETECTED, FraudRulesFunction
+from jobs.replayed_key import END_OF_KEY
 
 T0 = datetime(2026, 11, 4, 14, 0, tzinfo=UTC)
 
