@@ -261,8 +261,9 @@ class JobWatch:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        # (minute, checkpoints, duration ms, state size B, bytes the checkpoint wrote)
-        self.samples: list[tuple[float, int, int, int, int]] = []
+        # (minute, checkpoints, duration ms, state size B, bytes the checkpoint wrote, the source's
+        # largest millisBehindLatest over its shards, -1 if unknown)
+        self.samples: list[tuple[float, int, int, int, int, int]] = []
 
     def job_id(self) -> str | None:
         try:
@@ -283,7 +284,20 @@ class JobWatch:
         counts = _rest(self.port, f"/jobs/{job}/checkpoints")["counts"]
         if latest:
             self.samples.append((minute, counts["completed"], latest["end_to_end_duration"], latest["state_size"],
-                                 latest.get("checkpointed_size", latest["state_size"])))
+                                 latest.get("checkpointed_size", latest["state_size"]), self.behind_ms(job)))
+
+    def behind_ms(self, job: str) -> int:
+        """How far the Kinesis source is behind its shards' newest records: the largest per-shard
+        millisBehindLatest (the gauge the official connector names so) over the source's subtasks."""
+        vertices = _rest(self.port, f"/jobs/{job}")["vertices"]
+        source = next((v["id"] for v in vertices if v["name"].startswith("Source: cdr_raw")), None)
+        if source is None:
+            return -1
+        path = f"/jobs/{job}/vertices/{source}/subtasks/metrics"
+        names = [m["id"] for m in _rest(self.port, path) if m["id"].endswith(".millisBehindLatest")]
+        if not names:
+            return -1
+        return max(int(float(m["max"])) for m in _rest(self.port, f"{path}?get={','.join(names)}"))
 
     def summary(self) -> str:
         if not self.samples:
@@ -478,9 +492,15 @@ def soak(args: argparse.Namespace, workdir: Path) -> Outcome:
         time.sleep(20)
         scenario.produce()
         every = max(1, len(scenario.watch.samples) // 10)
-        scenario.outcome.notes.append("over time (min: checkpoint ms, state MB, written MB): " + ", ".join(
-            f"{m:.0f}: {d}, {size / 1e6:.0f}, {written / 1e6:.1f}"
-            for m, _, d, size, written in scenario.watch.samples[::every]))
+        samples = scenario.watch.samples
+        scenario.outcome.notes.append("over time (min: checkpoint ms, state MB, written MB, source behind s): "
+                                      + ", ".join(
+            f"{m:.0f}: {d}, {size / 1e6:.0f}, {written / 1e6:.1f}, {behind / 1e3:.1f}"
+            for m, _, d, size, written, behind in samples[::every]))
+        behind = sorted(sample[5] for sample in samples if sample[5] >= 0)
+        if behind:
+            scenario.outcome.notes.append(
+                f"source behind its shards: p50 {behind[len(behind) // 2] / 1e3:.1f} s, max {behind[-1] / 1e3:.1f} s")
         time.sleep(15)
         return scenario.finish()
     finally:
