@@ -187,6 +187,10 @@ class SourceConfig:
                               "", placeholder="init_timestamp")
     bounded: bool = key("bounded", "read each shard to its end as of job start, then finish (demo, tests)",
                         False, placeholder="source_bounded")
+    empty_fetch_interval: str = key("empty-records-fetch-interval", "after a round of GetRecords that found nothing "
+                                    "new, the wait before the next (the official connector's option): longer means "
+                                    "fewer calls and a record waiting up to this long", "250 ms",
+                                    placeholder="source_empty_fetch_interval")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from jobs.sql_files import GRAINS, SQL_ROOT, grains, insert_target, render
 ALL_SQL = sorted(SQL_ROOT.rglob("*.sql"))
 PLACEHOLDERS = {name: "x" for name in (
     "watermark_lateness_s", "stream_arn", "aws_region", "kinesis_endpoint", "init_position", "init_timestamp",
-    "source_bounded", "source_idle_timeout", "route_alarm_window_minutes",
+    "source_bounded", "source_idle_timeout", "source_empty_fetch_interval", "route_alarm_window_minutes",
     "sink_region", "dynamodb_endpoint", "usage_hourly_table", "dead_letters_table", "input_path",
     "route_quality_minutely_table", "route_causes_minutely_table", "route_quality_hourly_table",
     "route_causes_hourly_table",

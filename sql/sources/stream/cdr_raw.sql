@@ -20,5 +20,6 @@ CREATE TEMPORARY TABLE cdr_raw (
   'source.init.timestamp' = '${init_timestamp}',
   'source.bounded' = '${source_bounded}',
   'source.shard.idle-timeout' = '${source_idle_timeout}',
+  'source.reader.empty-records-fetch-interval' = '${source_empty_fetch_interval}',
   'format' = 'raw'
 )
