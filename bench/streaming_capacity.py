@@ -215,7 +215,7 @@ def measure(args: argparse.Namespace, lines: list[str], workdir: Path, source: s
         if job.returncode != 0 or started is None:
             raise RuntimeError(f"the job failed (exit {job.returncode}); its output: {workdir / 'job.log'}")
     job_cpu = ended[1] - started[1]
-    last = watch.samples[-1] if watch.samples else (0, 0, 0, 0, 0, -1)
+    last = watch.samples[-1] if watch.samples else (0, 0, 0, 0, 0, -1, -1.0)
     return Run(cdrs=len(lines), seconds=ended[0] - started[0], job_cpu_s=job_cpu,
                other_cpu_s=(ended[2] - started[2]) - job_cpu, checkpoint_ms=last[2], state_bytes=last[3],
                checkpointed_bytes=last[4])
