@@ -22,6 +22,7 @@ from jobs.config import (
     load_replay,
     load_streaming,
 )
+from jobs.sql_files import SQL_ROOT, render
 
 STREAMING = [
     {"PropertyGroupId": "CdrSource", "PropertyMap": {
@@ -59,6 +60,16 @@ def test_streaming_config_and_placeholders(tmp_path: Path) -> None:
     assert values["watermark_lateness_s"] == "120"
     assert values["archive_path"] == "s3://cdr-archive-eu/cdr"  # no trailing slash
     assert config.sinks.flink_settings() == {}  # real S3: nothing to set
+
+
+def test_the_wait_after_an_empty_read_reaches_the_stream_sql(tmp_path: Path) -> None:
+    default = load_streaming(_write(tmp_path, STREAMING)).placeholders()
+    assert default["source_empty_fetch_interval"] == "250 ms"  # the official connector's default
+    groups = json.loads(json.dumps(STREAMING))
+    groups[0]["PropertyMap"]["empty-records-fetch-interval"] = "1 s"
+    values = load_streaming(_write(tmp_path, groups)).placeholders()
+    text = render(SQL_ROOT / "sources" / "stream" / "cdr_raw.sql", values).text
+    assert "'source.reader.empty-records-fetch-interval' = '1 s'" in text
 
 
 def test_an_emulated_s3_sets_flinks_s3_file_system(tmp_path: Path) -> None:
