@@ -8,7 +8,8 @@ The same events (generated STARTs and STOPs of outgoing legs, as the fraud_subsc
 view hands them on, dated now so the function takes the live path) go, in one run:
 
 - through the rules in plain Python (domain/fraud.py, a dict per key, one core);
-- through a minicluster job per state backend: a collection source, keyed by subscriber, the
+- through a minicluster job per state backend: a collection source, keyed by subscriber on the
+  JVM (jobs/keyed_streams.py, as the job keys it), the
   rules' function at parallelism 1 in thread mode, its alerts collected. Each job is timed from its submission
   to its end, once with the events and once with a tenth of them; the difference over the
   difference in events is the function's time per event, without the job's start. The end of
@@ -32,6 +33,7 @@ from domain.fraud import DictStore, SubscriberDetector
 from domain.fraud_rules import FraudRules, load_rules
 from jobs.flink_env import create_envs
 from jobs.fraud_detection import DETECTED, FraudRulesFunction, to_event
+from jobs.keyed_streams import keyed_by_column
 from synthetic.traffic import TrafficSpec, generate
 
 MANAGED_MB = 512  # RocksDB's memory, as bench.streaming_capacity gives a subtask (its --help says why)
@@ -61,12 +63,12 @@ def plain_python_seconds(rules: FraudRules, events: list[tuple]) -> float:
 
 def job_seconds(rules: FraudRules, events: list[tuple], backend: str) -> float:
     """From the job's submission to its end."""
-    env, _ = create_envs(managed=False, overrides={"state.backend.type": backend, "parallelism.default": "1",
+    env, t_env = create_envs(managed=False, overrides={"state.backend.type": backend, "parallelism.default": "1",
                                                    "taskmanager.memory.managed.size": f"{MANAGED_MB}m",
                                                    "python.execution-mode": "thread"})  # as the job (jobs/pipeline.py)
     rows = [as_row(columns) for columns in events]
-    alerts = (env.from_collection(rows, type_info=EVENT_TYPE)
-              .key_by(lambda row: row.subscriber_id, key_type=Types.STRING())
+    events_table = t_env.from_data_stream(env.from_collection(rows, type_info=EVENT_TYPE))
+    alerts = (keyed_by_column(t_env, events_table, "subscriber_id")  # keyed on the JVM, as the job keys it
               .process(FraudRulesFunction(rules, by_remote_number=False, ordered=False, in_sync_ms=2 * 3_600_000),
                        output_type=DETECTED))
     began = time.perf_counter()

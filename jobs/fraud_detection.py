@@ -45,6 +45,7 @@ from domain.fraud import (
     DictStore,
     RemoteNumberDetector,
     SubscriberDetector,
+    next_expiry,
 )
 from domain.fraud_actions import block_for_alert
 from domain.fraud_notice import compose
@@ -111,6 +112,13 @@ def to_row(alert: Alert, trigger: tuple[str, str, str], rules: FraudRules) -> Ro
                block.expires_at_ms if block else None)
 
 
+class _Unread:
+    """A state not read yet in this call into the function."""
+
+
+UNREAD = _Unread()
+
+
 class _KeyStateStore(DictStore):
     """The rules' Store for the current key: all its spaces in one ValueState, read when a call
     into the function begins and written back once at its end if anything changed.
@@ -119,6 +127,10 @@ class _KeyStateStore(DictStore):
     rule lookup: on RocksDB (MSF's backend) every access crosses from Python into the JVM and
     into RocksDB, and listing a MapState (open calls, windows) opens a RocksDB iterator: 8.7×
     slower in the function alone (bench/fraud_operator.py, docs/benchmarks.md).
+
+    The key's next expiry (a ValueState of its own, the timer chain's) is read at most once per
+    call, and not at all on a record of a key that had state: every key with state has an
+    expiry pending (one RocksDB read less per record).
 
     Earlier versions kept a MapState per space (`LEGACY_SPACES`). A key restored from their
     snapshot has no value yet but a pending expiry (every key with state has one): its MapStates
@@ -132,12 +144,33 @@ class _KeyStateStore(DictStore):
         self._legacy = legacy or {}
         self._expiry = expiry
         self._changed = False
+        self._had_state = False  # when this call into the function began
+        self._expiry_at: int | None | _Unread = UNREAD
 
     def begin(self) -> None:
         """A new call into the function, maybe for another key: its spaces as stored."""
-        self.spaces, self._changed = self._state.value() or {}, False
-        if not self.spaces and self._legacy and self._expiry is not None and self._expiry.value() is not None:
+        self.spaces, self._changed, self._expiry_at = self._state.value() or {}, False, UNREAD
+        if not self.spaces and self._legacy and self._expiry is not None and self.expiry() is not None:
             self._move_legacy()
+        self._had_state = bool(self.spaces)
+
+    def expiry(self) -> int | None:
+        """When the key's state is next expired (None: no expiry pending)."""
+        at = self._expiry_at
+        if isinstance(at, _Unread):
+            at = self._expiry_at = self._expiry.value() if self._expiry is not None else None
+        return at
+
+    def expiry_pending(self) -> bool:
+        """Whether the key's expiry chain runs (read only for a key that had no state)."""
+        return self._had_state or self.expiry() is not None
+
+    def set_expiry(self, at_ms: int | None) -> None:
+        if at_ms is None:
+            self._expiry.clear()
+        else:
+            self._expiry.update(at_ms)
+        self._expiry_at = at_ms
 
     def _move_legacy(self) -> None:
         for space, entries in self._legacy.items():
@@ -185,7 +218,6 @@ class FraudRulesFunction(KeyedProcessFunction):
         self._in_sync_ms = in_sync_ms  # how far ahead of the watermark a live record may be
         self._detector: Detector | None = None
         self._store: _KeyStateStore | None = None
-        self._next_expiry: Any = None
         # Ordered (a replay, in BATCH mode): each key's events until its end. Batch execution
         # hands a keyed operator each key's records together and fires its timers at the key's
         # end, and restarts from the input on failure, so they need not cross into Flink state.
@@ -200,12 +232,11 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._detector.rules = with_subscriber_classes(self._rules, self._classes.classes)
         if self._ordered:
             return  # a replay keeps each key's state in Python (_replay_key)
-        self._next_expiry = runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG()))
         pickled = Types.PICKLED_BYTE_ARRAY()
         legacy = {space: runtime_context.get_map_state(MapStateDescriptor(space, Types.STRING(), pickled))
                   for space in LEGACY_SPACES}
         self._store = _KeyStateStore(runtime_context.get_state(ValueStateDescriptor("rules", pickled)), legacy,
-                                     self._next_expiry)
+                                     runtime_context.get_state(ValueStateDescriptor("next-expiry", Types.LONG())))
         self._early = runtime_context.get_list_state(ListStateDescriptor("early-starts", Types.PICKLED_BYTE_ARRAY()))
 
     def _refresh_classes(self) -> None:
@@ -256,11 +287,11 @@ class FraudRulesFunction(KeyedProcessFunction):
                 check = detector.next_check(store)
             while due is not None and due <= event.time_ms:
                 following = detector.expire(store, due)
-                due = None if following is None else max(following, due + 1)
+                due = None if following is None else next_expiry(due, following)
             yield from self._rows(detector.on_event(store, event), event.dimensions)
             check = detector.next_check(store)
             if due is None:
-                due = event.time_ms + min(self._rules.windows_ms.values())
+                due = next_expiry(event.time_ms)
         while check is not None:  # calls still running when the input ends: as a bounded stream's timers
             yield from self._rows(detector.tick(store, check), NO_DIMENSIONS)
             check = detector.next_check(store)
@@ -276,8 +307,8 @@ class FraudRulesFunction(KeyedProcessFunction):
         assert self._detector is not None and self._store is not None
         yield from self._rows(self._detector.on_event(self._store, event), event.dimensions)
         self._schedule_check(ctx)
-        if self._next_expiry.value() is None:  # start the expiry chain
-            self._schedule(ctx, event.time_ms + min(self._rules.windows_ms.values()))
+        if not self._store.expiry_pending():  # start the expiry chain
+            self._schedule(ctx, next_expiry(event.time_ms))
 
     def _schedule_check(self, ctx: Any) -> None:
         """Timers where a running call next crosses a level (timers at one instant are one): in
@@ -295,7 +326,8 @@ class FraudRulesFunction(KeyedProcessFunction):
             timers.register_processing_time_timer(max(check + LIVE_GRACE_MS, now + 1))
 
     def _schedule(self, ctx: Any, at_ms: int) -> None:
-        self._next_expiry.update(at_ms)
+        assert self._store is not None
+        self._store.set_expiry(at_ms)
         ctx.timer_service().register_event_time_timer(at_ms)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[Row]:
@@ -328,13 +360,13 @@ class FraudRulesFunction(KeyedProcessFunction):
             self._early.update([e for e in early if e.time_ms > timestamp])
             for event in released:
                 yield from self._evaluate(event, ctx)
-        expiry = self._next_expiry.value()
+        expiry = self._store.expiry()
         if expiry is not None and timestamp >= expiry:
             due = self._detector.expire(self._store, timestamp)
             if due is None:
-                self._next_expiry.clear()
+                self._store.set_expiry(None)
             else:
-                self._schedule(ctx, max(due, timestamp + 1))
+                self._schedule(ctx, next_expiry(timestamp, due))
 
 
 def attach_fraud_detection(t_env: StreamTableEnvironment, rules: FraudRules | None, ordered: bool,
