@@ -502,11 +502,14 @@ class SubscriberDetector(Detector):
             else:
                 calls.append((start, ends, call_id, record_id, logical))
         calls.sort()
-        own_end = event.end_ms if event.end_ms is not None else event.start_ms + open_for
+        own_end = max(event.end_ms if event.end_ms is not None else event.start_ms + open_for, event.start_ms + 1)
+        # Only calls open at some instant of this call's span can overlap it: a handful, however
+        # many calls the subscriber made in the last hours (a PBX trunk's hundreds).
+        spanning = [call for call in calls if call[0] < own_end and call[1] > event.start_ms]
         busiest: list[Entry] = []
-        for at in sorted({call[0] for call in calls if event.start_ms <= call[0] < max(own_end, event.start_ms + 1)}):
+        for at in sorted({call[0] for call in calls if event.start_ms <= call[0] < own_end}):
             overlapping: dict[str, Entry] = {}
-            for start, ends, call_id, record_id, logical in calls:
+            for start, ends, call_id, record_id, logical in spanning:
                 if start <= at < ends:
                     overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
             if len(overlapping) > len(busiest):
