@@ -445,7 +445,7 @@ class SubscriberDetector(Detector):
     def _attempts(self, store: Store, rule: Rule, event: CallEvent) -> Alert | None:
         """Attempts are logical calls: the legs of one conference count once."""
         entries = _window(store, rule)
-        if any(entry[4] == event.logical_call for entry in entries):
+        if event.logical_call in [entry[4] for entry in entries]:
             return None
         return self._count(store, rule, event, event.logical_call)
 
@@ -494,20 +494,25 @@ class SubscriberDetector(Detector):
         elif store.get(ENDED, event.call_id) is None and store.get(OPEN_CALLS, event.call_id) is None:
             store.put(OPEN_CALLS, event.call_id, (event.start_ms, None, event.record_id, event.logical_call))
         open_for = self.rules.max_open_ms
-        calls = []
+        own_end = max(event.end_ms if event.end_ms is not None else event.start_ms + open_for, event.start_ms + 1)
+        # One pass over the open calls: those long over are dropped; only those open at some
+        # instant of this call's span can overlap it (a handful, however many calls the subscriber
+        # made in the last hours: a PBX trunk's hundreds); the set-ups within the span are the
+        # instants the count is taken at.
+        spanning: list[tuple[int, int, str, str, str]] = []
+        set_ups: set[int] = set()
         for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):
             ends = end if end is not None else start + open_for
             if ends < event.start_ms - open_for:
                 store.remove(OPEN_CALLS, call_id)  # long over: no later call can overlap it
-            else:
-                calls.append((start, ends, call_id, record_id, logical))
-        calls.sort()
-        own_end = max(event.end_ms if event.end_ms is not None else event.start_ms + open_for, event.start_ms + 1)
-        # Only calls open at some instant of this call's span can overlap it: a handful, however
-        # many calls the subscriber made in the last hours (a PBX trunk's hundreds).
-        spanning = [call for call in calls if call[0] < own_end and call[1] > event.start_ms]
+                continue
+            if start < own_end and ends > event.start_ms:
+                spanning.append((start, ends, call_id, record_id, logical))
+            if event.start_ms <= start < own_end:
+                set_ups.add(start)
+        spanning.sort()
         busiest: list[Entry] = []
-        for at in sorted({call[0] for call in calls if event.start_ms <= call[0] < own_end}):
+        for at in sorted(set_ups):
             overlapping: dict[str, Entry] = {}
             for start, ends, call_id, record_id, logical in spanning:
                 if start <= at < ends:
@@ -522,7 +527,7 @@ class SubscriberDetector(Detector):
         at its STOP when no START came: once per call."""
         if not is_high_risk(event.remote_number, self.rules.high_risk_prefixes, self.rules.premium_rate):
             return None
-        if any(entry[1] == event.call_id for entry in _window(store, Rule.HIGH_RISK_DESTINATION)):
+        if event.call_id in [entry[1] for entry in _window(store, Rule.HIGH_RISK_DESTINATION)]:
             return None
         return self._count(store, Rule.HIGH_RISK_DESTINATION, event)
 
