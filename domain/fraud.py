@@ -231,6 +231,30 @@ def _peak(entries: list[Entry], at_ms: int, length_ms: int,
     return best
 
 
+# A call as CONCURRENT_CALLS sees it: (set-up ms, end ms, call id, record id, logical call).
+OpenCall = tuple[int, int, str, str, str]
+
+
+def busiest_overlap(calls: list[OpenCall], instants: Iterable[int]) -> list[Entry]:
+    """The most logical calls open at once (start ≤ instant < end) at one of `instants`, the
+    earliest such instant winning a tie: each logical call as its earliest-set-up leg open then.
+    A sweep over the instants in order, so its cost is the calls open at each, not all of them."""
+    ordered = sorted(calls)
+    busiest: list[Entry] = []
+    opened, active = 0, list[OpenCall]()
+    for at in sorted(instants):
+        while opened < len(ordered) and ordered[opened][0] <= at:
+            active.append(ordered[opened])
+            opened += 1
+        active = [call for call in active if call[1] > at]
+        if len({call[4] for call in active}) > len(busiest):
+            overlapping: dict[str, Entry] = {}
+            for start, _, call_id, record_id, logical in active:
+                overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
+            busiest = list(overlapping.values())
+    return busiest
+
+
 _RANK = {None: 0, Severity.WARNING.value: 1, Severity.CRITICAL.value: 2}
 
 
@@ -499,7 +523,7 @@ class SubscriberDetector(Detector):
         # instant of this call's span can overlap it (a handful, however many calls the subscriber
         # made in the last hours: a PBX trunk's hundreds); the set-ups within the span are the
         # instants the count is taken at.
-        spanning: list[tuple[int, int, str, str, str]] = []
+        spanning: list[OpenCall] = []
         set_ups: set[int] = set()
         for call_id, (start, end, record_id, logical) in store.items(OPEN_CALLS):
             ends = end if end is not None else start + open_for
@@ -510,15 +534,7 @@ class SubscriberDetector(Detector):
                 spanning.append((start, ends, call_id, record_id, logical))
             if event.start_ms <= start < own_end:
                 set_ups.add(start)
-        spanning.sort()
-        busiest: list[Entry] = []
-        for at in sorted(set_ups):
-            overlapping: dict[str, Entry] = {}
-            for start, ends, call_id, record_id, logical in spanning:
-                if start <= at < ends:
-                    overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
-            if len(overlapping) > len(busiest):
-                busiest = list(overlapping.values())
+        busiest = busiest_overlap(spanning, set_ups)
         return self._alert(store, event.subscriber_id, Rule.CONCURRENT_CALLS, event.subscriber_id,
                            len(busiest), busiest, event.time_ms)
 

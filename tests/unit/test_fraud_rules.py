@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from domain.fraud import CallEvent, DictStore, RemoteNumberDetector, SubscriberDetector, is_high_risk, zone_of
+from domain.fraud import (
+    CallEvent,
+    DictStore,
+    RemoteNumberDetector,
+    SubscriberDetector,
+    busiest_overlap,
+    is_high_risk,
+    zone_of,
+)
 from domain.fraud_rules import DEFAULT_RULES, Action, Levels, Rule, RulesError, Severity, load_rules, parse_rules
 
 RULES = load_rules()
@@ -440,3 +448,29 @@ def test_a_newcomer_calling_abroad_at_volume_by_its_activation_date() -> None:
     later = [dataclasses.replace(c, start_ms=c.start_ms + 6 * 86_400_000, end_ms=(c.end_ms or 0) + 6 * 86_400_000)
              for c in abroad]
     assert not [a for a in run(SubscriberDetector(rules), later)[0] if a.rule is Rule.NEWCOMER]
+
+
+def _busiest_by_definition(calls, instants):
+    """CONCURRENT_CALLS' count by its definition: at each instant, every call open then."""
+    best: list = []
+    for at in sorted(instants):
+        overlapping: dict = {}
+        for start, end, call_id, record_id, logical in sorted(calls):
+            if start <= at < end:
+                overlapping.setdefault(logical, (start, call_id, record_id, 1, ""))
+        if len(overlapping) > len(best):
+            best = list(overlapping.values())
+    return best
+
+
+def test_the_busiest_overlap_sweep_agrees_with_the_definition() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        calls = []
+        for n in range(rng.randint(0, 60)):
+            start = rng.randint(0, 3_600_000)
+            calls.append((start, start + rng.choice([0, 1, rng.randint(1, 900_000)]), f"c{n}", f"c{n}:STOP",
+                          f"l{rng.randint(0, 40)}"))  # legs of one conference share a logical call
+        instants = {call[0] for call in rng.sample(calls, min(len(calls), rng.randint(0, 20)))}
+        instants |= {rng.randint(0, 3_600_000) for _ in range(rng.randint(0, 3))}
+        assert busiest_overlap(calls, instants) == _busiest_by_definition(calls, instants)
