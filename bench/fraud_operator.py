@@ -64,8 +64,8 @@ def plain_python_seconds(rules: FraudRules, events: list[tuple]) -> float:
 def job_seconds(rules: FraudRules, events: list[tuple], backend: str) -> float:
     """From the job's submission to its end."""
     env, t_env = create_envs(managed=False, overrides={"state.backend.type": backend, "parallelism.default": "1",
-                                                   "taskmanager.memory.managed.size": f"{MANAGED_MB}m",
-                                                   "python.execution-mode": "thread"})  # as the job (jobs/pipeline.py)
+                                                       "taskmanager.memory.managed.size": f"{MANAGED_MB}m",
+                                                       "python.execution-mode": "thread"})  # as jobs/pipeline.py
     rows = [as_row(columns) for columns in events]
     events_table = t_env.from_data_stream(env.from_collection(rows, type_info=EVENT_TYPE))
     alerts = (keyed_by_column(t_env, events_table, "subscriber_id")  # keyed on the JVM, as the job keys it

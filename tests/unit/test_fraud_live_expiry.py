@@ -69,7 +69,7 @@ class _Clock:
 
     def __init__(self) -> None:
         self.watermark = self.now = 0
-        self.timers: list[tuple[int, TimeDomain]] = []
+        self.timers: list[tuple[int, int]] = []  # (ms, TimeDomain's value): an Enum does not order
         self.firing = TimeDomain.EVENT_TIME
 
     def timer_service(self) -> _Clock:
@@ -82,12 +82,14 @@ class _Clock:
         return self.now
 
     def register_event_time_timer(self, at_ms: int) -> None:
-        if (at_ms, TimeDomain.EVENT_TIME) not in self.timers:  # Flink keeps one timer per instant
-            heapq.heappush(self.timers, (at_ms, TimeDomain.EVENT_TIME))
+        self._register(at_ms, TimeDomain.EVENT_TIME)
 
     def register_processing_time_timer(self, at_ms: int) -> None:
-        if (at_ms, TimeDomain.PROCESSING_TIME) not in self.timers:
-            heapq.heappush(self.timers, (at_ms, TimeDomain.PROCESSING_TIME))
+        self._register(at_ms, TimeDomain.PROCESSING_TIME)
+
+    def _register(self, at_ms: int, domain: TimeDomain) -> None:
+        if (at_ms, domain.value) not in self.timers:  # Flink keeps one timer per instant
+            heapq.heappush(self.timers, (at_ms, domain.value))
 
     def time_domain(self) -> TimeDomain:
         return self.firing
@@ -108,9 +110,10 @@ def _stop(call: int, at: datetime) -> Row:
 
 def _advance(function: FraudRulesFunction, clock: _Clock, watermark: int, now: int) -> None:
     clock.watermark, clock.now = watermark, now
-    while clock.timers and clock.timers[0][0] <= (watermark if clock.timers[0][1] == TimeDomain.EVENT_TIME
+    while clock.timers and clock.timers[0][0] <= (watermark if clock.timers[0][1] == TimeDomain.EVENT_TIME.value
                                                    else now):
-        at_ms, clock.firing = heapq.heappop(clock.timers)
+        at_ms, domain = heapq.heappop(clock.timers)
+        clock.firing = TimeDomain(domain)
         list(function.on_timer(at_ms, clock))  # type: ignore[arg-type]
 
 
