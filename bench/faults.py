@@ -3,7 +3,7 @@ figures per fault.
 
     python -m bench.faults [--only NAME,...] [--rate 500] [--seconds 120] [--outage-minutes 5]
                            [--s3-outage-minutes 2] [--malformed-minutes 10] [--soak-minutes 30]
-                           [--soak-fetch-interval-ms 1000]
+                           [--soak-fetch-interval-ms 1000] [--soak-subscribers 100000]
 
 Every scenario: fresh emulators behind the fault proxies (toxiproxy + the AWS error injector,
 local/fault_proxy.py), generated CDRs put at --rate as KPL aggregates by a producer that also
@@ -103,6 +103,7 @@ class Scenario:
         self.starts = 0
         self.settings: list[str] = []  # --set options of every run of the job, the restore's too
         self.source: dict[str, str] = {}  # CdrSource properties of every run of the job
+        self.subscribers = 2_000  # the producer's subscriber base
         self.watch = JobWatch(free_port())
         self.outcome = Outcome(name)
 
@@ -145,7 +146,8 @@ class Scenario:
     def produce(self, during: Callable[[float], None] | None = None) -> None:
         """Puts --rate CDRs/s for --seconds (a share of them malformed), a probe every second;
         calls during(elapsed) once a second (faults are started and ended from there)."""
-        spec = TrafficSpec(seed=15, calls=max(1, int(self.rate * self.seconds / 1.6)), subscribers=2_000, hours=4)
+        spec = TrafficSpec(seed=15, calls=max(1, int(self.rate * self.seconds / 1.6)), subscribers=self.subscribers,
+                           hours=4)
         traffic = [to_json(record) for record in generate(spec)]
         per_second = max(1, int(self.rate))
         writer = KinesisWriter(self.aws.kinesis, self.aws.resources.stream_arn, aggregate=True)
@@ -489,8 +491,16 @@ def soak(args: argparse.Namespace, workdir: Path) -> Outcome:
     """--soak-minutes at --rate with nothing wrong: checkpoint duration and size over time, with
     the state in RocksDB and incremental checkpoints, as MSF runs it (the local default,
     hashmap, copies the whole state at every checkpoint), and the managed memory
-    bench.streaming_capacity measured the job's capacity with (512 MB per subtask)."""
-    scenario = Scenario(f"soak {args.soak_minutes:g} min", workdir, args.rate, args.soak_minutes * 60)
+    bench.streaming_capacity measured the job's capacity with (512 MB per subtask).
+
+    The traffic spans 4 hours of event time, whatever the minutes: --soak-subscribers sets how
+    busy a subscriber is. At 500 CDRs/s for 30 minutes, 100,000 subscribers make about 6 calls
+    each in those 4 hours (a business line's day), the busiest (the generator's Pareto activity,
+    capped at 30 times the least) about 60: a small PBX trunk. 2,000 make every subscriber a trunk
+    of about 280 calls."""
+    scenario = Scenario(f"soak {args.soak_minutes:g} min, {args.soak_subscribers:,} subscribers", workdir, args.rate,
+                        args.soak_minutes * 60)
+    scenario.subscribers = args.soak_subscribers
     try:
         scenario.settings = ["--set", "state.backend.type=rocksdb", "--set", "execution.checkpointing.incremental=true",
                              "--set", "taskmanager.memory.managed.size=1024m"]
@@ -525,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak-minutes", type=float, default=30)
     parser.add_argument("--soak-fetch-interval-ms", type=int, default=1000,
                         help="the soak's CdrSource.empty-records-fetch-interval (the job's default: 250)")
+    parser.add_argument("--soak-subscribers", type=int, default=100_000,
+                        help="the soak producer's subscribers (the other scenarios': 2,000)")
     parser.add_argument("--keep", type=Path, help="keep each scenario's job log and checkpoints here")
     args = parser.parse_args(argv)
     outage = args.outage_minutes * 60
