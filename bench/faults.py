@@ -17,10 +17,10 @@ window, and the results are compared with the independent computation:
 - dead letters: every probe and malformed record in the DynamoDB dead-letter table;
 - restarts: Flink's own failovers during the unbounded run (job log / cluster REST);
 - recover: from the fault's end until the first probe put after it is a dead letter in
-  DynamoDB (the whole path: Kinesis, the job, the sink).
-
-Per-key order at the source's output under resharding is asserted by the suite
-(tests/integration/test_kinesis_source.py); here resharding is judged by the bills.
+  DynamoDB (the whole path: Kinesis, the job, the sink);
+- out of order: probes (on 8 partition keys) that left the source before an earlier probe of
+  their key, from the dead letters' ingest times (`out_of_order`); per-key order under resharding
+  is also asserted record by record by the suite (tests/integration/test_kinesis_source.py).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class Outcome:
     archived: int = 0
     lost: int = 0
     doubled: int = 0
+    out_of_order: int = 0
     bills_off: int = 0
     dead_letters: str = ""
     restarts: int = 0
@@ -72,12 +73,15 @@ class Outcome:
     def row(self) -> str:
         recover = "–" if self.recover_s is None else f"{self.recover_s:.1f}"
         return (f"| {self.fault} | {self.records_in:,} | {self.archived:,} of {self.valid_in:,} | {self.lost} | "
-                f"{self.doubled} | {self.bills_off} | {self.dead_letters} | {self.restarts} | "
+                f"{self.doubled} | {self.out_of_order} | {self.bills_off} | {self.dead_letters} | {self.restarts} | "
                 f"{'yes' if self.job_failed else 'no'} | {recover} | {'; '.join(self.notes)} |")
 
 
-HEADER = ("| fault | records in | archived (of valid) | lost | doubled | bills off | dead letters | restarts |"
-          " job failed | recover s | notes |\n|---|---|---|---|---|---|---|---|---|---|---|")
+HEADER = ("| fault | records in | archived (of valid) | lost | doubled | out of order | bills off | dead letters |"
+          " restarts | job failed | recover s | notes |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+# Probes go on a few partition keys, a probe number each, so per-key order at the source's
+# output can be judged from the dead letters (below: `Scenario.out_of_order`).
+PROBE_KEYS = 8
 
 
 class Scenario:
@@ -165,7 +169,7 @@ class Scenario:
                     self.lines.append(line)
                 writer.put(line.encode(), partition_key(line))
             probe = json.dumps({"probe": second})
-            writer.put(probe.encode(), f"probe-{second}")
+            writer.put(probe.encode(), f"probe-{second % PROBE_KEYS}")
             writer.flush()
             self.probes[second] = time.monotonic()
             if during is not None:
@@ -246,6 +250,7 @@ class Scenario:
         o.records_in = len(self.lines) + len(self.bad) + len(self.probes)
         o.valid_in, o.archived = len(valid_ids), len(ids)
         o.lost, o.doubled, o.bills_off = len(valid_ids - set(ids)), len(ids) - len(set(ids)), len(bills)
+        o.out_of_order = out_of_order(dead)
         o.dead_letters = f"{items:,} of {len(self.probes) + len(self.bad):,}"
         return o
 
@@ -254,6 +259,28 @@ class Scenario:
             os.killpg(self.job.pid, signal.SIGKILL)
         self.faults.stop()
         self.aws.stop()
+
+
+def out_of_order(dead_letters: list[dict[str, Any]]) -> int:
+    """Probes that left the source before an earlier probe of their partition key: a dead
+    letter's ingest_time is when the record left the source (processing time, taken in the
+    source's own operator chain), so per key it must not fall as the probe number rises. A
+    probe read again after a restore is written again with its new time, as are the later
+    probes of its key read after it. Ties (the same millisecond) count as in order."""
+    times: dict[int, Any] = {}
+    for item in dead_letters:
+        text = item.get("raw_record", "")
+        if text.startswith('{"probe"') and item.get("ingest_time") is not None:
+            times[json.loads(text)["probe"]] = item["ingest_time"]
+    late = 0
+    for key in range(PROBE_KEYS):
+        newest = None
+        for number in sorted(n for n in times if n % PROBE_KEYS == key):
+            if newest is not None and times[number] < newest:
+                late += 1
+            else:
+                newest = times[number]
+    return late
 
 
 def _rest(port: int, path: str) -> Any:
