@@ -34,3 +34,9 @@ def test_a_probe_read_again_after_a_restore_keeps_its_key_in_order() -> None:
     # Probes 0..23 read, the job restored before probe 8: 8..23 are read (and written) again later.
     letters = [_dead(n, _at(n)) for n in range(8)] + [_dead(n, _at(100 + n)) for n in range(8, 24)]
     assert out_of_order(letters + [{"raw_record": "not a probe", "ingest_time": _at(0)}]) == 0
+
+
+def test_a_probe_put_twice_counts_by_its_first_departure() -> None:
+    letters = [_dead(n, _at(n)) for n in range(24)] + [_dead(3, _at(50))]  # probe 3 again, later
+    assert out_of_order(letters) == 0
+    assert out_of_order(letters + [_dead(3 + 2 * PROBE_KEYS, _at(2))]) == 1  # left before probe 3 and 11
