@@ -7,7 +7,7 @@ Generates --calls calls of four subscribers over --hours and keeps the busiest o
 STARTs and STOPs. Each event goes through the rules as the job's function handles it on
 RocksDB: the key's state unpickled before and pickled after (jobs/fraud_detection.py keeps a
 key's spaces in one pickled value), the state expired once an hour of event time
-(domain/fraud.py's EXPIRY_STEP_MS). Prints, for each of --steps equal slices of the events, the
+(the job's chain: domain/fraud.py's next_expiry). Prints, for each of --steps equal slices of the events, the
 events/s, the pickled state's size at the slice's end and the entries per space: an event reads
 and writes the whole state, so a key's cost grows with the square of its rate.
 """
@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime
 
 from bench.fraud_state import as_row, event_columns
-from domain.fraud import EXPIRY_STEP_MS, WINDOWS, DictStore, SubscriberDetector
+from domain.fraud import WINDOWS, DictStore, SubscriberDetector, next_expiry
 from domain.fraud_rules import load_rules
 from jobs.fraud_detection import to_event
 from synthetic.traffic import TrafficSpec, generate
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     events = [event for event in events if event.subscriber_id == busiest]
     detector, store = SubscriberDetector(load_rules()), DictStore()
     stored = pickle.dumps(store.spaces)
-    next_expiry = events[0].time_ms + EXPIRY_STEP_MS
+    expiry_at = next_expiry(events[0].time_ms)  # the key's first event arms its expiry
     size = max(1, len(events) // args.steps)
     print(f"{len(events):,} events of {busiest} over {args.hours:g} h "
           f"(its share of {args.calls:,} calls of 4 subscribers)")
@@ -55,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         for event in events[first:first + size]:
             store.spaces = pickle.loads(stored)
             detector.on_event(store, event)
-            if event.time_ms >= next_expiry:
-                detector.expire(store, event.time_ms - WATERMARK_LAG_MS)
-                next_expiry = event.time_ms + EXPIRY_STEP_MS
+            if event.time_ms - WATERMARK_LAG_MS >= expiry_at:  # the job's timer fires at the watermark
+                now = event.time_ms - WATERMARK_LAG_MS
+                expiry_at = next_expiry(now, detector.expire(store, now))
             stored = pickle.dumps(store.spaces)
         rate = size / (time.perf_counter() - began)
         held = {space: len(values) for space, values in store.spaces.items() if space != WINDOWS}
