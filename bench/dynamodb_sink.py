@@ -65,11 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     with LocalAws.start(Resources(stream="sink-bench", bucket="sink-bench")) as aws:
-        print("| max-inflight | items/s (median) | runs |\n|---|---|---|")
-        for inflight in (int(v) for v in args.inflight.split(",")):
+        values = [int(v) for v in args.inflight.split(",")]
+        print(f"| max-inflight | items/s (median) | against {values[0]} in flight | runs |\n|---|---|---|---|")
+        baseline = None  # the first value's median: each ratio is against it, in the same run
+        for inflight in values:
             rates = [_run(aws, args.rows, inflight, run) for run in range(args.runs)]
-            print(f"| {inflight} | {statistics.median(rates):,.0f} | {', '.join(f'{r:,.0f}' for r in rates)} |",
-                  flush=True)
+            median = statistics.median(rates)
+            baseline = baseline or median
+            each = ", ".join(f"{rate:,.0f}" for rate in rates)
+            print(f"| {inflight} | {median:,.0f} | {median / baseline:.2f}× | {each} |", flush=True)
     return 0
 
 

@@ -280,11 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(lines):,} CDRs of {subscribers:,} subscribers over {spec.hours * 60:,.1f} minutes (as dense as "
           f"{args.daily_cdrs:,} a day), {args.state_backend}, medians of {args.runs} on this machine "
           f"({os.cpu_count()} cores, emulators included):")
+    rates = {source: statistics.median(run.rate for run in measured) for source, measured in runs.items()}
     for source, measured in runs.items():
-        rate = statistics.median(run.rate for run in measured)
         cpu = statistics.median(run.cpu_per_1000 for run in measured)
-        print(f"  from {source}: {rate:,.0f} CDRs/s, {cpu:.2f} job CPU-seconds per 1,000 CDRs "
-              f"({1000 / cpu:,.0f} CDRs/s per vCPU)")
+        # the files source is the baseline: the same job and CDRs without the Kinesis source and its emulator
+        against = f"; {rates[source] / rates['files']:.2f}× the files source" if "files" in rates else ""
+        print(f"  from {source}: {rates[source]:,.0f} CDRs/s, {cpu:.2f} job CPU-seconds per 1,000 CDRs "
+              f"({1000 / cpu:,.0f} CDRs/s per vCPU){against}")
     # MSF reads Kinesis: the table sizes it from the Kinesis runs when there are some
     cpu = statistics.median(run.cpu_per_1000 for run in runs.get("kinesis", next(iter(runs.values()))))
     print()
