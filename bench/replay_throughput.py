@@ -1,7 +1,7 @@
 """Replay throughput: the whole job against a JVM-only SQL baseline, same input, same run.
 
     python -m bench.replay_throughput [--records 1000000] [--seed 42] [--runs 1]
-                                      [--variants job,archive,fraud]
+                                      [--variants job,archive,fraud] [--files 1]
 
 Prints CDRs/s of the job's replay (parse and validate every record on the JVM, dead letters,
 dedup, every result table as Parquet) — as it is ('job'), writing the archive of every valid
@@ -9,7 +9,9 @@ record too ('archive'), with the fraud rules ('fraud') — and of Flink's own JS
 the same dedup and hourly window into a blackhole (the baseline), each variant's ratio to the
 baseline of the same round, and over several rounds the median and spread. All run in batch
 execution on this machine's local minicluster; the job's figures include checking the input
-and counting the result tables' rows, none includes generating the input.
+and counting the result tables' rows, none includes generating the input. A file is one split,
+read by one subtask: `--files N` cuts the same records into N files, as an archive of many files
+is, for both sides.
 """
 
 from __future__ import annotations
@@ -50,6 +52,23 @@ def input_file(records: int, seed: int) -> Path:
     return path
 
 
+def input_folder(records: int, seed: int, files: int) -> Path:
+    """`input_file`'s records cut into `files` JSON Lines files of consecutive lines, in a folder
+    (cached beside it)."""
+    path = input_file(records, seed)
+    folder = path.with_name(f"{path.stem}-in-{files}")
+    if not folder.exists():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        partial = folder.with_suffix(".partial")
+        partial.mkdir(parents=True, exist_ok=True)
+        size = -(-len(lines) // files)  # the last file may be shorter
+        for part in range(files):
+            (partial / f"part-{part:03d}.jsonl").write_text("".join(lines[part * size:(part + 1) * size]),
+                                                           encoding="utf-8")
+        partial.rename(folder)
+    return folder
+
+
 def run_baseline(path: Path) -> float:
     t_env = create_table_env(managed=False, batch=True)
     t_env.get_config().set("table.local-time-zone", "UTC")
@@ -74,14 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default="job,archive",
                         help=f"comma-separated, of {', '.join(VARIANTS)} (fraud: --fraud, every outgoing leg "
                              "through the Python rules)")
+    parser.add_argument("--files", type=int, default=1, help="the input cut into this many files (one split each)")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variants {sorted(unknown)}")
-    path = input_file(args.records, args.seed)
+    path = input_file(args.records, args.seed) if args.files == 1 else input_folder(args.records, args.seed, args.files)
     records = sum(1 for _ in read_lines(Location.of(path)))
-    print(f"input: {records:,} CDRs, {path.stat().st_size / 1e6:,.0f} MB ({path})")
+    size = sum(file.stat().st_size for file in ([path] if path.is_file() else path.iterdir()))
+    print(f"input: {records:,} CDRs in {args.files} file(s), {size / 1e6:,.0f} MB ({path})")
     seconds: dict[str, list[float]] = {name: [] for name in ("baseline", *variants)}
     ratios: dict[str, list[float]] = {name: [] for name in variants}
     for run in range(args.runs):
