@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import statistics
 import sys
 import tempfile
@@ -57,14 +58,15 @@ def input_folder(records: int, seed: int, files: int) -> Path:
     (cached beside it)."""
     path = input_file(records, seed)
     folder = path.with_name(f"{path.stem}-in-{files}")
-    if not folder.exists():
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    if not folder.exists():  # streamed: a million records are a gigabyte
+        with path.open(encoding="utf-8") as source:
+            size = -(-sum(1 for _ in source) // files)  # lines per file; the last may be shorter
         partial = folder.with_suffix(".partial")
         partial.mkdir(parents=True, exist_ok=True)
-        size = -(-len(lines) // files)  # the last file may be shorter
-        for part in range(files):
-            (partial / f"part-{part:03d}.jsonl").write_text("".join(lines[part * size:(part + 1) * size]),
-                                                           encoding="utf-8")
+        with path.open(encoding="utf-8") as source:
+            for part in range(files):
+                with (partial / f"part-{part:03d}.jsonl").open("w", encoding="utf-8") as out:
+                    out.writelines(itertools.islice(source, size))
         partial.rename(folder)
     return folder
 
