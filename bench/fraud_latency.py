@@ -4,15 +4,14 @@ emulators at a steady load. (A block follows a CRITICAL alert in the same operat
 crossing measured here is the WARNING level.)
 
     python -m bench.fraud_latency [--rule VELOCITY|RUNNING_COST] [--rate 500] [--seconds 60] [--floods 40]
-                                  [--poll-ms 50] [--aggregate] [--buffer-timeout-ms N]
+                                  [--poll-ms 50] [--aggregate] [--buffer-timeout-ms N] [--job-cores 0]
 
 Normal traffic (--rate CDRs/s on average) is put on Kinesis as a PBX sends it: each record once
 its event time (a STOP's end, else its start) has come, so event time never runs ahead of the
-wall clock. (Put at a flat rate instead, the generator's STOPs of calls still to end moved the
-watermark up to minutes ahead of the clock, and event-time timers raised running calls' alerts
-before their crossing: that was the RUNNING_COST median under the job's 5 s grace, 3.5 s,
-reported at stop 28.) Every --seconds/--floods a new subscriber
-crosses the rule's threshold. VELOCITY: it floods (12 call attempts within seconds) and the put
+wall clock. (Put at a flat rate instead, the generator's STOPs of calls still to end move the
+watermark up to minutes ahead of the clock, and event-time timers raise running calls' alerts
+before their crossing.) The traffic starts once the job reads. Every --seconds/--floods a new
+subscriber crosses the rule's threshold. VELOCITY: it floods (12 call attempts within seconds) and the put
 time of its 12th attempt is the crossing. RUNNING_COST: it starts a call to a satellite range
 (6.50 a minute, 1.00 connect fee: 391.00 an hour) and only its START is put; the crossing is
 the moment its cost reaches the warning level, lowered for the run to 2.00 (18.4 s into the
@@ -27,7 +26,10 @@ Unaggregated, the local producer reaches ~300-450 CDRs/s: kinesis-mock's PutReco
 grow with the records already on the shard (it hashes the shard's whole record list per entry),
 so its single-threaded event loop saturates within a minute and its queue becomes the tail.
 With --aggregate the CDRs go as KPL aggregates (as a production producer sends them), the
-emulator stays near idle and the numbers are the pipeline's.
+emulator stays near idle and the numbers are the pipeline's. With --job-cores the job runs on
+those cores and the producer, the poller and the emulators on the others (bench/cores.py):
+`python -m bench.streaming_capacity --latency-shares 50,80,100` measures the job's capacity so
+pinned and then this at those shares of it.
 """
 
 from __future__ import annotations
@@ -43,24 +45,58 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bench.cores import on_cores, parse_cores, pin_the_rest
+from bench.flink_log import first_split_added
 from domain.fraud_rules import DEFAULT_RULES
 from local.local_aws import LocalAws
 from stream_io.kinesis_writer import KinesisWriter, partition_key
 from synthetic.fraud_scenarios import velocity_flood
-from synthetic.traffic import CallPlan, Subscriber, TrafficSpec, build_call, generate, subscriber_base, to_json
+from synthetic.traffic import (
+    CDRS_PER_CALL,
+    CallPlan,
+    Subscriber,
+    TrafficSpec,
+    build_call,
+    generate,
+    subscriber_base,
+    to_json,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNNING_COST_WARNING = Decimal(2)
 SATELLITE_HOURLY = Decimal("6.50") * 60 + Decimal("1.00")  # the default deck's 881 prefix
+TRAFFIC_LEAD_S = 600  # most calls last a minute, a few hours
+JOB_START_S = 120  # the job reads within ~25 s (~40 s on one core), the traffic is made meanwhile
+JOB_SETTLE_S = 10  # after its first split: its first records through every operator
 WHAT = {"alert": "alert item in DynamoDB", "notice": "notification on SNS"}
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass(frozen=True)
+class Latencies:
+    """One run's figures: what was put, and each crossing's latency (ms) by what saw it."""
+
+    put_rate: float
+    crossings: int
+    latencies_ms: dict[str, list[float]]  # "alert", "notice": sorted
+    missing: dict[str, list[str]]  # the crossings' subscribers not seen
+    read_lag_ms: dict[str, int]  # the job's longest read lag per minute
+
+    def quantiles(self, what: str) -> dict[str, int]:
+        latencies = self.latencies_ms[what]
+        if not latencies:
+            return {}
+        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+        return {"p50_ms": round(cuts[49]), "p90_ms": round(cuts[89]), "p99_ms": round(cuts[98]),
+                "max_ms": round(latencies[-1])}
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.fraud_latency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rule", choices=("VELOCITY", "RUNNING_COST"), default="VELOCITY")
@@ -71,7 +107,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aggregate", action="store_true", help="put the CDRs as KPL aggregates")
     parser.add_argument("--job-log", type=Path, help="keep the job's output here (to look into a missed alert)")
     parser.add_argument("--buffer-timeout-ms", help="the job's CdrJob.buffer-timeout.ms (default: the job's)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--job-cores", type=parse_cores,
+                        help="the job on these cores (e.g. 0), the producer and emulators on the rest (bench/cores.py)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    measured = run(args)
+    print(f"put {measured.put_rate:,.0f} CDRs/s; {measured.crossings} {args.rule} crossings")
+    for what in sorted(measured.latencies_ms):
+        missing = measured.missing[what]
+        print(f"{WHAT[what]}: {len(measured.latencies_ms[what])} of {measured.crossings} "
+              f"{json.dumps(measured.quantiles(what))}" + (f"; missing: {missing[:5]}" if missing else ""))
+    print("read lag per minute (max ms, arrival on Kinesis -> parse):", json.dumps(measured.read_lag_ms))
+    return 0 if not any(measured.missing.values()) else 1
+
+
+def run(args: argparse.Namespace) -> Latencies:
+    """Emulators, the streaming job, the producer and the poller: one run's figures."""
+    pin_the_rest(args.job_cores)
     with LocalAws.start() as aws, tempfile.TemporaryDirectory() as tmp:
         job_settings = {"buffer-timeout.ms": args.buffer_timeout_ms} if args.buffer_timeout_ms else None
         groups = aws.application_properties(bounded=False, job=job_settings)
@@ -82,18 +137,20 @@ def main(argv: list[str] | None = None) -> int:
             next(g for g in groups if g["PropertyGroupId"] == "CdrFraud")["PropertyMap"]["rules"] = str(rules)
         properties = Path(tmp) / "app.json"
         properties.write_text(json.dumps(groups))
+        log_dir = Path(tmp) / "flink-log"
         log = (args.job_log or Path(os.devnull)).open("w")
         job = subprocess.Popen([sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties)],
-                               cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+                               cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "FLINK_LOG_DIR": str(log_dir)}, preexec_fn=on_cores(args.job_cores))
         try:
-            return _measure(aws, args)
+            return _measure(aws, args, lambda: first_split_added(log_dir) is not None and job.poll() is None)
         finally:
             job.terminate()
             job.wait(30)
             log.close()
 
 
-def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
+def _measure(aws: LocalAws, args: argparse.Namespace, job_reading: Callable[[], bool]) -> Latencies:
     seen: dict[str, dict[str, float]] = {"alert": {}, "notice": {}}
     stop = threading.Event()
 
@@ -108,15 +165,29 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
                     seen["notice"].setdefault(message["subject"].rsplit(" ", 1)[1], now)
             time.sleep(args.poll_ms / 1000)
 
-    start = datetime.now(UTC)
-    spec = TrafficSpec(seed=9, subscribers=2_000, calls=int(args.rate * args.seconds / 1.6), start=start,
-                       hours=args.seconds / 3600, duplicate_share=0.0)
+    # Traffic from JOB_START_S on (made while the job starts: minutes of it take seconds to make)
+    # It began TRAFFIC_LEAD_S earlier (what fell before the start is not put): calls that started
+    # before it end within it, so the records put match --rate, not the rate less the STOPs
+    # still to come.
+    start = datetime.now(UTC) + timedelta(seconds=JOB_START_S)
+    span_s = TRAFFIC_LEAD_S + args.seconds
+    spec = TrafficSpec(seed=9, subscribers=2_000, calls=int(args.rate * span_s / CDRS_PER_CALL),
+                       start=start - timedelta(seconds=TRAFFIC_LEAD_S), hours=span_s / 3600, duplicate_share=0.0)
     # Made now (the producer only puts), in the order a PBX sends them.
-    normal = sorted((_event_time(line), line) for line in map(to_json, generate(spec)))
+    normal = sorted(timed for timed in ((_event_time(line), line) for line in map(to_json, generate(spec)))
+                    if timed[0] >= start.timestamp())
     template = subscriber_base(spec)[0]
     writer = KinesisWriter(aws.kinesis, aws.resources.stream_arn, aggregate=args.aggregate)
-    print("waiting 25 s for the job to start ...", flush=True)
-    time.sleep(25)
+    print("waiting for the job to read ...", flush=True)
+    waited = time.monotonic()
+    while not job_reading():
+        if time.monotonic() - waited > 300:
+            raise RuntimeError("the job did not start reading within 5 minutes")
+        time.sleep(0.5)
+    time.sleep(JOB_SETTLE_S)
+    if (late := time.time() - start.timestamp()) > 0:
+        print(f"the job read {late:.0f} s after the traffic's start: its first {late:.0f} s go at once", flush=True)
+    time.sleep(max(0.0, start.timestamp() - time.time()))
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
     triggers: dict[str, float] = {}
@@ -156,26 +227,15 @@ def _measure(aws: LocalAws, args: argparse.Namespace) -> int:
     while any(not triggers.keys() <= seen[what].keys() for what in expected) and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
-    print(f"put {sent:,} CDRs in {producing:.0f} s ({sent / producing:,.0f}/s); {len(triggers)} {args.rule} crossings")
-    complete = True
-    for what in sorted(expected):
-        latencies = sorted((seen[what][k] - t) * 1000 for k, t in triggers.items() if k in seen[what])
-        missing = sorted(set(triggers) - set(seen[what]))
-        complete = complete and not missing
-        figures = {}
-        if latencies:
-            quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
-            figures = {"p50_ms": round(quantiles[49]), "p90_ms": round(quantiles[89]),
-                       "p99_ms": round(quantiles[98]), "max_ms": round(latencies[-1])}
-        print(f"{WHAT[what]}: {len(latencies)} of {len(triggers)} {json.dumps(figures)}"
-              + (f"; missing: {missing[:5]}" if missing else ""))
     # The job's own measure of how far behind the stream it read (pipeline_minutely: per minute,
     # the longest wait of a record between its arrival on Kinesis and its parse).
     lags = {item["minute_start"]: int(item["max_lag_ms"]) for item in aws.scan(aws.resources.pipeline_minutely_table)
             if item.get("max_lag_ms") is not None}
-    print("read lag per minute (max ms, arrival on Kinesis -> parse):",
-          json.dumps(dict(sorted(lags.items()))))
-    return 0 if complete else 1
+    return Latencies(put_rate=sent / producing, crossings=len(triggers),
+                     latencies_ms={what: sorted((seen[what][k] - t) * 1000 for k, t in triggers.items()
+                                                if k in seen[what]) for what in sorted(expected)},
+                     missing={what: sorted(set(triggers) - set(seen[what])) for what in sorted(expected)},
+                     read_lag_ms=dict(sorted(lags.items())))
 
 
 def _event_time(line: str) -> float:

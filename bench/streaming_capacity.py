@@ -4,7 +4,8 @@ CDR costs in CPU, and what that makes on Amazon Managed Service for Apache Flink
     python -m bench.streaming_capacity [--cdrs 120000] [--subscribers 20000] [--daily-cdrs 5000000]
                                        [--seed 7] [--runs 2] [--state-backend rocksdb|hashmap]
                                        [--managed-mb-per-subtask 512] [--buffer-timeout-ms N]
-                                       [--sources kinesis,files]
+                                       [--sources kinesis,files] [--job-cores 0]
+                                       [--latency-shares 50,80,100 [--latency-seconds 120]]
 
 Each run: fresh emulators; the stream pre-filled with --cdrs generated CDRs as KPL aggregates
 (a backlog, as after an outage or at a first start from TRIM_HORIZON); then the job as it runs
@@ -34,6 +35,14 @@ span for a few thousand CDRs) charges every CDR with that and understates the ca
 backlog much shorter than the watermark's lateness holds its STARTs in the fraud rules to its
 end (a backlog's STARTs wait for the watermark, jobs/fraud_detection.py).
 
+With --latency-shares, the alert latency at those percentages of the Kinesis capacity (the
+median of the runs): bench.fraud_latency's VELOCITY floods through the streaming job at each
+share's rate of live traffic, KPL aggregated, for --latency-seconds. A live producer, its
+emulators and the job on the same two cores cannot reach the job's capacity (at 85 % of it the
+producer fell behind), so for these the job runs on --job-cores only (the capacity is then
+measured so pinned, too) and the producer, the poller and the emulators on the other cores,
+as on MSF, where they are not on the job's KPUs.
+
 From the CPU per CDR, the MSF estimate: a KPU is 1 vCPU and 4 GB, the job's parallelism needs
 one KPU per subtask, and MSF adds one KPU per application; the sizing keeps the peak at
 --target-utilisation of the KPUs and never goes under one. Prices: --kpu-hour-usd (us-east-1
@@ -46,7 +55,6 @@ import argparse
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -56,19 +64,19 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from bench import fraud_latency
+from bench.cores import on_cores, parse_cores, pin_the_rest
 from bench.faults import JobWatch
+from bench.flink_log import first_split_added
 from local.local_aws import PROJECT_ROOT, LocalAws, Resources, free_port
 from stream_io.kinesis_writer import KinesisWriter, partition_key
-from synthetic.traffic import TrafficSpec, generate, to_json
+from synthetic.traffic import CDRS_PER_CALL, TrafficSpec, generate, to_json
 
 PARALLELISM = 2  # flink-conf/config.yaml's, which the job runs with here
-CDRS_PER_CALL = 1.6  # the generator's START/INTERIM/STOP per leg and multi-leg share, measured
 DAILY_VOLUMES = (500_000, 50_000_000, 1_000_000_000)
 SOURCES = ("kinesis", "files")
-FLINK_LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
 
 @dataclass(frozen=True)
@@ -147,18 +155,6 @@ class CpuMeter:
         self._thread.join()
 
 
-def _log_time(line: str) -> float:
-    return datetime.strptime(FLINK_LOG_TIME.match(line).group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()  # type: ignore[union-attr]
-
-
-def _first_split_added(log_dir: Path) -> float | None:
-    for path in log_dir.glob("*.log"):
-        for line in path.read_text(errors="replace").splitlines():
-            if "Adding split(s) to reader" in line and FLINK_LOG_TIME.match(line):
-                return _log_time(line)
-    return None
-
-
 def files_sql(lines: list[str], workdir: Path) -> Path:
     """A copy of sql/ whose streaming source reads `lines` from files (bench/sql/cdr_raw_files.sql):
     a file per subtask, each subscriber's records in one file in their order, as a shard holds them."""
@@ -199,11 +195,11 @@ def measure(args: argparse.Namespace, lines: list[str], workdir: Path, source: s
                 [sys.executable, "-m", "jobs.cdr_pipeline", "stream", "--properties", str(properties),
                  "--checkpoints", str(workdir / "checkpoints"), *settings, *sql_dir],
                 cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, "FLINK_LOG_DIR": str(log_dir)})
+                env={**os.environ, "FLINK_LOG_DIR": str(log_dir)}, preexec_fn=on_cores(args.job_cores))
             meter = CpuMeter(job.pid)
             started = None
             while job.poll() is None:
-                if started is None and (first := _first_split_added(log_dir)) is not None:
+                if started is None and (first := first_split_added(log_dir)) is not None:
                     started = (first, *meter.snapshot())
                 try:
                     watch.sample(0)
@@ -254,11 +250,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="RocksDB's memory per subtask (a KPU has 1 GB of native memory for it and the rest; a "
                              "local run's default, 128 MB in all, makes RocksDB flush its memtables constantly)")
     parser.add_argument("--buffer-timeout-ms", help="the job's CdrJob.buffer-timeout.ms (default: the job's)")
+    parser.add_argument("--job-cores", type=parse_cores,
+                        help="the job on these cores (e.g. 0), this process and the emulators on the rest")
+    parser.add_argument("--latency-shares", help="after the capacity runs, the alert latency at these percentages "
+                        "of the Kinesis capacity (e.g. 50,80,100)")
+    parser.add_argument("--latency-seconds", type=float, default=120, help="each latency run's live traffic")
     parser.add_argument("--peak-factor", type=float, default=3.0, help="peak rate over the day's mean")
     parser.add_argument("--target-utilisation", type=float, default=0.7, help="share of the KPUs the peak may use")
     parser.add_argument("--kpu-hour-usd", type=float, default=0.11)
     parser.add_argument("--storage-gb-month-usd", type=float, default=0.10)
     args = parser.parse_args(argv)
+    shares = [float(share) for share in args.latency_shares.split(",")] if args.latency_shares else []
+    if shares and "kinesis" not in args.sources.split(","):
+        parser.error("--latency-shares: of the Kinesis capacity (--sources with kinesis)")
+    pin_the_rest(args.job_cores)
     spec = TrafficSpec(seed=args.seed, calls=max(1, round(args.cdrs / CDRS_PER_CALL)), subscribers=args.subscribers,
                        hours=24 * args.cdrs / args.daily_cdrs)
     lines = [to_json(record) for record in generate(spec)]
@@ -291,7 +296,25 @@ def main(argv: list[str] | None = None) -> int:
     cpu = statistics.median(run.cpu_per_1000 for run in runs.get("kinesis", next(iter(runs.values()))))
     print()
     print("\n".join(msf_table(cpu, args)))
+    for share in shares:
+        latency_table(share, rates["kinesis"], args)
     return 0
+
+
+def latency_table(share: float, capacity: float, args: argparse.Namespace) -> None:
+    """bench.fraud_latency at `share` % of `capacity`, the job pinned as for the capacity."""
+    argv = ["--rate", f"{capacity * share / 100:.0f}", "--seconds", str(args.latency_seconds),
+            "--floods", str(max(1, round(args.latency_seconds / 3))), "--aggregate"]
+    if args.job_cores:
+        argv += ["--job-cores", ",".join(map(str, sorted(args.job_cores)))]
+    measured = fraud_latency.run(fraud_latency.parser().parse_args(argv))
+    alerts = measured.quantiles("alert")
+    lags = list(measured.read_lag_ms.values())
+    print(f"alert latency at {share:.0f} % of {capacity:,.0f} CDRs/s (put {measured.put_rate:,.0f}/s: "
+          f"{measured.put_rate / capacity:.0%}): "
+          f"{len(measured.latencies_ms['alert'])} of {measured.crossings} alerts, p50 {alerts.get('p50_ms')} ms, "
+          f"p90 {alerts.get('p90_ms')} ms, p99 {alerts.get('p99_ms')} ms; the job's read lag per minute "
+          f"{min(lags, default=0) / 1000:.1f}–{max(lags, default=0) / 1000:.1f} s", flush=True)
 
 
 if __name__ == "__main__":

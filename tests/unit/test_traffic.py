@@ -6,12 +6,12 @@ import collections
 import json
 import statistics
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.cdr import validate_record
 from synthetic.generate import main as generate_main
 from synthetic.routes import Degradation
-from synthetic.traffic import TrafficSpec, generate, to_json
+from synthetic.traffic import CDRS_PER_CALL, TrafficSpec, generate, to_json
 
 SPEC = TrafficSpec(seed=3, calls=1_500, subscribers=200, hours=4)
 
@@ -131,3 +131,10 @@ def test_cli_sets_flow_shares(tmp_path) -> None:
     expected = list(generate(TrafficSpec(seed=9, calls=30, flow_shares=(("park", 1.0),))))
     assert [json.loads(line) for line in out.read_text().splitlines()] == expected
     assert all(record.get("linkedId") for record in expected)  # every call a park: two legs
+
+
+def test_records_per_planned_call_are_what_benchmarks_size_traffic_by() -> None:
+    calls = 5_000
+    records = sum(1 for _ in generate(TrafficSpec(seed=3, calls=calls, subscribers=500, hours=0.5,
+                                                  start=datetime(2026, 12, 2, 12, 0, tzinfo=UTC))))
+    assert abs(records / calls - CDRS_PER_CALL) < 0.1
