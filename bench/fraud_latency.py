@@ -86,8 +86,7 @@ class Latencies:
 
     put_rate: float
     crossings: int
-    latencies_ms: dict[str, list[float]]  # "alert", "notice": sorted
-    by_crossing: dict[str, dict[str, float]]  # "alert", "notice": each crossing's subscriber's latency
+    by_crossing: dict[str, dict[str, float]]  # "alert", "notice": each seen crossing's subscriber's latency
     first_ms: dict[str, float]  # the job's first alert's, before the traffic (if seen within a minute)
     missing: dict[str, list[str]]  # the crossings' subscribers not seen
     read_lag_ms: dict[str, int]  # the job's longest read lag per minute
@@ -99,7 +98,7 @@ class Latencies:
         return {subscriber: round(latency) for subscriber, latency in ranked}
 
     def quantiles(self, what: str) -> dict[str, int]:
-        latencies = self.latencies_ms[what]
+        latencies = sorted(self.by_crossing[what].values())
         if not latencies:
             return {}
         cuts = statistics.quantiles(latencies, n=100, method="inclusive")
@@ -129,9 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     first = {what: round(latency) for what, latency in measured.first_ms.items()}
     print(f"the job's first crossing, before the traffic (ms): {json.dumps(first)}")
     print(f"put {measured.put_rate:,.0f} CDRs/s; {measured.crossings} {args.rule} crossings")
-    for what in sorted(measured.latencies_ms):
+    for what in sorted(measured.by_crossing):
         missing = measured.missing[what]
-        print(f"{WHAT[what]}: {len(measured.latencies_ms[what])} of {measured.crossings} "
+        print(f"{WHAT[what]}: {len(measured.by_crossing[what])} of {measured.crossings} "
               f"{json.dumps(measured.quantiles(what))}" + (f"; missing: {missing[:5]}" if missing else ""))
         print(f"  the slowest: {json.dumps(measured.slowest(what))}")
     print("read lag per minute (max ms, arrival on Kinesis -> parse):", json.dumps(measured.read_lag_ms))
@@ -264,7 +263,6 @@ def _measure(aws: LocalAws, args: argparse.Namespace, job_reading: Callable[[], 
     by_crossing = {what: {k: (seen[what][k] - t) * 1000 for k, t in triggers.items() if k in seen[what]}
                    for what in sorted(expected)}
     return Latencies(put_rate=sent / producing, crossings=len(triggers),
-                     latencies_ms={what: sorted(latencies.values()) for what, latencies in by_crossing.items()},
                      by_crossing=by_crossing, first_ms=first_ms,
                      missing={what: sorted(set(triggers) - set(seen[what])) for what in sorted(expected)},
                      read_lag_ms=dict(sorted(lags.items())),

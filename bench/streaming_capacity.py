@@ -312,7 +312,7 @@ def latency_table(share: float, capacity: float, args: argparse.Namespace) -> No
     lags = list(measured.read_lag_ms.values())
     print(f"alert latency at {share:.0f} % of {capacity:,.0f} CDRs/s (put {measured.put_rate:,.0f}/s: "
           f"{measured.put_rate / capacity:.0%}): "
-          f"{len(measured.latencies_ms['alert'])} of {measured.crossings} alerts, p50 {alerts.get('p50_ms')} ms, "
+          f"{len(measured.by_crossing['alert'])} of {measured.crossings} alerts, p50 {alerts.get('p50_ms')} ms, "
           f"p90 {alerts.get('p90_ms')} ms, p99 {alerts.get('p99_ms')} ms; the job's read lag per minute "
           f"{min(lags, default=0) / 1000:.1f}–{max(lags, default=0) / 1000:.1f} s; the poller looked at least every "
           f"{measured.poll_gap_max_ms:,.0f} ms; the job's first alert, before the traffic, "

@@ -12,22 +12,19 @@ import pytest
 from bench.cores import CORES, on_cores, parse_cores
 from bench.flink_log import first_split_added
 
-needs_two_cores = pytest.mark.skipif(len(CORES) < 2, reason="pinning needs a core for the job and one for the rest")
 
-
-@needs_two_cores
-def test_a_part_of_the_cores_is_accepted_all_or_none_or_junk_is_not() -> None:
-    first = min(CORES)
-    assert parse_cores(str(first)) == {first}
+def test_a_part_of_the_cores_is_accepted_all_or_none_or_junk_is_not(monkeypatch) -> None:
+    monkeypatch.setattr("bench.cores.CORES", frozenset({0, 1, 2, 3}))  # whatever this machine has
+    assert parse_cores("0") == {0}
+    assert parse_cores("1,3") == {1, 3}
     with pytest.raises(ValueError, match="not all"):
-        parse_cores(",".join(map(str, sorted(CORES))))
+        parse_cores("0,1,2,3")
     with pytest.raises(ValueError, match="core numbers"):
         parse_cores("first")
     with pytest.raises(ValueError, match="not all"):
-        parse_cores(str(max(CORES) + 1))
+        parse_cores("4")
 
 
-@needs_two_cores
 def test_the_jobs_process_and_what_it_starts_run_on_its_cores_only() -> None:
     job_core = max(CORES)
     grandchild = "import os, subprocess, sys; subprocess.run([sys.executable, '-c', " \
